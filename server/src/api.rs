@@ -1,0 +1,267 @@
+//! The documented visitor endpoints behind `Authorization: Bearer`: rooms, room visitors, chats
+//! and messages, with cursor pagination on lists.
+
+use std::collections::HashMap;
+use std::time::{Instant, SystemTime};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use axum::Extension;
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+use crate::exchange::{error, Before, ConnectionKill, Exchange};
+use crate::faults::Scope;
+use crate::state::{iso8601, random_uuid, AppState, Chat, Inner, Message};
+
+/// Who a valid token says the caller is.
+pub struct Caller {
+    pub org: String,
+    pub visitor_id: String,
+}
+
+/// What a handler gets: the state under lock, the caller, the request.
+pub struct Call<'a> {
+    pub inner: &'a mut Inner,
+    pub caller: &'a Caller,
+    pub body: &'a Bytes,
+    pub page: Page,
+}
+
+type Handler = fn(Call<'_>) -> Result<(StatusCode, Value), Response>;
+
+/// Runs a Bearer endpoint: fault, token check, organization check, handler, log.
+async fn bearer(
+    state: AppState,
+    kill: Option<Extension<ConnectionKill>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    path_org: Option<String>,
+    query: HashMap<String, String>,
+    body: Bytes,
+    handler: Handler,
+) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    // The organization whose faults and counts apply: the path's, else the token's.
+    let org = path_org.clone().or_else(|| state.lock().tokens.get(token).map(|t| t.org.clone()));
+    let exchange = Exchange::start(&state, org.as_deref(), Scope::Api, method.as_str(), uri.path());
+    let mut exchange = match exchange.before(kill.as_ref().map(|Extension(k)| k)).await {
+        Before::Done(response) => return response,
+        Before::Handle(exchange) => exchange,
+    };
+    let caller = {
+        let inner = state.lock();
+        match inner.check_token(token, Instant::now()) {
+            Ok(t) => Caller { org: t.org.clone(), visitor_id: t.visitor_id.clone() },
+            Err(reason) => {
+                drop(inner);
+                let reason = if token.is_empty() { "missing Bearer token" } else { reason };
+                return exchange.reply(error(StatusCode::UNAUTHORIZED, reason));
+            }
+        }
+    };
+    exchange.entry.visitor_id = Some(caller.visitor_id.clone());
+    if path_org.is_some_and(|o| o != caller.org) {
+        return exchange.reply(error(StatusCode::FORBIDDEN, "no access to this organization"));
+    }
+    let page = match Page::from_query(&query, &headers, &uri) {
+        Ok(page) => page,
+        Err(detail) => return exchange.reply(error(StatusCode::BAD_REQUEST, detail)),
+    };
+    let result = {
+        let mut inner = state.lock();
+        handler(Call { inner: &mut inner, caller: &caller, body: &body, page })
+    };
+    match result {
+        Ok((status, value)) => exchange.finish(status, value),
+        Err(response) => exchange.reply(response),
+    }
+}
+
+macro_rules! endpoint {
+    ($name:ident, $handler:path) => {
+        pub async fn $name(
+            State(state): State<AppState>,
+            kill: Option<Extension<ConnectionKill>>,
+            method: Method,
+            uri: Uri,
+            headers: HeaderMap,
+            Path(params): Path<Vec<(String, String)>>,
+            Query(query): Query<HashMap<String, String>>,
+            body: Bytes,
+        ) -> Response {
+            let org = params.iter().find(|(k, _)| k == "org").map(|(_, v)| v.to_ascii_lowercase());
+            bearer(state, kill, method, uri, headers, org, query, body, $handler).await
+        }
+    };
+}
+
+endpoint!(get_room, room_handler);
+endpoint!(list_online_users, online_users_handler);
+endpoint!(add_room_visitor, add_visitor_handler);
+endpoint!(create_chat, create_chat_handler);
+endpoint!(list_chats, list_chats_handler);
+endpoint!(post_message, post_message_handler);
+endpoint!(list_messages, list_messages_handler);
+
+/// The path parameters are read again from the URI by each handler, so that one macro serves all.
+fn segments(call: &Call<'_>) -> Vec<String> {
+    call.page.path.split('/').map(str::to_owned).collect()
+}
+
+/// `/api/v5/public/orgs/<org>/rooms/<room>`… → the room id.
+fn room_id(call: &Call<'_>) -> String {
+    segments(call).get(7).cloned().unwrap_or_default()
+}
+
+fn room_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+    let key = (call.caller.org.clone(), room_id(&call));
+    let room = call.inner.rooms.get(&key).ok_or_else(|| error(StatusCode::NOT_FOUND, "room not found"))?;
+    Ok((StatusCode::OK, json!(room)))
+}
+
+fn online_users_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+    let key = (call.caller.org.clone(), room_id(&call));
+    let room = call.inner.rooms.get(&key).ok_or_else(|| error(StatusCode::NOT_FOUND, "room not found"))?;
+    Ok((StatusCode::OK, call.page.slice(&room.online_users)))
+}
+
+fn add_visitor_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+    let body: Value = serde_json::from_slice(call.body).map_err(|_| error(StatusCode::BAD_REQUEST, "the body must be JSON"))?;
+    let id = body.get("id").and_then(Value::as_str).ok_or_else(|| error(StatusCode::BAD_REQUEST, "id is required"))?;
+    let presence = match body.get("presence_expires_in") {
+        None => 60,
+        Some(v) => v.as_u64().ok_or_else(|| error(StatusCode::BAD_REQUEST, "presence_expires_in must be a whole number"))?,
+    };
+    if id != call.caller.visitor_id {
+        return Err(error(StatusCode::FORBIDDEN, "a visitor can only add itself"));
+    }
+    let key = (call.caller.org.clone(), room_id(&call));
+    let room = call.inner.rooms.get_mut(&key).ok_or_else(|| error(StatusCode::NOT_FOUND, "room not found"))?;
+    let existed = room.visitors.insert(id.to_owned(), presence).is_some();
+    let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, json!({ "id": id, "room_id": room.id, "presence_expires_in": presence })))
+}
+
+fn create_chat_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+    let segs = segments(&call);
+    let visitor = segs.get(9).cloned().unwrap_or_default();
+    if visitor != call.caller.visitor_id {
+        return Err(error(StatusCode::FORBIDDEN, "a visitor can only chat as itself"));
+    }
+    let key = (call.caller.org.clone(), room_id(&call));
+    if !call.inner.rooms.contains_key(&key) {
+        return Err(error(StatusCode::NOT_FOUND, "room not found"));
+    }
+    let chat = Chat {
+        id: random_uuid(),
+        organization_id: call.caller.org.clone(),
+        room_id: key.1,
+        visitor_id: visitor,
+        created_at: iso8601(SystemTime::now()),
+        is_ended: false,
+    };
+    call.inner.chats.push(chat.clone());
+    Ok((StatusCode::CREATED, json!(chat)))
+}
+
+/// `/api/v5/public/visitors/<visitor>/chats`… → the visitor, checked against the caller.
+fn own_visitor(call: &Call<'_>) -> Result<String, Response> {
+    let visitor = segments(call).get(5).cloned().unwrap_or_default();
+    if visitor != call.caller.visitor_id {
+        return Err(error(StatusCode::FORBIDDEN, "a visitor can only see its own chats"));
+    }
+    Ok(visitor)
+}
+
+fn list_chats_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+    let visitor = own_visitor(&call)?;
+    let chats: Vec<Value> = call
+        .inner
+        .chats
+        .iter()
+        .filter(|c| c.visitor_id == visitor && c.organization_id == call.caller.org)
+        .map(|c| json!(c))
+        .collect();
+    Ok((StatusCode::OK, call.page.slice(&chats)))
+}
+
+/// The chat of a `/visitors/<visitor>/chats/<chat>/messages` path, if it is the caller's.
+fn own_chat(call: &Call<'_>) -> Result<String, Response> {
+    let visitor = own_visitor(call)?;
+    let chat_id = segments(call).get(7).cloned().unwrap_or_default();
+    let found = call.inner.chats.iter().any(|c| c.id == chat_id && c.visitor_id == visitor);
+    if !found {
+        return Err(error(StatusCode::NOT_FOUND, "chat not found"));
+    }
+    Ok(chat_id)
+}
+
+fn post_message_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+    let chat_id = own_chat(&call)?;
+    let body: Value = serde_json::from_slice(call.body).map_err(|_| error(StatusCode::BAD_REQUEST, "the body must be JSON"))?;
+    let kind = body.get("type").and_then(Value::as_str).unwrap_or("msg");
+    let text = body.get("message").and_then(Value::as_str).ok_or_else(|| error(StatusCode::BAD_REQUEST, "message is required"))?;
+    let message = Message {
+        id: random_uuid(),
+        chat_id,
+        kind: kind.to_owned(),
+        message: text.to_owned(),
+        sender_type: "visitor".into(),
+        sender_id: call.caller.visitor_id.clone(),
+        created_at: iso8601(SystemTime::now()),
+    };
+    call.inner.messages.push(message.clone());
+    Ok((StatusCode::CREATED, json!(message)))
+}
+
+fn list_messages_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+    let chat_id = own_chat(&call)?;
+    let messages: Vec<Value> = call.inner.messages.iter().filter(|m| m.chat_id == chat_id).map(|m| json!(m)).collect();
+    Ok((StatusCode::OK, call.page.slice(&messages)))
+}
+
+/// Cursor pagination: `{"next", "previous", "results"}` with opaque cursors.
+pub struct Page {
+    offset: usize,
+    size: usize,
+    /// `http://host/path`, for the `next` and `previous` links.
+    base: String,
+    path: String,
+}
+
+impl Page {
+    const DEFAULT_SIZE: usize = 20;
+
+    fn from_query(query: &HashMap<String, String>, headers: &HeaderMap, uri: &Uri) -> Result<Self, &'static str> {
+        let offset = match query.get("cursor") {
+            None => 0,
+            Some(c) => c.strip_prefix('o').and_then(|n| n.parse().ok()).ok_or("invalid cursor")?,
+        };
+        let size = match query.get("page_size") {
+            None => Self::DEFAULT_SIZE,
+            Some(n) => n.parse().ok().filter(|n| (1..=100).contains(n)).ok_or("page_size must be 1 to 100")?,
+        };
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        Ok(Self { offset, size, base: format!("http://{host}{}", uri.path()), path: uri.path().to_owned() })
+    }
+
+    fn link(&self, offset: usize) -> Value {
+        Value::String(format!("{}?cursor=o{offset}&page_size={}", self.base, self.size))
+    }
+
+    fn slice(&self, items: &[Value]) -> Value {
+        let start = self.offset.min(items.len());
+        let end = (start + self.size).min(items.len());
+        let next = if end < items.len() { self.link(end) } else { Value::Null };
+        let previous = if start > 0 { self.link(start.saturating_sub(self.size)) } else { Value::Null };
+        json!({ "next": next, "previous": previous, "results": &items[start..end] })
+    }
+}

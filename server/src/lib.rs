@@ -1,0 +1,99 @@
+//! A giosg-compatible local server: the auth endpoint and the documented visitor endpoints of
+//! giosg's public API (see shared/reference), a control surface for tests, and static serving of
+//! the demo (`www/`) and the built package (`pkg/`).
+//!
+//! Layout: `auth.rs` the auth endpoint, `api.rs` the Bearer endpoints, `control.rs` the control
+//! surface, `faults.rs` what can be injected, `exchange.rs` how a request meets its fault and
+//! the log, `state.rs` what is remembered.
+
+pub mod api;
+pub mod auth;
+pub mod control;
+pub mod exchange;
+pub mod faults;
+pub mod state;
+
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tower::ServiceExt;
+use tower_http::cors::{self, CorsLayer};
+use tower_http::services::{ServeDir, ServeFile};
+
+pub use state::{AppState, Config};
+
+/// All routes, with CORS for any origin (the SDK calls the API from other origins, as it would
+/// call giosg's).
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/v5/public/orgs/{org}/auth", post(auth::auth))
+        .route("/api/v5/public/orgs/{org}/rooms/{room}", get(api::get_room))
+        .route("/api/v5/public/orgs/{org}/rooms/{room}/online_users", get(api::list_online_users))
+        .route("/api/v5/public/orgs/{org}/rooms/{room}/visitors", post(api::add_room_visitor))
+        .route("/api/v5/public/orgs/{org}/rooms/{room}/visitors/{visitor}/chats", post(api::create_chat))
+        .route("/api/v5/public/visitors/{visitor}/chats", get(api::list_chats))
+        .route(
+            "/api/v5/public/visitors/{visitor}/chats/{chat}/messages",
+            get(api::list_messages).post(api::post_message),
+        )
+        .route("/__control/health", get(control::health))
+        .route("/__control/reset", post(control::reset))
+        .route(
+            "/__control/orgs/{org}/faults",
+            get(control::get_faults).put(control::put_faults).post(control::add_faults).delete(control::clear_faults),
+        )
+        .route("/__control/orgs/{org}/config", get(control::get_config).put(control::put_config))
+        .route("/__control/orgs/{org}/stats", get(control::get_stats).delete(control::clear_stats))
+        .route("/__control/orgs/{org}/rooms", post(control::create_room));
+
+    let mut app = api;
+    if let Some(pkg) = &state.config.pkg {
+        app = app.nest_service("/pkg", ServeDir::new(pkg));
+    }
+    if let Some(www) = &state.config.www {
+        app = app.fallback_service(ServeDir::new(www).fallback(ServeFile::new(www.join("404.html"))));
+    }
+    // `Access-Control-Allow-Headers: *` does not cover `Authorization`: mirror what is asked.
+    let cors = CorsLayer::new()
+        .allow_origin(cors::Any)
+        .allow_methods(cors::Any)
+        .allow_headers(cors::AllowHeaders::mirror_request())
+        .expose_headers(cors::Any)
+        .max_age(std::time::Duration::from_secs(600));
+    app.layer(cors).with_state(state)
+}
+
+/// Serves `router` on `listener` until the process ends. Each connection can be closed by its
+/// request without an answer (the `drop` fault), which `axum::serve` cannot do.
+pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state);
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            // Running out of file descriptors and the like: wait a little and go on.
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        tokio::spawn(async move {
+            let kill = Arc::new(Notify::new());
+            let handle = exchange::ConnectionKill(kill.clone());
+            let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(handle.clone());
+                app.clone().oneshot(request.map(axum::body::Body::new))
+            });
+            let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                _ = kill.notified() => {}
+            }
+        });
+    }
+}

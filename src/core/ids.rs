@@ -1,0 +1,164 @@
+//! Identifiers: the organization id (a UUID) and the API base URL with its origin.
+
+/// An organization id: a UUID in the 8-4-4-4-12 hex form, normalized to lower case
+/// (giosg's ids are lower-case dashed UUIDs; users paste them in any case).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct OrganizationId(String);
+
+impl OrganizationId {
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 36 {
+            return Err("organizationId must be a UUID like e6a08f51-c250-4074-847b-58d444dbbeb1");
+        }
+        for (i, b) in bytes.iter().enumerate() {
+            let ok = match i {
+                8 | 13 | 18 | 23 => *b == b'-',
+                _ => b.is_ascii_hexdigit(),
+            };
+            if !ok {
+                return Err("organizationId must be a UUID like e6a08f51-c250-4074-847b-58d444dbbeb1");
+            }
+        }
+        Ok(Self(text.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The API base URL: `https://` anywhere, `http://` only on loopback hosts.
+///
+/// `origin` is what the token may be sent to and what storage keys are scoped by; `base` is
+/// the URL without a trailing slash, to which API paths are appended (so a base with a path
+/// prefix, such as a reverse proxy's, keeps it).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ApiBase {
+    origin: String,
+    base: String,
+}
+
+impl ApiBase {
+    pub const DEFAULT: &'static str = "https://service.giosg.com";
+
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        const SCHEME: &str = "apiBaseUrl must start with https:// (or http:// for localhost, 127.0.0.1 or [::1])";
+        let (scheme, rest) = text.split_once("://").ok_or(SCHEME)?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "https" && scheme != "http" {
+            return Err(SCHEME);
+        }
+        if rest.contains(['?', '#']) {
+            return Err("apiBaseUrl must not have a query or a fragment");
+        }
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        if authority.contains('@') {
+            return Err("apiBaseUrl must not contain a user name or password");
+        }
+        let (host, port) = split_host_port(authority).ok_or("apiBaseUrl has an invalid host or port")?;
+        let host = host.to_ascii_lowercase();
+        if scheme == "http" && !matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]") {
+            return Err(SCHEME);
+        }
+        if path.contains(char::is_whitespace) || path.contains("/../") || path.ends_with("/..") {
+            return Err("apiBaseUrl has an invalid path");
+        }
+        let default_port = if scheme == "https" { 443 } else { 80 };
+        let origin = match port {
+            Some(p) if p != default_port => format!("{scheme}://{host}:{p}"),
+            _ => format!("{scheme}://{host}"),
+        };
+        let base = format!("{origin}{}", path.trim_end_matches('/'));
+        Ok(Self { origin, base })
+    }
+
+    /// `scheme://host[:port]`, lower case, without the default port.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The URL of an API path (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The auth endpoint of an organization.
+    pub fn auth_url(&self, org: &OrganizationId) -> String {
+        self.url(&format!("/api/v5/public/orgs/{}/auth", org.as_str()))
+    }
+}
+
+/// Splits `host[:port]`, checking that the host is a plausible name or bracketed IPv6 literal
+/// and the port a number.
+fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = if authority.starts_with('[') {
+        let end = authority.find(']')?;
+        let (host, rest) = authority.split_at(end + 1);
+        let inner = &host[1..host.len() - 1];
+        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+            return None;
+        }
+        match rest {
+            "" => (host, None),
+            _ => (host, Some(rest.strip_prefix(':')?)),
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let valid_name = |h: &str| {
+        !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'[' || b == b']' || b == b':')
+    };
+    if !valid_name(host) {
+        return None;
+    }
+    let port = match port {
+        None => None,
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => Some(p.parse().ok()?),
+        Some(_) => return None,
+    };
+    Some((host, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organization_ids_are_uuids_normalized_to_lower_case() {
+        let org = OrganizationId::parse("E6A08F51-C250-4074-847B-58D444DBBEB1").unwrap();
+        assert_eq!(org.as_str(), "e6a08f51-c250-4074-847b-58d444dbbeb1");
+        for bad in ["", "e6a08f51c2504074847b58d444dbbeb1", "e6a08f51-c250-4074-847b-58d444dbbeb", "g6a08f51-c250-4074-847b-58d444dbbeb1", "e6a08f51-c250-4074-847b-58d444dbbeb1 ", "e6a08f51_c250-4074-847b-58d444dbbeb1"] {
+            assert!(OrganizationId::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn https_bases_and_their_origins() {
+        let base = ApiBase::parse("https://service.giosg.com").unwrap();
+        assert_eq!(base.origin(), "https://service.giosg.com");
+        let org = OrganizationId::parse("e6a08f51-c250-4074-847b-58d444dbbeb1").unwrap();
+        assert_eq!(base.auth_url(&org), "https://service.giosg.com/api/v5/public/orgs/e6a08f51-c250-4074-847b-58d444dbbeb1/auth");
+        let base = ApiBase::parse("HTTPS://Service.Example.com:443/proxy/").unwrap();
+        assert_eq!(base.origin(), "https://service.example.com");
+        assert_eq!(base.url("/api/x"), "https://service.example.com/proxy/api/x");
+        assert_eq!(ApiBase::parse("https://h:8443").unwrap().origin(), "https://h:8443");
+    }
+
+    #[test]
+    fn http_only_on_loopback() {
+        for ok in ["http://localhost:8080", "http://127.0.0.1:1", "http://[::1]:9000", "http://localhost"] {
+            assert!(ApiBase::parse(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(ApiBase::parse("http://[::1]:80/").unwrap().origin(), "http://[::1]");
+        for bad in ["http://example.com", "http://127.0.0.2", "http://localhost.example.com", "ftp://localhost", "localhost:8080", "https://", "https://user:pw@host", "https://host:99999", "https://host:abc", "https://host/?q", "https://host/#f", "https://ho st", "https://host/a/../b"] {
+            assert!(ApiBase::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

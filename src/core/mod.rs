@@ -1,0 +1,11 @@
+//! The pure core: everything that can be decided without a browser.
+//!
+//! Nothing here touches `web-sys` or `js-sys`: inputs are strings, bytes and times, outputs are
+//! values and decisions. `cargo test` on the host covers it; the browser shell in `web/` and `js/`
+//! only carries its decisions out.
+
+pub mod ids;
+pub mod json;
+pub mod record;
+pub mod redact;
+pub mod wire;
