@@ -1,0 +1,38 @@
+//! `VisitorError`: an `Error` with `name === "VisitorError"`, a `code` and, for HTTP errors, a
+//! `status`. Messages are written here, from values that are never tokens or secrets.
+
+use js_sys::{Error, Reflect};
+use wasm_bindgen::JsValue;
+
+use crate::core::wire::InvalidAnswer;
+use crate::web::fetch::FetchError;
+
+pub fn visitor_error(code: &str, message: &str, status: Option<u16>) -> JsValue {
+    let error = Error::new(message);
+    error.set_name("VisitorError");
+    // Setting a property on a fresh Error cannot fail.
+    let _ = Reflect::set(&error, &"code".into(), &code.into());
+    if let Some(status) = status {
+        let _ = Reflect::set(&error, &"status".into(), &status.into());
+    }
+    error.into()
+}
+
+pub fn invalid_options(message: &str) -> JsValue {
+    visitor_error("invalid_options", message, None)
+}
+
+pub fn from_fetch(error: FetchError) -> JsValue {
+    match error {
+        FetchError::Network => visitor_error("network", "the request failed: the network or the server did not answer", None),
+        FetchError::Timeout => visitor_error("timeout", "the request timed out", None),
+    }
+}
+
+pub fn http(status: u16) -> JsValue {
+    visitor_error("http", &format!("the server answered with HTTP status {status}"), Some(status))
+}
+
+pub fn invalid_response(reason: &InvalidAnswer) -> JsValue {
+    visitor_error("invalid_response", &reason.to_string(), None)
+}

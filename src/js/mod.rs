@@ -1,0 +1,6 @@
+//! The JS surface: the `Visitor` class and `VisitorError`.
+
+mod error;
+mod visitor;
+
+pub use visitor::Visitor;

@@ -1,0 +1,79 @@
+//! `fetch` with a timeout, through the global scope (window or worker alike).
+
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, Request, RequestInit, Response};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &Request) -> Promise;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// What came back: the status and the whole body.
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub retry_after: Option<String>,
+}
+
+/// Why nothing usable came back.
+#[derive(Debug)]
+pub enum FetchError {
+    /// The request could not be made or the connection broke (CORS, offline, dropped).
+    Network,
+    /// No full answer within the timeout.
+    Timeout,
+}
+
+/// Clears a timer when dropped, so every way out of a request stops its timeout.
+struct TimeoutGuard {
+    id: JsValue,
+    _closure: Closure<dyn FnMut()>,
+}
+
+impl Drop for TimeoutGuard {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
+}
+
+/// `POST url` with a JSON body; the answer's body is read in full, within `timeout_ms` in all.
+pub async fn post_json(url: &str, body: &str, timeout_ms: u32) -> Result<Answer, FetchError> {
+    let headers = Headers::new().map_err(|_| FetchError::Network)?;
+    headers.set("Content-Type", "application/json").map_err(|_| FetchError::Network)?;
+    headers.set("Accept", "application/json").map_err(|_| FetchError::Network)?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(body));
+    send(url, &init, timeout_ms).await
+}
+
+async fn send(url: &str, init: &RequestInit, timeout_ms: u32) -> Result<Answer, FetchError> {
+    let controller = AbortController::new().map_err(|_| FetchError::Network)?;
+    init.set_signal(Some(&controller.signal()));
+    let request = Request::new_with_str_and_init(url, init).map_err(|_| FetchError::Network)?;
+    let abort = controller.clone();
+    let closure = Closure::<dyn FnMut()>::new(move || abort.abort());
+    let guard = TimeoutGuard { id: set_timeout(closure.as_ref().unchecked_ref(), timeout_ms), _closure: closure };
+    let result = receive(&request).await;
+    drop(guard);
+    result.map_err(|_| if controller.signal().aborted() { FetchError::Timeout } else { FetchError::Network })
+}
+
+async fn receive(request: &Request) -> Result<Answer, JsValue> {
+    let response: Response = JsFuture::from(global_fetch(request)).await?.dyn_into()?;
+    let buffer = JsFuture::from(response.array_buffer()?).await?;
+    Ok(Answer {
+        status: response.status(),
+        body: Uint8Array::new(&buffer).to_vec(),
+        retry_after: response.headers().get("Retry-After").ok().flatten(),
+    })
+}

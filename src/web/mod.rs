@@ -1,0 +1,4 @@
+//! Browser effects, kept thin: the decisions are made in `core`.
+
+pub mod fetch;
+pub mod storage;
