@@ -17,7 +17,7 @@ log "local server at $SERVER_URL"
 
 for browser in chrome firefox; do
   log "browser suite in headless $browser (wasm-pack test)"
-  GIOSG_LOCAL_SERVER=$SERVER_URL wasm-pack --quiet test --headless "--$browser"
+  GIOSG_LOCAL_SERVER=$SERVER_URL wasm-pack test --headless "--$browser"
 done
 
 log "end-to-end tests (node --test, Playwright driving Chromium)"
