@@ -21,6 +21,7 @@ start_server() {
   "$ROOT/target/release/giosg-local-server" --port "${PORT:-0}" --www "$ROOT/www" --pkg "$ROOT/pkg" "$@" >"$out" 2>&1 &
   SERVER_PID=$!
   trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
+  trap 'exit 143' INT TERM
   local i
   for i in $(seq 1 100); do
     if SERVER_URL=$(sed -n 's|^giosg local server: \(http://[^ ]*\)/$|\1|p' "$out") && [ -n "$SERVER_URL" ]; then

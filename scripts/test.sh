@@ -20,5 +20,18 @@ for browser in chrome firefox; do
   GIOSG_LOCAL_SERVER=$SERVER_URL wasm-pack test --headless "--$browser"
 done
 
-log "end-to-end tests (node --test, Playwright driving Chromium)"
-node --test --test-concurrency=1 tests/e2e/
+# The end-to-end tests run against the demo command itself, as a user starts it.
+log "end-to-end tests against scripts/demo.sh (node --test, Playwright driving Chromium)"
+demo_out=$(mktemp)
+PORT=0 bash scripts/demo.sh >"$demo_out" 2>&1 &
+DEMO_PID=$!
+trap 'kill "$DEMO_PID" 2>/dev/null || true; kill "$SERVER_PID" 2>/dev/null || true' EXIT
+DEMO_URL=
+for _ in $(seq 1 600); do
+  DEMO_URL=$(grep -o '^http://[^ ]*/$' "$demo_out" | head -n 1 || true)
+  [ -n "$DEMO_URL" ] && break
+  kill -0 "$DEMO_PID" 2>/dev/null || { cat "$demo_out" >&2; exit 1; }
+  sleep 0.2
+done
+[ -n "$DEMO_URL" ] || { echo "scripts/demo.sh printed no URL:" >&2; cat "$demo_out" >&2; exit 1; }
+SERVER_URL=${DEMO_URL%/} node --test --test-concurrency=1 tests/e2e/
