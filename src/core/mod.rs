@@ -6,6 +6,8 @@
 
 pub mod ids;
 pub mod json;
+pub mod options;
 pub mod record;
 pub mod redact;
+pub mod session;
 pub mod wire;

@@ -1,5 +1,5 @@
 //! `VisitorError`: an `Error` with `name === "VisitorError"`, a `code` and, for HTTP errors, a
-//! `status`. Messages are written here, from values that are never tokens or secrets.
+//! `status`. Every message is written here, from values that are never tokens or secrets.
 
 use js_sys::{Error, Reflect};
 use wasm_bindgen::JsValue;
@@ -35,4 +35,16 @@ pub fn http(status: u16) -> JsValue {
 
 pub fn invalid_response(reason: &InvalidAnswer) -> JsValue {
     visitor_error("invalid_response", &reason.to_string(), None)
+}
+
+pub fn stopped(why: &str) -> JsValue {
+    visitor_error("stopped", why, None)
+}
+
+pub fn origin_not_allowed() -> JsValue {
+    visitor_error(
+        "origin_not_allowed",
+        "fetch() sends the token only to apiBaseUrl's origin and allowedOrigins; nothing was sent",
+        None,
+    )
 }

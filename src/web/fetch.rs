@@ -10,6 +10,9 @@ use web_sys::{AbortController, Headers, Request, RequestInit, Response};
 extern "C" {
     #[wasm_bindgen(js_name = fetch)]
     fn global_fetch(request: &Request) -> Promise;
+    /// The platform `fetch(input, init)`, for `Visitor.fetch`.
+    #[wasm_bindgen(js_name = fetch)]
+    pub fn fetch_with_init(input: &str, init: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &js_sys::Function, ms: u32) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
@@ -45,7 +48,8 @@ impl Drop for TimeoutGuard {
 }
 
 /// `POST url` with a JSON body; the answer's body is read in full, within `timeout_ms` in all.
-pub async fn post_json(url: &str, body: &str, timeout_ms: u32) -> Result<Answer, FetchError> {
+/// Aborting `controller` ends the request early (as `Network`).
+pub async fn post_json(url: &str, body: &str, timeout_ms: u32, controller: &AbortController) -> Result<Answer, FetchError> {
     let headers = Headers::new().map_err(|_| FetchError::Network)?;
     headers.set("Content-Type", "application/json").map_err(|_| FetchError::Network)?;
     headers.set("Accept", "application/json").map_err(|_| FetchError::Network)?;
@@ -53,19 +57,22 @@ pub async fn post_json(url: &str, body: &str, timeout_ms: u32) -> Result<Answer,
     init.set_method("POST");
     init.set_headers(&headers);
     init.set_body(&JsValue::from_str(body));
-    send(url, &init, timeout_ms).await
+    send(url, &init, timeout_ms, controller).await
 }
 
-async fn send(url: &str, init: &RequestInit, timeout_ms: u32) -> Result<Answer, FetchError> {
-    let controller = AbortController::new().map_err(|_| FetchError::Network)?;
+async fn send(url: &str, init: &RequestInit, timeout_ms: u32, controller: &AbortController) -> Result<Answer, FetchError> {
     init.set_signal(Some(&controller.signal()));
+    let timed_out = std::rc::Rc::new(std::cell::Cell::new(false));
     let request = Request::new_with_str_and_init(url, init).map_err(|_| FetchError::Network)?;
-    let abort = controller.clone();
-    let closure = Closure::<dyn FnMut()>::new(move || abort.abort());
+    let (abort, flag) = (controller.clone(), timed_out.clone());
+    let closure = Closure::<dyn FnMut()>::new(move || {
+        flag.set(true);
+        abort.abort();
+    });
     let guard = TimeoutGuard { id: set_timeout(closure.as_ref().unchecked_ref(), timeout_ms), _closure: closure };
     let result = receive(&request).await;
     drop(guard);
-    result.map_err(|_| if controller.signal().aborted() { FetchError::Timeout } else { FetchError::Network })
+    result.map_err(|_| if timed_out.get() { FetchError::Timeout } else { FetchError::Network })
 }
 
 async fn receive(request: &Request) -> Result<Answer, JsValue> {

@@ -1,4 +1,5 @@
 //! Browser effects, kept thin: the decisions are made in `core`.
 
 pub mod fetch;
+pub mod page;
 pub mod storage;

@@ -1,9 +1,15 @@
-//! Key-value storage: `localStorage`, or memory when it is missing or throws.
+//! Key-value storage: `localStorage`, `sessionStorage` or memory.
+//!
+//! Every value read or written is also kept in memory, so that when the browser storage goes
+//! missing or starts throwing (SecurityError in sandboxed iframes, QuotaExceededError), the SDK
+//! carries on with what it had, in memory, and reports the degradation once.
 
 use std::collections::HashMap;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+use crate::core::options::StorageKind;
 
 #[wasm_bindgen]
 extern "C" {
@@ -16,59 +22,77 @@ extern "C" {
     fn remove_item(this: &StorageLike, key: &str) -> Result<(), JsValue>;
 }
 
-/// `localStorage` when the page has one that answers; reading the property itself throws in
-/// some sandboxed iframes, so every step is guarded.
-fn local_storage() -> Option<StorageLike> {
-    let global = js_sys::global();
-    let value = js_sys::Reflect::get(&global, &JsValue::from_str("localStorage")).ok()?;
-    if value.is_null() || value.is_undefined() {
-        return None;
-    }
-    Some(value.unchecked_into())
+/// The name of a thrown value, for reasons (`SecurityError`, `QuotaExceededError`, ...).
+fn error_name(error: &JsValue) -> String {
+    js_sys::Reflect::get(error, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_else(|| "an error".into())
 }
 
 pub struct Store {
-    local: Option<StorageLike>,
+    browser: Option<StorageLike>,
+    name: &'static str,
     memory: HashMap<String, String>,
+    /// Why the browser storage is no longer used, until reported.
+    degraded: Option<String>,
 }
 
 impl Store {
-    pub fn local() -> Self {
-        Self { local: local_storage(), memory: HashMap::new() }
+    pub fn new(kind: StorageKind) -> Self {
+        let name = match kind {
+            StorageKind::Local => "localStorage",
+            StorageKind::Session => "sessionStorage",
+            StorageKind::Memory => return Self { browser: None, name: "memory", memory: HashMap::new(), degraded: None },
+        };
+        // Reading the property itself throws in some sandboxed iframes.
+        let (browser, degraded) = match js_sys::Reflect::get(&js_sys::global(), &name.into()) {
+            Ok(value) if value.is_object() => (Some(value.unchecked_into()), None),
+            Ok(_) => (None, Some(format!("{name} is not available: keeping the visitor in memory"))),
+            Err(e) => (None, Some(format!("{name} threw {}: keeping the visitor in memory", error_name(&e)))),
+        };
+        Self { browser, name, memory: HashMap::new(), degraded }
     }
 
     pub fn get(&mut self, key: &str) -> Option<String> {
-        if let Some(local) = &self.local {
-            match local.get_item(key) {
-                Ok(value) => return value,
-                Err(_) => self.degrade(),
+        if let Some(browser) = &self.browser {
+            match browser.get_item(key) {
+                Ok(Some(value)) => {
+                    self.memory.insert(key.to_owned(), value.clone());
+                    return Some(value);
+                }
+                Ok(None) => {
+                    self.memory.remove(key);
+                    return None;
+                }
+                Err(e) => self.degrade("reading", &e),
             }
         }
         self.memory.get(key).cloned()
     }
 
     pub fn set(&mut self, key: &str, value: &str) {
-        if let Some(local) = &self.local {
-            if local.set_item(key, value).is_ok() {
-                return;
-            }
-            self.degrade();
-        }
         self.memory.insert(key.to_owned(), value.to_owned());
+        if let Some(browser) = &self.browser {
+            if let Err(e) = browser.set_item(key, value) {
+                self.degrade("writing", &e);
+            }
+        }
     }
 
     pub fn remove(&mut self, key: &str) {
-        if let Some(local) = &self.local {
-            if local.remove_item(key).is_ok() {
-                return;
-            }
-            self.degrade();
-        }
         self.memory.remove(key);
+        if let Some(browser) = &self.browser {
+            if let Err(e) = browser.remove_item(key) {
+                self.degrade("removing from", &e);
+            }
+        }
     }
 
-    /// Storage threw: carry on in memory.
-    fn degrade(&mut self) {
-        self.local = None;
+    /// The reason for a degradation not reported yet; each is handed out once.
+    pub fn take_degradation(&mut self) -> Option<String> {
+        self.degraded.take()
+    }
+
+    fn degrade(&mut self, doing: &str, error: &JsValue) {
+        self.degraded = Some(format!("{} {doing} {}: keeping the visitor in memory", error_name(error), self.name));
+        self.browser = None;
     }
 }

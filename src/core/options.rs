@@ -1,0 +1,223 @@
+//! The `Visitor` options (SPEC §1): defaults, ranges, and the checks behind `invalid_options`.
+//!
+//! The JS layer reads each option with its JS type and hands the values here; every rule about
+//! what a value may be lives in this file, so the host tests cover all of them.
+
+use super::ids::{ApiBase, OrganizationId};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StorageKind {
+    Local,
+    Session,
+    Memory,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OnSecretRejected {
+    Reset,
+    Error,
+}
+
+/// The names a user may pass; anything else is a typo worth an error.
+pub const NAMES: [&str; 9] = [
+    "organizationId",
+    "apiBaseUrl",
+    "storage",
+    "storageKeyPrefix",
+    "autoRenew",
+    "renewBeforeSeconds",
+    "requestTimeoutMs",
+    "allowedOrigins",
+    "onSecretRejected",
+];
+
+/// Options as the user gave them, each already of its JS type; `None` means "not given".
+#[derive(Default, Debug)]
+pub struct RawOptions {
+    pub organization_id: Option<String>,
+    pub api_base_url: Option<String>,
+    pub storage: Option<String>,
+    pub storage_key_prefix: Option<String>,
+    pub auto_renew: Option<bool>,
+    pub renew_before_seconds: Option<f64>,
+    pub request_timeout_ms: Option<f64>,
+    pub allowed_origins: Option<Vec<String>>,
+    pub on_secret_rejected: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub org: OrganizationId,
+    pub api: ApiBase,
+    pub storage: StorageKind,
+    pub prefix: String,
+    pub auto_renew: bool,
+    pub renew_before_ms: f64,
+    pub request_timeout_ms: u32,
+    /// Normalized origins `fetch()` may send the token to, the API's first.
+    pub allowed_origins: Vec<String>,
+    pub on_secret_rejected: OnSecretRejected,
+}
+
+/// Most a timeout may be: ten minutes.
+pub const MAX_TIMEOUT_MS: f64 = 600_000.0;
+/// Most `renewBeforeSeconds` may be: a day.
+pub const MAX_RENEW_BEFORE_S: f64 = 86_400.0;
+
+impl Options {
+    pub fn from_raw(raw: RawOptions) -> Result<Self, String> {
+        let org = raw.organization_id.ok_or("organizationId is required")?;
+        let org = OrganizationId::parse(&org).map_err(str::to_owned)?;
+        let api = ApiBase::parse(raw.api_base_url.as_deref().unwrap_or(ApiBase::DEFAULT)).map_err(str::to_owned)?;
+        let storage = match raw.storage.as_deref() {
+            None | Some("local") => StorageKind::Local,
+            Some("session") => StorageKind::Session,
+            Some("memory") => StorageKind::Memory,
+            Some(_) => return Err("storage must be \"local\", \"session\" or \"memory\"".into()),
+        };
+        let prefix = raw.storage_key_prefix.unwrap_or_else(|| "giosg".into());
+        if prefix.is_empty() || prefix.len() > 100 {
+            return Err("storageKeyPrefix must be 1 to 100 characters".into());
+        }
+        let renew_before_s = raw.renew_before_seconds.unwrap_or(60.0);
+        if !(renew_before_s.is_finite() && (0.0..=MAX_RENEW_BEFORE_S).contains(&renew_before_s)) {
+            return Err(format!("renewBeforeSeconds must be a number from 0 to {MAX_RENEW_BEFORE_S}"));
+        }
+        let timeout = raw.request_timeout_ms.unwrap_or(10_000.0);
+        if !(timeout.is_finite() && timeout.fract() == 0.0 && (1.0..=MAX_TIMEOUT_MS).contains(&timeout)) {
+            return Err(format!("requestTimeoutMs must be a whole number from 1 to {MAX_TIMEOUT_MS}"));
+        }
+        let mut allowed_origins = vec![api.origin().to_owned()];
+        for origin in raw.allowed_origins.unwrap_or_default() {
+            let parsed = ApiBase::parse(&origin)
+                .ok()
+                .filter(|base| base.url("") == base.origin())
+                .ok_or("allowedOrigins must hold origins like https://example.com (http only for localhost)")?;
+            allowed_origins.push(parsed.origin().to_owned());
+        }
+        let on_secret_rejected = match raw.on_secret_rejected.as_deref() {
+            None | Some("reset") => OnSecretRejected::Reset,
+            Some("error") => OnSecretRejected::Error,
+            Some(_) => return Err("onSecretRejected must be \"reset\" or \"error\"".into()),
+        };
+        Ok(Self {
+            org,
+            api,
+            storage,
+            prefix,
+            auto_renew: raw.auto_renew.unwrap_or(true),
+            renew_before_ms: renew_before_s * 1000.0,
+            request_timeout_ms: timeout as u32,
+            allowed_origins,
+            on_secret_rejected,
+        })
+    }
+
+    /// Whether `fetch()` may send the token to `url`'s origin.
+    pub fn may_send_token_to(&self, url: &str) -> bool {
+        origin_of(url).is_some_and(|origin| self.allowed_origins.contains(&origin))
+    }
+}
+
+/// The normalized origin of an absolute URL, if it is one the SDK may talk to at all
+/// (https anywhere, http on loopback).
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let base = ApiBase::parse(&format!("{scheme}://{}", &rest[..end])).ok()?;
+    Some(base.origin().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORG: &str = "e6a08f51-c250-4074-847b-58d444dbbeb1";
+
+    fn raw() -> RawOptions {
+        RawOptions { organization_id: Some(ORG.into()), ..Default::default() }
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let o = Options::from_raw(raw()).unwrap();
+        assert_eq!(o.api.origin(), "https://service.giosg.com");
+        assert_eq!(o.storage, StorageKind::Local);
+        assert_eq!(o.prefix, "giosg");
+        assert!(o.auto_renew);
+        assert_eq!(o.renew_before_ms, 60_000.0);
+        assert_eq!(o.request_timeout_ms, 10_000);
+        assert_eq!(o.allowed_origins, ["https://service.giosg.com"]);
+        assert_eq!(o.on_secret_rejected, OnSecretRejected::Reset);
+    }
+
+    #[test]
+    fn every_bad_value_is_refused_with_a_message() {
+        let cases: Vec<(&str, RawOptions)> = vec![
+            ("organizationId", RawOptions::default()),
+            ("organizationId", RawOptions { organization_id: Some("x".into()), ..raw() }),
+            ("apiBaseUrl", RawOptions { api_base_url: Some("http://example.com".into()), ..raw() }),
+            ("apiBaseUrl", RawOptions { api_base_url: Some("".into()), ..raw() }),
+            ("storage", RawOptions { storage: Some("cookie".into()), ..raw() }),
+            ("storageKeyPrefix", RawOptions { storage_key_prefix: Some("".into()), ..raw() }),
+            ("storageKeyPrefix", RawOptions { storage_key_prefix: Some("p".repeat(101)), ..raw() }),
+            ("renewBeforeSeconds", RawOptions { renew_before_seconds: Some(-1.0), ..raw() }),
+            ("renewBeforeSeconds", RawOptions { renew_before_seconds: Some(f64::NAN), ..raw() }),
+            ("renewBeforeSeconds", RawOptions { renew_before_seconds: Some(f64::INFINITY), ..raw() }),
+            ("renewBeforeSeconds", RawOptions { renew_before_seconds: Some(86_401.0), ..raw() }),
+            ("requestTimeoutMs", RawOptions { request_timeout_ms: Some(0.0), ..raw() }),
+            ("requestTimeoutMs", RawOptions { request_timeout_ms: Some(1.5), ..raw() }),
+            ("requestTimeoutMs", RawOptions { request_timeout_ms: Some(600_001.0), ..raw() }),
+            ("allowedOrigins", RawOptions { allowed_origins: Some(vec!["https://a.com/path".into()]), ..raw() }),
+            ("allowedOrigins", RawOptions { allowed_origins: Some(vec!["http://a.com".into()]), ..raw() }),
+            ("allowedOrigins", RawOptions { allowed_origins: Some(vec!["a.com".into()]), ..raw() }),
+            ("onSecretRejected", RawOptions { on_secret_rejected: Some("ignore".into()), ..raw() }),
+        ];
+        for (name, options) in cases {
+            let message = Options::from_raw(options).unwrap_err();
+            assert!(message.contains(name), "{name}: {message}");
+        }
+    }
+
+    #[test]
+    fn good_values_are_taken() {
+        let o = Options::from_raw(RawOptions {
+            api_base_url: Some("http://127.0.0.1:8080".into()),
+            storage: Some("memory".into()),
+            storage_key_prefix: Some("app".into()),
+            auto_renew: Some(false),
+            renew_before_seconds: Some(2.5),
+            request_timeout_ms: Some(500.0),
+            allowed_origins: Some(vec!["https://CDN.example.com:443/".into(), "http://localhost:3000".into()]),
+            on_secret_rejected: Some("error".into()),
+            ..raw()
+        })
+        .unwrap();
+        assert_eq!(o.storage, StorageKind::Memory);
+        assert!(!o.auto_renew);
+        assert_eq!(o.renew_before_ms, 2500.0);
+        assert_eq!(o.request_timeout_ms, 500);
+        assert_eq!(o.allowed_origins, ["http://127.0.0.1:8080", "https://cdn.example.com", "http://localhost:3000"]);
+        assert_eq!(o.on_secret_rejected, OnSecretRejected::Error);
+    }
+
+    #[test]
+    fn the_token_goes_only_to_allowed_origins() {
+        let o = Options::from_raw(RawOptions { allowed_origins: Some(vec!["https://files.example.com".into()]), ..raw() }).unwrap();
+        for ok in ["https://service.giosg.com/api/v5/x", "https://SERVICE.giosg.com:443/x?y#z", "https://files.example.com"] {
+            assert!(o.may_send_token_to(ok), "{ok}");
+        }
+        for bad in [
+            "https://service.giosg.com.evil.com/x",
+            "https://evil.com/https://service.giosg.com",
+            "http://service.giosg.com/x",
+            "https://service.giosg.com:8443/x",
+            "https://user@service.giosg.com/x",
+            "//service.giosg.com/x",
+            "/relative",
+            "javascript:alert(1)",
+        ] {
+            assert!(!o.may_send_token_to(bad), "{bad}");
+        }
+    }
+}

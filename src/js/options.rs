@@ -1,0 +1,63 @@
+//! Reading the options object: each option with its JS type; the rules are in `core::options`.
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::error;
+use crate::core::options::{Options, RawOptions, NAMES};
+
+fn field(options: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
+    let value = Reflect::get(options, &name.into()).map_err(|_| error::invalid_options(&format!("option {name} could not be read")))?;
+    Ok(if value.is_undefined() { None } else { Some(value) })
+}
+
+fn string(options: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    field(options, name)?
+        .map(|v| v.as_string().ok_or_else(|| error::invalid_options(&format!("{name} must be a string"))))
+        .transpose()
+}
+
+fn number(options: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
+    field(options, name)?
+        .map(|v| v.as_f64().ok_or_else(|| error::invalid_options(&format!("{name} must be a number"))))
+        .transpose()
+}
+
+fn boolean(options: &JsValue, name: &str) -> Result<Option<bool>, JsValue> {
+    field(options, name)?
+        .map(|v| v.as_bool().ok_or_else(|| error::invalid_options(&format!("{name} must be true or false"))))
+        .transpose()
+}
+
+fn strings(options: &JsValue, name: &str) -> Result<Option<Vec<String>>, JsValue> {
+    let Some(value) = field(options, name)? else { return Ok(None) };
+    let not_strings = || error::invalid_options(&format!("{name} must be an array of strings"));
+    let array = value.dyn_into::<Array>().map_err(|_| not_strings())?;
+    array.iter().map(|item| item.as_string().ok_or_else(not_strings)).collect::<Result<_, _>>().map(Some)
+}
+
+/// The options of `new Visitor(options)`, checked; `invalid_options` for anything wrong,
+/// including names that are not options (a typo would otherwise go unnoticed).
+pub fn read(options: &JsValue) -> Result<Options, JsValue> {
+    if !options.is_object() || options.is_function() {
+        return Err(error::invalid_options("new Visitor(options) needs an options object"));
+    }
+    for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !NAMES.contains(&key.as_str()) {
+            return Err(error::invalid_options(&format!("unknown option {key:?}")));
+        }
+    }
+    let raw = RawOptions {
+        organization_id: string(options, "organizationId")?,
+        api_base_url: string(options, "apiBaseUrl")?,
+        storage: string(options, "storage")?,
+        storage_key_prefix: string(options, "storageKeyPrefix")?,
+        auto_renew: boolean(options, "autoRenew")?,
+        renew_before_seconds: number(options, "renewBeforeSeconds")?,
+        request_timeout_ms: number(options, "requestTimeoutMs")?,
+        allowed_origins: strings(options, "allowedOrigins")?,
+        on_secret_rejected: string(options, "onSecretRejected")?,
+    };
+    Options::from_raw(raw).map_err(|message| error::invalid_options(&message))
+}

@@ -1,0 +1,51 @@
+//! Page events that mean "check the token now": timers are throttled in hidden tabs and stop
+//! during sleep, so `visibilitychange` (to visible), `pageshow` and `online` wake the SDK up.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::EventTarget;
+
+/// Listeners on the page; dropping this removes them.
+pub struct PageEvents {
+    listeners: Vec<(EventTarget, &'static str)>,
+    callback: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl PageEvents {
+    /// Calls `on_wake` when the page becomes visible, is shown again (back/forward cache), or
+    /// comes back online. Outside a window (a worker), listens to nothing.
+    pub fn listen(mut on_wake: impl FnMut() + 'static) -> Self {
+        let callback = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            let hidden = event.type_() == "visibilitychange"
+                && web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+            if !hidden {
+                on_wake();
+            }
+        });
+        let mut listeners = Vec::new();
+        if let Some(window) = web_sys::window() {
+            let function = callback.as_ref().unchecked_ref();
+            if let Some(document) = window.document() {
+                let target: EventTarget = document.into();
+                if target.add_event_listener_with_callback("visibilitychange", function).is_ok() {
+                    listeners.push((target, "visibilitychange"));
+                }
+            }
+            let target: EventTarget = window.into();
+            for name in ["pageshow", "online"] {
+                if target.add_event_listener_with_callback(name, function).is_ok() {
+                    listeners.push((target.clone(), name));
+                }
+            }
+        }
+        Self { listeners, callback }
+    }
+}
+
+impl Drop for PageEvents {
+    fn drop(&mut self) {
+        for (target, name) in &self.listeners {
+            let _ = target.remove_event_listener_with_callback(name, self.callback.as_ref().unchecked_ref());
+        }
+    }
+}
