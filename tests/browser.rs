@@ -1,102 +1,376 @@
-//! Browser suite: the wasm build in real Chrome and Firefox (`wasm-pack test --headless`),
-//! against the local server whose URL `scripts/test.sh` passes in `GIOSG_LOCAL_SERVER`.
+//! Browser suite of the `Visitor` class (SPEC §1, §2, §4) in one page: the wasm build in real
+//! Chrome and Firefox (`wasm-pack test --headless`), against the local server whose URL
+//! `scripts/test.sh` passes in `GIOSG_LOCAL_SERVER`. Token lifetimes are a few seconds, set per
+//! organization through the server's control surface.
 #![cfg(target_arch = "wasm32")]
 
+mod support;
+
 use giosg_visitor::Visitor;
-use js_sys::{Object, Reflect};
+use js_sys::{Date, Promise};
+use support::*;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const SERVER: &str = match option_env!("GIOSG_LOCAL_SERVER") {
-    Some(url) => url,
-    None => "http://127.0.0.1:8080",
-};
-
-/// A fresh organization id for each test, so that server counts and storage never mix.
-fn new_org() -> String {
-    let hex: String = (0..32).map(|_| char::from_digit((js_sys::Math::random() * 16.0) as u32, 16).unwrap_or('0')).collect();
-    format!("{}-{}-4{}-8{}-{}", &hex[0..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..32])
-}
-
-fn options(pairs: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
-    for (k, v) in pairs {
-        Reflect::set(&object, &(*k).into(), v).unwrap();
-    }
-    object.into()
-}
-
-fn get(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &key.into()).unwrap()
-}
-
-/// A fresh storage prefix per test: tests in one binary share one page and its localStorage.
-fn prefix() -> String {
-    format!("test{}", (js_sys::Math::random() * 1e9) as u64)
-}
-
-async fn control_json(path: &str) -> JsValue {
-    let window = web_sys::window().unwrap();
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&format!("{SERVER}/__control{path}"))).await.unwrap().dyn_into().unwrap();
-    JsFuture::from(response.json().unwrap()).await.unwrap()
-}
-
 #[wasm_bindgen_test]
-async fn a_new_visitor_is_authenticated_through_fetch_against_the_local_server() {
-    let org = new_org();
-    let visitor = Visitor::new(options(&[
-        ("organizationId", org.to_uppercase().into()),
+async fn a_new_visitor_is_authenticated_through_fetch() {
+    let env = Env::new();
+    let visitor = Visitor::new(obj(&[
+        ("organizationId", env.org.to_uppercase().into()),
         ("apiBaseUrl", SERVER.into()),
-        ("storageKeyPrefix", prefix().into()),
+        ("storageKeyPrefix", env.prefix.as_str().into()),
     ]))
     .unwrap();
-    assert_eq!(visitor.organization_id(), org);
+    assert_eq!(visitor.organization_id(), env.org);
     assert!(!visitor.is_authenticated());
-    let before = js_sys::Date::now();
-    let session = JsFuture::from(visitor.authenticate()).await.unwrap();
-    let visitor_id = get(&session, "visitorId").as_string().unwrap();
+    assert!(visitor.session().is_null() && visitor.visitor_id().is_null());
+    let before = Date::now();
+    let session = authenticate(&visitor).await;
+    let visitor_id = get_str(&session, "visitorId");
     assert_eq!(visitor_id.len(), 32);
-    assert_eq!(get(&session, "organizationId").as_string().unwrap(), org);
+    assert_eq!(get_str(&session, "organizationId"), env.org);
     assert_eq!(get(&session, "expiresIn").as_f64(), Some(1800.0));
-    let expires: js_sys::Date = get(&session, "expiresAt").dyn_into().unwrap();
-    assert!(expires.get_time() >= before + 1_799_000.0 && expires.get_time() <= js_sys::Date::now() + 1_800_000.0);
+    let expires: Date = get(&session, "expiresAt").dyn_into().unwrap();
+    assert!(expires.get_time() >= before + 1_800_000.0 && expires.get_time() <= Date::now() + 1_800_000.0);
+    assert!(get_str(&session, "socketUrl").starts_with("https://"));
     assert!(get(&session, "visitor_secret_id").is_undefined());
-    assert_eq!(visitor.visitor_id(), Some(visitor_id.clone()));
+    assert_eq!(visitor.visitor_id().as_string(), Some(visitor_id.clone()));
+    assert_eq!(visitor.access_token().as_string(), Some(get_str(&session, "accessToken")));
     assert!(visitor.is_authenticated());
 
-    let stats = control_json(&format!("/orgs/{org}/stats")).await;
-    assert_eq!(get(&stats, "auth_requests").as_f64(), Some(1.0));
-    let entry = Reflect::get_u32(&get(&stats, "log"), 0).unwrap();
-    assert_eq!(get(&entry, "visitor_id").as_string(), Some(visitor_id));
+    assert_eq!(env.auth_requests().await, 1);
+    let log = env.auth_log().await;
+    assert_eq!(get(&log[0], "secret_sent").as_bool(), Some(false));
+    assert_eq!(get(&log[0], "visitor_id").as_string(), Some(visitor_id));
+    // Stored per SPEC §4: the secret per API origin, the session per organization.
+    assert!(env.stored_secret().is_some());
+    let cached = local_storage().get_item(&env.session_key()).unwrap().unwrap();
+    assert!(cached.contains("\"v\":1") && !cached.contains(&env.stored_secret().unwrap()));
 }
 
 #[wasm_bindgen_test]
-async fn a_second_visitor_object_on_the_same_storage_is_the_same_visitor() {
-    let (org, prefix) = (new_org(), prefix());
-    let make = || Visitor::new(options(&[("organizationId", org.as_str().into()), ("apiBaseUrl", SERVER.into()), ("storageKeyPrefix", prefix.as_str().into())])).unwrap();
-    let first = JsFuture::from(make().authenticate()).await.unwrap();
-    let second = JsFuture::from(make().authenticate()).await.unwrap();
-    assert_eq!(get(&first, "visitorId"), get(&second, "visitorId"));
-    let stats = control_json(&format!("/orgs/{org}/stats")).await;
-    let entry = Reflect::get_u32(&get(&stats, "log"), 1).unwrap();
-    assert_eq!(get(&entry, "secret_sent").as_bool(), Some(true));
-    assert_eq!(get(&entry, "secret_known").as_bool(), Some(true));
+async fn a_reload_with_a_valid_cached_session_sends_no_request() {
+    let env = Env::new();
+    let first = authenticate(&env.visitor(&[])).await;
+    assert_eq!(env.auth_requests().await, 1);
+
+    let reloaded = env.visitor(&[]);
+    let sessions = capture(&reloaded, "session");
+    let second = authenticate(&reloaded).await;
+    assert_eq!(get(&second, "visitorId"), get(&first, "visitorId"));
+    assert_eq!(get(&second, "accessToken"), get(&first, "accessToken"));
+    assert_eq!(env.auth_requests().await, 1, "the cached session must be used without a request");
+    let events = sessions.all();
+    assert_eq!(events.len(), 1);
+    assert_eq!(get_str(&events[0], "source"), "cache");
 }
 
 #[wasm_bindgen_test]
-fn invalid_options_throw_visitor_errors() {
-    let bad = [
-        options(&[]),
-        options(&[("organizationId", "not-a-uuid".into())]),
-        options(&[("organizationId", new_org().into()), ("apiBaseUrl", "http://example.com".into())]),
-    ];
-    for value in bad {
-        let Err(error) = Visitor::new(value) else { panic!("accepted") };
-        assert_eq!(get(&error, "name").as_string().as_deref(), Some("VisitorError"));
-        assert_eq!(get(&error, "code").as_string().as_deref(), Some("invalid_options"));
-        assert!(error.is_instance_of::<js_sys::Error>());
+async fn a_returning_visitor_keeps_its_id_and_sends_the_stored_secret() {
+    let env = Env::new();
+    let first = authenticate(&env.visitor(&[])).await;
+    let secret = env.stored_secret().unwrap();
+    // A reload after the cached token expired: only the secret remains useful.
+    local_storage().remove_item(&env.session_key()).unwrap();
+    let second = authenticate(&env.visitor(&[])).await;
+    assert_eq!(get(&second, "visitorId"), get(&first, "visitorId"));
+    assert_ne!(get(&second, "accessToken"), get(&first, "accessToken"));
+    let log = env.auth_log().await;
+    assert_eq!(log.len(), 2);
+    assert_eq!(get(&log[1], "secret_sent").as_bool(), Some(true));
+    assert_eq!(get(&log[1], "secret_known").as_bool(), Some(true));
+    assert_eq!(env.stored_secret(), Some(secret));
+}
+
+#[wasm_bindgen_test]
+async fn the_same_secret_at_a_second_organization_is_the_same_visitor_there() {
+    let env = Env::new();
+    let here = authenticate(&env.visitor(&[])).await;
+    let other = Env { org: new_org(), prefix: env.prefix.clone() };
+    let there = authenticate(&other.visitor(&[])).await;
+    assert_ne!(get(&there, "visitorId"), get(&here, "visitorId"));
+    let (log_here, log_there) = (env.auth_log().await, other.auth_log().await);
+    assert_eq!(get(&log_there[0], "secret_sent").as_bool(), Some(true));
+    let global = get_str(&log_here[0], "visitor_global_id");
+    assert_eq!(get_str(&log_there[0], "visitor_global_id"), global);
+}
+
+#[wasm_bindgen_test]
+async fn renewal_happens_before_expiry_without_a_call_from_the_page() {
+    let env = Env::new();
+    env.set_lifetime(2).await;
+    let room = env.room().await;
+    let visitor = env.visitor(&[]);
+    let first = authenticate(&visitor).await;
+    let first_expiry = get(&first, "expiresAt").dyn_into::<Date>().unwrap().get_time();
+    // The renewal point of a 2 s token is 1 to 1.2 s after issue; 4 s is a generous deadline.
+    let event = next_event(&visitor, "session", 4000, |d| get(d, "source").as_string().as_deref() == Some("network")).await;
+    assert!(Date::now() < first_expiry, "renewed only after the token expired");
+    let renewed = get(&event, "session");
+    assert_ne!(get(&renewed, "accessToken"), get(&first, "accessToken"));
+    assert_eq!(get(&renewed, "visitorId"), get(&first, "visitorId"));
+    let url = format!("{SERVER}/api/v5/public/orgs/{}/rooms/{room}", env.org);
+    assert_eq!(get_with_token(&url, &get_str(&renewed, "accessToken")).await, 200);
+    assert_eq!(get(&env.auth_log().await[1], "secret_sent").as_bool(), Some(true));
+}
+
+#[wasm_bindgen_test]
+async fn ten_concurrent_token_requests_make_one_request() {
+    let env = Env::new();
+    let visitor = env.visitor(&[]);
+    let calls: Vec<Promise> = (0..10).map(|_| visitor.get_access_token(None)).collect();
+    let mut tokens = Vec::new();
+    for call in calls {
+        tokens.push(settle(call).await.unwrap().as_string().unwrap());
     }
+    assert!(tokens.iter().all(|t| *t == tokens[0]));
+    assert_eq!(env.auth_requests().await, 1);
+}
+
+#[wasm_bindgen_test]
+async fn get_access_token_renews_when_the_token_is_too_short_lived() {
+    let env = Env::new();
+    env.set_lifetime(3).await;
+    let visitor = env.visitor(&[("autoRenew", false.into())]);
+    let first = settle(visitor.get_access_token(Some(obj(&[("minValidity", 1.into())])))).await.unwrap();
+    let same = settle(visitor.get_access_token(Some(obj(&[("minValidity", 1.into())])))).await.unwrap();
+    assert_eq!(first, same);
+    assert_eq!(env.auth_requests().await, 1);
+    let fresh = settle(visitor.get_access_token(Some(obj(&[("minValidity", 10.into())])))).await.unwrap();
+    assert_ne!(fresh, first);
+    assert_eq!(env.auth_requests().await, 2);
+    let bad = settle(visitor.get_access_token(Some(obj(&[("minValidity", (-1).into())])))).await.unwrap_err();
+    assert_eq!(code(&bad), "invalid_options");
+}
+
+#[wasm_bindgen_test]
+async fn authenticate_force_always_asks_the_server() {
+    let env = Env::new();
+    let visitor = env.visitor(&[]);
+    let first = authenticate(&visitor).await;
+    let again = settle(visitor.authenticate(Some(obj(&[("force", true.into())])))).await.unwrap();
+    assert_ne!(get(&again, "accessToken"), get(&first, "accessToken"));
+    assert_eq!(env.auth_requests().await, 2);
+}
+
+#[wasm_bindgen_test]
+async fn fetch_adds_the_token_and_resolves_paths_against_the_api() {
+    let env = Env::new();
+    let room = env.room().await;
+    let visitor = env.visitor(&[]);
+    let path = format!("/api/v5/public/orgs/{}/rooms/{room}", env.org);
+    let response: web_sys::Response = settle(visitor.fetch(path.as_str().into(), None)).await.unwrap().dyn_into().unwrap();
+    assert_eq!(response.status(), 200);
+    let body = settle(response.json().unwrap()).await.unwrap();
+    assert_eq!(get_str(&body, "id"), room);
+    // An absolute URL of the API origin, with the caller's own headers kept.
+    let init = obj(&[("headers", obj(&[("Accept", "application/json".into())]))]);
+    let url = format!("{SERVER}{path}");
+    let response: web_sys::Response = settle(visitor.fetch(url.as_str().into(), Some(init))).await.unwrap().dyn_into().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(env.api_requests().await, 2);
+}
+
+#[wasm_bindgen_test]
+async fn fetch_refuses_a_foreign_origin_and_sends_nothing() {
+    let env = Env::new();
+    let visitor = env.visitor(&[]);
+    authenticate(&visitor).await;
+    // The local server on another host name is another origin.
+    let foreign = SERVER.replace("127.0.0.1", "localhost");
+    for url in [format!("{foreign}/api/v5/public/orgs/{}/rooms/x", env.org), "https://example.com/x".into(), "//example.com/x".into(), "relative/path".into()] {
+        let error = settle(visitor.fetch(url.as_str().into(), None)).await.unwrap_err();
+        assert_eq!(code(&error), "origin_not_allowed", "{url}");
+    }
+    assert_eq!(env.api_requests().await, 0);
+    assert_eq!(env.auth_requests().await, 1);
+    // Allowed once listed.
+    let allowed = env.visitor(&[("allowedOrigins", js_sys::Array::of1(&foreign.as_str().into()).into())]);
+    let room = env.room().await;
+    let url = format!("{foreign}/api/v5/public/orgs/{}/rooms/{room}", env.org);
+    let response: web_sys::Response = settle(allowed.fetch(url.as_str().into(), None)).await.unwrap().dyn_into().unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[wasm_bindgen_test]
+async fn fetch_renews_and_repeats_once_on_a_401() {
+    let env = Env::new();
+    let room = env.room().await;
+    let visitor = env.visitor(&[]);
+    let first = authenticate(&visitor).await;
+    env.fault(r#"{"scope":"api","status":401,"times":1}"#).await;
+    let path = format!("/api/v5/public/orgs/{}/rooms/{room}", env.org);
+    let response: web_sys::Response = settle(visitor.fetch(path.as_str().into(), None)).await.unwrap().dyn_into().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(env.auth_requests().await, 2);
+    assert_eq!(env.api_requests().await, 2);
+    assert_ne!(visitor.access_token(), get(&first, "accessToken"));
+    // Only once: a server that keeps answering 401 gets two requests, and the 401 is returned.
+    env.fault(r#"{"scope":"api","status":401}"#).await;
+    let response: web_sys::Response = settle(visitor.fetch(path.as_str().into(), None)).await.unwrap().dyn_into().unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(env.api_requests().await, 4);
+    assert_eq!(env.auth_requests().await, 3);
+}
+
+#[wasm_bindgen_test]
+async fn forget_yields_a_new_visitor() {
+    let env = Env::new();
+    let visitor = env.visitor(&[]);
+    let changes = capture(&visitor, "identitychange");
+    let first = get_str(&authenticate(&visitor).await, "visitorId");
+    settle(visitor.forget()).await.unwrap();
+    assert!(visitor.session().is_null());
+    assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none());
+    assert!(local_storage().get_item(&env.session_key()).unwrap().is_none());
+    let second = get_str(&authenticate(&visitor).await, "visitorId");
+    assert_ne!(first, second);
+    let log = env.auth_log().await;
+    assert_eq!(get(&log[1], "secret_sent").as_bool(), Some(false));
+    let events = changes.all();
+    assert_eq!(events.len(), 2);
+    assert_eq!((get_str(&events[0], "previousVisitorId"), get(&events[0], "visitorId")), (first, JsValue::NULL));
+    assert_eq!((get(&events[1], "previousVisitorId"), get_str(&events[1], "visitorId")), (JsValue::NULL, second));
+}
+
+#[wasm_bindgen_test]
+async fn stop_rejects_pending_calls_with_stopped() {
+    let env = Env::new();
+    env.fault(r#"{"delay_ms":3000,"times":1}"#).await;
+    let visitor = env.visitor(&[]);
+    let pending = visitor.authenticate(None);
+    let token = visitor.get_access_token(None);
+    visitor.stop();
+    for call in [pending, token] {
+        let outcome = within(call, 1000).await.expect("a pending call did not settle after stop()");
+        assert_eq!(code(&get(&outcome, "__rejected__")), "stopped");
+    }
+    let later = settle(visitor.authenticate(None)).await.unwrap_err();
+    assert_eq!(code(&later), "stopped");
+    assert!(get(&later, "message").as_string().unwrap().contains("stopped"));
+}
+
+#[wasm_bindgen_test]
+async fn unsubscribed_listeners_hear_nothing() {
+    let env = Env::new();
+    let visitor = env.visitor(&[]);
+    let sessions = capture(&visitor, "session");
+    sessions.off.call0(&JsValue::UNDEFINED).unwrap();
+    let kept = capture(&visitor, "session");
+    authenticate(&visitor).await;
+    assert_eq!((sessions.len(), kept.len()), (0, 1));
+    assert_eq!(get_str(&kept.all()[0], "source"), "network");
+    for (event, listener) in [("sessions", JsValue::from(js_sys::Function::new_no_args(""))), ("session", JsValue::from(5))] {
+        let error = visitor.on(event, listener).unwrap_err();
+        assert_eq!(code(&error), "invalid_options");
+    }
+}
+
+#[wasm_bindgen_test]
+fn every_invalid_option_is_rejected_with_invalid_options() {
+    let org = JsValue::from_str(&new_org());
+    let with = |pairs: &[(&str, JsValue)]| {
+        let mut all = vec![("organizationId", org.clone())];
+        all.extend(pairs.iter().cloned());
+        obj(&all)
+    };
+    let bad = [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        JsValue::from("e6a08f51-c250-4074-847b-58d444dbbeb1"),
+        obj(&[]),
+        obj(&[("organizationId", "not-a-uuid".into())]),
+        obj(&[("organizationId", 42.into())]),
+        with(&[("apiBaseUrl", "http://example.com".into())]),
+        with(&[("apiBaseUrl", "ftp://localhost".into())]),
+        with(&[("apiBaseUrl", 1.into())]),
+        with(&[("storage", "cookies".into())]),
+        with(&[("storage", true.into())]),
+        with(&[("storageKeyPrefix", "".into())]),
+        with(&[("storageKeyPrefix", JsValue::NULL)]),
+        with(&[("autoRenew", "yes".into())]),
+        with(&[("renewBeforeSeconds", (-1).into())]),
+        with(&[("renewBeforeSeconds", "60".into())]),
+        with(&[("renewBeforeSeconds", f64::NAN.into())]),
+        with(&[("requestTimeoutMs", 0.into())]),
+        with(&[("requestTimeoutMs", 2.5.into())]),
+        with(&[("requestTimeoutMs", f64::INFINITY.into())]),
+        with(&[("allowedOrigins", "https://a.example".into())]),
+        with(&[("allowedOrigins", js_sys::Array::of1(&5.into()).into())]),
+        with(&[("allowedOrigins", js_sys::Array::of1(&"https://a.example/path".into()).into())]),
+        with(&[("allowedOrigins", js_sys::Array::of1(&"http://a.example".into()).into())]),
+        with(&[("onSecretRejected", "ignore".into())]),
+        with(&[("organisationId", "typo".into())]),
+    ];
+    for (i, value) in bad.into_iter().enumerate() {
+        let Err(error) = Visitor::new(value) else { panic!("case {i} was accepted") };
+        assert_eq!(get(&error, "name").as_string().as_deref(), Some("VisitorError"), "case {i}");
+        assert_eq!(code(&error), "invalid_options", "case {i}");
+        assert!(error.is_instance_of::<js_sys::Error>(), "case {i}");
+        assert!(!get_str(&error, "message").is_empty());
+    }
+    let good = with(&[
+        ("apiBaseUrl", "http://[::1]:9".into()),
+        ("storage", "memory".into()),
+        ("autoRenew", false.into()),
+        ("renewBeforeSeconds", 0.5.into()),
+        ("requestTimeoutMs", 100.into()),
+        ("allowedOrigins", js_sys::Array::of1(&"https://a.example".into()).into()),
+        ("onSecretRejected", "error".into()),
+    ]);
+    assert!(Visitor::new(good).is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn the_secret_never_appears_in_events_errors_or_the_console() {
+    let console = ConsoleCapture::start();
+    let env = Env::new();
+    env.set_lifetime(2).await;
+    let visitor = env.visitor(&[("requestTimeoutMs", 500.into())]);
+    let mut seen: Vec<JsValue> = Vec::new();
+    let all = ["session", "identitychange", "error", "storage"].map(|e| capture(&visitor, e));
+    authenticate(&visitor).await;
+    let secret = env.stored_secret().unwrap();
+    // A renewal, failures of each kind, and a forget.
+    next_event(&visitor, "session", 4000, |d| get(d, "source").as_string().as_deref() == Some("network")).await;
+    for fault in [r#"{"status":500,"times":1}"#, r#"{"delay_ms":1500,"times":1}"#, r#"{"set":{"expires_in":"x"},"times":1}"#, r#"{"body":"not json","times":1}"#] {
+        env.fault(fault).await;
+        seen.push(settle(visitor.authenticate(Some(obj(&[("force", true.into())])))).await.unwrap_err());
+    }
+    settle(visitor.forget()).await.unwrap();
+    for captured in &all {
+        seen.extend(captured.all());
+    }
+    seen.push(visitor.session());
+    let lines = console.restore();
+    let codes: Vec<String> = seen[..4].iter().map(code).collect();
+    assert_eq!(codes, ["http", "timeout", "invalid_response", "invalid_response"]);
+    for value in &seen {
+        let text = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()).unwrap_or_default();
+        let message = get(value, "message").as_string().unwrap_or_default();
+        assert!(!text.contains(&secret) && !message.contains(&secret), "{text} {message}");
+    }
+    for line in &lines {
+        assert!(!line.contains(&secret), "console: {line}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn free_stops_the_visitor() {
+    let env = Env::new();
+    env.set_lifetime(2).await;
+    let visitor = env.visitor(&[]);
+    authenticate(&visitor).await;
+    drop(visitor);
+    // A live visitor would renew within 1.2 s; wait past that and check the server saw nothing.
+    let later = Promise::new(&mut |resolve, _| {
+        gloo_timers::callback::Timeout::new(2000, move || {
+            resolve.call0(&JsValue::UNDEFINED).unwrap();
+        })
+        .forget();
+    });
+    settle(later).await.unwrap();
+    assert_eq!(env.auth_requests().await, 1);
 }

@@ -1,4 +1,7 @@
-// The demo page: authenticates a visitor with the SDK built into /pkg/ against this server.
+// The demo page: a visitor of the SDK built into /pkg/, against the local server serving this
+// page, with its events shown as they happen.
+//   ?org=<uuid>       the organization (default: giosg's documentation example)
+//   ?lifetime=<s>     sets the organization's token lifetime on the local server first
 import init, { Visitor } from "/pkg/giosg_visitor.js";
 
 const DEMO_ORG = "e6a08f51-c250-4074-847b-58d444dbbeb1";
@@ -6,9 +9,10 @@ const params = new URLSearchParams(location.search);
 const organizationId = params.get("org") ?? DEMO_ORG;
 const $ = (id) => document.getElementById(id);
 
-function log(text) {
+function log(kind, text) {
   const item = document.createElement("li");
-  item.textContent = `${new Date().toLocaleTimeString()}  ${text}`;
+  item.dataset.kind = kind;
+  item.textContent = `${new Date().toLocaleTimeString()}  ${kind}  ${text}`;
   $("log").prepend(item);
 }
 
@@ -17,37 +21,61 @@ function setStatus(state, text) {
   $("status").textContent = text;
 }
 
-let visitor;
-let expiresAt = null;
-
-function tick() {
-  if (!expiresAt) return;
-  const left = Math.max(0, Math.round((expiresAt.getTime() - Date.now()) / 1000));
-  $("countdown").textContent = `(${left} s left)`;
+function show(session) {
+  $("visitor-id").textContent = session?.visitorId ?? "not authenticated";
+  $("expires-at").textContent = session ? session.expiresAt.toLocaleTimeString() : "–";
+  tick();
 }
 
-async function authenticate() {
-  $("authenticate").disabled = true;
-  setStatus("busy", "authenticating…");
+function tick() {
+  const expiresAt = visitor?.expiresAt;
+  $("countdown").textContent = expiresAt
+    ? `(${Math.max(0, Math.round((expiresAt.getTime() - Date.now()) / 1000))} s left)`
+    : "";
+}
+
+async function run(label, action) {
   try {
-    const session = await visitor.authenticate();
-    expiresAt = session.expiresAt;
-    $("visitor-id").textContent = session.visitorId;
-    $("expires-at").textContent = session.expiresAt.toLocaleTimeString();
-    tick();
-    setStatus("ok", "authenticated");
-    log(`authenticated visitor ${session.visitorId}, token valid for ${session.expiresIn} s`);
+    await action();
   } catch (error) {
     setStatus("error", `${error.code}: ${error.message}`);
-    log(`error ${error.code}: ${error.message}`);
-  } finally {
-    $("authenticate").disabled = false;
+    log("failure", `${label}: ${error.code}: ${error.message}`);
   }
 }
 
+const lifetime = params.get("lifetime");
+if (lifetime) {
+  await fetch(`/__control/orgs/${organizationId}/config`, {
+    method: "PUT",
+    body: JSON.stringify({ expires_in: Number(lifetime) }),
+  });
+}
+
 await init();
-visitor = new Visitor({ organizationId, apiBaseUrl: location.origin });
+const visitor = new Visitor({ organizationId, apiBaseUrl: location.origin });
 $("organization-id").textContent = visitor.organizationId;
-$("authenticate").addEventListener("click", authenticate);
+
+visitor.on("session", ({ session, source }) => {
+  show(session);
+  setStatus("ok", "authenticated");
+  log("session", `${source}: visitor ${session.visitorId}, token valid for ${session.expiresIn} s`);
+});
+visitor.on("identitychange", ({ previousVisitorId, visitorId }) => {
+  if (!visitorId) show(null);
+  log("identitychange", `${previousVisitorId ?? "none"} → ${visitorId ?? "none"}`);
+});
+visitor.on("error", (error) => {
+  setStatus("error", `${error.code}: ${error.message} (the current token stays in use)`);
+  log("error", `${error.code}: ${error.message}`);
+});
+visitor.on("storage", ({ reason }) => log("storage", reason));
+
+$("authenticate").addEventListener("click", () => run("authenticate", () => visitor.authenticate({ force: true })));
+$("forget").addEventListener("click", () => run("forget", async () => {
+  await visitor.forget();
+  setStatus("idle", "forgotten: authenticate to become a new visitor");
+}));
+for (const button of document.querySelectorAll("button")) button.disabled = false;
 setInterval(tick, 1000);
-await authenticate();
+setStatus("busy", "authenticating…");
+await run("authenticate", () => visitor.authenticate());

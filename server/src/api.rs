@@ -4,10 +4,9 @@
 use std::collections::HashMap;
 use std::time::{Instant, SystemTime};
 
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use axum::Extension;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
@@ -29,20 +28,19 @@ pub struct Call<'a> {
     pub page: Page,
 }
 
-type Handler = fn(Call<'_>) -> Result<(StatusCode, Value), Response>;
+pub type Handler = fn(Call<'_>) -> Result<(StatusCode, Value), Response>;
 
-/// Runs a Bearer endpoint: fault, token check, organization check, handler, log.
-async fn bearer(
-    state: AppState,
-    kill: Option<Extension<ConnectionKill>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    path_org: Option<String>,
-    query: HashMap<String, String>,
-    body: Bytes,
-    handler: Handler,
-) -> Response {
+/// Runs a Bearer endpoint: fault, token check, organization check, `handler`, log. Every route
+/// of this file goes through here (see `lib.rs`).
+pub async fn bearer(State(state): State<AppState>, request: Request, handler: Handler) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, 1 << 20).await else {
+        return error(StatusCode::PAYLOAD_TOO_LARGE, "the body is larger than 1 MiB");
+    };
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
+    let kill = parts.extensions.get::<ConnectionKill>();
+    // `/api/v5/public/orgs/<org>/...`
+    let path_org = uri.path().strip_prefix("/api/v5/public/orgs/").and_then(|rest| rest.split('/').next()).map(str::to_ascii_lowercase);
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -52,9 +50,9 @@ async fn bearer(
     // The organization whose faults and counts apply: the path's, else the token's.
     let org = path_org.clone().or_else(|| state.lock().tokens.get(token).map(|t| t.org.clone()));
     let exchange = Exchange::start(&state, org.as_deref(), Scope::Api, method.as_str(), uri.path());
-    let mut exchange = match exchange.before(kill.as_ref().map(|Extension(k)| k)).await {
+    let mut exchange = match exchange.before(kill).await {
         Before::Done(response) => return response,
-        Before::Handle(exchange) => exchange,
+        Before::Handle(exchange) => *exchange,
     };
     let caller = {
         let inner = state.lock();
@@ -71,6 +69,7 @@ async fn bearer(
     if path_org.is_some_and(|o| o != caller.org) {
         return exchange.reply(error(StatusCode::FORBIDDEN, "no access to this organization"));
     }
+    let query = Query::<HashMap<String, String>>::try_from_uri(&uri).map(|Query(q)| q).unwrap_or_default();
     let page = match Page::from_query(&query, &headers, &uri) {
         Ok(page) => page,
         Err(detail) => return exchange.reply(error(StatusCode::BAD_REQUEST, detail)),
@@ -85,33 +84,7 @@ async fn bearer(
     }
 }
 
-macro_rules! endpoint {
-    ($name:ident, $handler:path) => {
-        pub async fn $name(
-            State(state): State<AppState>,
-            kill: Option<Extension<ConnectionKill>>,
-            method: Method,
-            uri: Uri,
-            headers: HeaderMap,
-            Path(params): Path<Vec<(String, String)>>,
-            Query(query): Query<HashMap<String, String>>,
-            body: Bytes,
-        ) -> Response {
-            let org = params.iter().find(|(k, _)| k == "org").map(|(_, v)| v.to_ascii_lowercase());
-            bearer(state, kill, method, uri, headers, org, query, body, $handler).await
-        }
-    };
-}
-
-endpoint!(get_room, room_handler);
-endpoint!(list_online_users, online_users_handler);
-endpoint!(add_room_visitor, add_visitor_handler);
-endpoint!(create_chat, create_chat_handler);
-endpoint!(list_chats, list_chats_handler);
-endpoint!(post_message, post_message_handler);
-endpoint!(list_messages, list_messages_handler);
-
-/// The path parameters are read again from the URI by each handler, so that one macro serves all.
+/// The path's segments: each handler reads its parameters by position.
 fn segments(call: &Call<'_>) -> Vec<String> {
     call.page.path.split('/').map(str::to_owned).collect()
 }
@@ -121,19 +94,19 @@ fn room_id(call: &Call<'_>) -> String {
     segments(call).get(7).cloned().unwrap_or_default()
 }
 
-fn room_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+pub fn room_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
     let key = (call.caller.org.clone(), room_id(&call));
     let room = call.inner.rooms.get(&key).ok_or_else(|| error(StatusCode::NOT_FOUND, "room not found"))?;
     Ok((StatusCode::OK, json!(room)))
 }
 
-fn online_users_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+pub fn online_users_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
     let key = (call.caller.org.clone(), room_id(&call));
     let room = call.inner.rooms.get(&key).ok_or_else(|| error(StatusCode::NOT_FOUND, "room not found"))?;
     Ok((StatusCode::OK, call.page.slice(&room.online_users)))
 }
 
-fn add_visitor_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+pub fn add_visitor_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
     let body: Value = serde_json::from_slice(call.body).map_err(|_| error(StatusCode::BAD_REQUEST, "the body must be JSON"))?;
     let id = body.get("id").and_then(Value::as_str).ok_or_else(|| error(StatusCode::BAD_REQUEST, "id is required"))?;
     let presence = match body.get("presence_expires_in") {
@@ -150,7 +123,7 @@ fn add_visitor_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> 
     Ok((status, json!({ "id": id, "room_id": room.id, "presence_expires_in": presence })))
 }
 
-fn create_chat_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+pub fn create_chat_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
     let segs = segments(&call);
     let visitor = segs.get(9).cloned().unwrap_or_default();
     if visitor != call.caller.visitor_id {
@@ -181,7 +154,7 @@ fn own_visitor(call: &Call<'_>) -> Result<String, Response> {
     Ok(visitor)
 }
 
-fn list_chats_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+pub fn list_chats_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
     let visitor = own_visitor(&call)?;
     let chats: Vec<Value> = call
         .inner
@@ -204,7 +177,7 @@ fn own_chat(call: &Call<'_>) -> Result<String, Response> {
     Ok(chat_id)
 }
 
-fn post_message_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+pub fn post_message_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
     let chat_id = own_chat(&call)?;
     let body: Value = serde_json::from_slice(call.body).map_err(|_| error(StatusCode::BAD_REQUEST, "the body must be JSON"))?;
     let kind = body.get("type").and_then(Value::as_str).unwrap_or("msg");
@@ -222,7 +195,7 @@ fn post_message_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response>
     Ok((StatusCode::CREATED, json!(message)))
 }
 
-fn list_messages_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
+pub fn list_messages_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
     let chat_id = own_chat(&call)?;
     let messages: Vec<Value> = call.inner.messages.iter().filter(|m| m.chat_id == chat_id).map(|m| json!(m)).collect();
     Ok((StatusCode::OK, call.page.slice(&messages)))

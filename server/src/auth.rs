@@ -42,7 +42,7 @@ pub async fn auth(
 
     let exchange = match exchange.before(kill.as_ref().map(|Extension(k)| k)).await {
         Before::Done(response) => return response,
-        Before::Handle(exchange) => exchange,
+        Before::Handle(exchange) => *exchange,
     };
     let secret = match secret {
         Ok(secret) => secret,

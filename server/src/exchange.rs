@@ -39,7 +39,7 @@ pub struct Exchange {
 /// What the fault decided before the request is handled.
 pub enum Before {
     /// Handle the request; rewrite its answer with [`Exchange::finish`].
-    Handle(Exchange),
+    Handle(Box<Exchange>),
     /// The fault answered (or dropped the connection): send this.
     Done(Response),
 }
@@ -73,7 +73,7 @@ impl Exchange {
 
     /// Applies the fault's delay, drop, status or body. A dropped connection never returns.
     pub async fn before(mut self, kill: Option<&ConnectionKill>) -> Before {
-        let Some(fault) = self.fault.clone() else { return Before::Handle(self) };
+        let Some(fault) = self.fault.clone() else { return Before::Handle(Box::new(self)) };
         if let Some(ms) = fault.delay_ms {
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
@@ -87,7 +87,7 @@ impl Exchange {
             return Before::Done(error(StatusCode::BAD_GATEWAY, "connection dropped"));
         }
         if fault.status.is_none() && fault.body.is_none() {
-            return Before::Handle(self);
+            return Before::Handle(Box::new(self));
         }
         let status = StatusCode::from_u16(fault.status.unwrap_or(200)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = fault.body.clone().unwrap_or_else(|| r#"{"detail":"injected fault"}"#.to_owned());

@@ -6,6 +6,10 @@
 //! surface, `faults.rs` what can be injected, `exchange.rs` how a request meets its fault and
 //! the log, `state.rs` what is remembered.
 
+// Handlers return `Result<_, Response>` so that `?` answers with an error: the size of
+// `Response` does not matter on a test server.
+#![allow(clippy::result_large_err)]
+
 pub mod api;
 pub mod auth;
 pub mod control;
@@ -15,6 +19,7 @@ pub mod state;
 
 use std::sync::Arc;
 
+use axum::extract::{Request, State};
 use axum::routing::{get, post};
 use axum::Router;
 use hyper_util::rt::TokioIo;
@@ -29,16 +34,22 @@ pub use state::{AppState, Config};
 /// All routes, with CORS for any origin (the SDK calls the API from other origins, as it would
 /// call giosg's).
 pub fn router(state: AppState) -> Router {
+    // Each Bearer endpoint is `api::bearer` with its handler.
+    macro_rules! bearer {
+        ($handler:path) => {
+            |state: State<AppState>, request: Request| api::bearer(state, request, $handler)
+        };
+    }
     let api = Router::new()
         .route("/api/v5/public/orgs/{org}/auth", post(auth::auth))
-        .route("/api/v5/public/orgs/{org}/rooms/{room}", get(api::get_room))
-        .route("/api/v5/public/orgs/{org}/rooms/{room}/online_users", get(api::list_online_users))
-        .route("/api/v5/public/orgs/{org}/rooms/{room}/visitors", post(api::add_room_visitor))
-        .route("/api/v5/public/orgs/{org}/rooms/{room}/visitors/{visitor}/chats", post(api::create_chat))
-        .route("/api/v5/public/visitors/{visitor}/chats", get(api::list_chats))
+        .route("/api/v5/public/orgs/{org}/rooms/{room}", get(bearer!(api::room_handler)))
+        .route("/api/v5/public/orgs/{org}/rooms/{room}/online_users", get(bearer!(api::online_users_handler)))
+        .route("/api/v5/public/orgs/{org}/rooms/{room}/visitors", post(bearer!(api::add_visitor_handler)))
+        .route("/api/v5/public/orgs/{org}/rooms/{room}/visitors/{visitor}/chats", post(bearer!(api::create_chat_handler)))
+        .route("/api/v5/public/visitors/{visitor}/chats", get(bearer!(api::list_chats_handler)))
         .route(
             "/api/v5/public/visitors/{visitor}/chats/{chat}/messages",
-            get(api::list_messages).post(api::post_message),
+            get(bearer!(api::list_messages_handler)).post(bearer!(api::post_message_handler)),
         )
         .route("/__control/health", get(control::health))
         .route("/__control/reset", post(control::reset))
