@@ -374,3 +374,32 @@ async fn free_stops_the_visitor() {
     settle(later).await.unwrap();
     assert_eq!(env.auth_requests().await, 1);
 }
+
+#[wasm_bindgen_test]
+async fn page_resume_events_renew_a_token_whose_renewal_point_passed_in_sleep() {
+    for (event, on_document) in [("visibilitychange", true), ("pageshow", false), ("online", false)] {
+        let env = Env::new();
+        let visitor = env.visitor(&[]);
+        authenticate(&visitor).await;
+        // 1800 s tokens renew 60 to 240 s before expiry: 30 s before it, renewal is overdue,
+        // while the real timer is still half an hour away.
+        let _jump = ClockJump::ahead(1_770_000.0);
+        dispatch(event, on_document);
+        let renewed = next_event(&visitor, "session", 3000, |_| true).await;
+        assert_eq!(get_str(&renewed, "source"), "network", "{event}");
+        assert_eq!(env.auth_requests().await, 2, "{event}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn after_a_sleep_past_expiry_the_first_use_returns_a_fresh_token() {
+    let env = Env::new();
+    let visitor = env.visitor(&[]);
+    let first = get_str(&authenticate(&visitor).await, "accessToken");
+    let _jump = ClockJump::ahead(2_000_000.0);
+    assert!(!visitor.is_authenticated());
+    let token = settle(visitor.get_access_token(None)).await.unwrap().as_string().unwrap();
+    assert_ne!(token, first);
+    assert!(visitor.is_authenticated());
+    assert_eq!(env.auth_requests().await, 2);
+}

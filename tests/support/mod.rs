@@ -264,3 +264,41 @@ impl ConsoleCapture {
         self.lines.borrow().clone()
     }
 }
+
+/// Moves `Date.now()` (the SDK's clock) `offset_ms` ahead until the guard is dropped, as a
+/// laptop waking from sleep sees it: the clock jumped, and no timer fired meanwhile.
+pub struct ClockJump {
+    original: JsValue,
+}
+
+impl ClockJump {
+    pub fn ahead(offset_ms: f64) -> Self {
+        let date = get(&js_sys::global(), "Date");
+        let original = get(&date, "now");
+        let real: Function = original.clone().dyn_into().unwrap();
+        let jumped = Closure::<dyn FnMut() -> f64>::new(move || {
+            real.call0(&get(&js_sys::global(), "Date")).unwrap().as_f64().unwrap() + offset_ms
+        })
+        .into_js_value();
+        Reflect::set(&date, &"now".into(), &jumped).unwrap();
+        Self { original }
+    }
+}
+
+impl Drop for ClockJump {
+    fn drop(&mut self) {
+        let date = get(&js_sys::global(), "Date");
+        Reflect::set(&date, &"now".into(), &self.original).unwrap();
+    }
+}
+
+/// Dispatches a plain event of `name` on the window (or the document).
+pub fn dispatch(name: &str, on_document: bool) {
+    let window = web_sys::window().unwrap();
+    let event = web_sys::Event::new(name).unwrap();
+    if on_document {
+        window.document().unwrap().dispatch_event(&event).unwrap();
+    } else {
+        window.dispatch_event(&event).unwrap();
+    }
+}
