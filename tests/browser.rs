@@ -333,20 +333,28 @@ async fn the_secret_never_appears_in_events_errors_or_the_console() {
     let all = ["session", "identitychange", "error", "storage"].map(|e| capture(&visitor, e));
     authenticate(&visitor).await;
     let secret = env.stored_secret().unwrap();
-    // A renewal, failures of each kind, and a forget.
+    // A renewal, failures that are not retried, a failed background renewal, a rejected
+    // secret, and a forget.
     next_event(&visitor, "session", 4000, |d| get(d, "source").as_string().as_deref() == Some("network")).await;
-    for fault in [r#"{"status":500,"times":1}"#, r#"{"delay_ms":1500,"times":1}"#, r#"{"set":{"expires_in":"x"},"times":1}"#, r#"{"body":"not json","times":1}"#] {
+    for fault in [r#"{"status":409,"times":1}"#, r#"{"set":{"expires_in":"x"},"times":1}"#, r#"{"body":"not json","times":1}"#] {
         env.fault(fault).await;
         seen.push(settle(visitor.authenticate(Some(obj(&[("force", true.into())])))).await.unwrap_err());
     }
+    env.fault(r#"{"delay_ms":1500}"#).await;
+    seen.push(next_event(&visitor, "error", 4000, |_| true).await);
+    env.clear_faults().await;
+    let strict = env.visitor(&[("onSecretRejected", "error".into())]);
+    local_storage().remove_item(&env.session_key()).unwrap();
+    env.fault(r#"{"status":401,"times":1}"#).await;
+    seen.push(settle(strict.authenticate(None)).await.unwrap_err());
     settle(visitor.forget()).await.unwrap();
     for captured in &all {
         seen.extend(captured.all());
     }
     seen.push(visitor.session());
     let lines = console.restore();
-    let codes: Vec<String> = seen[..4].iter().map(code).collect();
-    assert_eq!(codes, ["http", "timeout", "invalid_response", "invalid_response"]);
+    let codes: Vec<String> = seen[..5].iter().map(code).collect();
+    assert_eq!(codes, ["http", "invalid_response", "invalid_response", "timeout", "secret_rejected"]);
     for value in &seen {
         let text = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()).unwrap_or_default();
         let message = get(value, "message").as_string().unwrap_or_default();

@@ -9,5 +9,6 @@ pub mod json;
 pub mod options;
 pub mod record;
 pub mod redact;
+pub mod retry;
 pub mod session;
 pub mod wire;

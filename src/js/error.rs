@@ -48,3 +48,11 @@ pub fn origin_not_allowed() -> JsValue {
         None,
     )
 }
+
+pub fn secret_rejected() -> JsValue {
+    visitor_error(
+        "secret_rejected",
+        "the server refused the stored visitor secret; it was kept, since onSecretRejected is \"error\"",
+        None,
+    )
+}

@@ -5,6 +5,7 @@ mod visitor;
 
 pub use visitor::Visitor;
 mod events;
+mod lifecycle;
 mod options;
 
 use wasm_bindgen::prelude::*;

@@ -2,4 +2,5 @@
 
 pub mod fetch;
 pub mod page;
+pub mod timer;
 pub mod storage;

@@ -1,0 +1,216 @@
+//! What to do after a failed auth request (SPEC §3): whether to retry, how long to wait, when a
+//! waiting caller gives up, and whether the failure may mean the stored secret was refused.
+
+/// The first retry waits up to this long; each further one doubles it.
+pub const BASE_MS: f64 = 1_000.0;
+/// No backoff wait is longer than this.
+pub const CAP_MS: f64 = 60_000.0;
+/// A caller of `authenticate()` (or `getAccessToken()`, `fetch()`) waits this long at most.
+pub const GIVE_UP_MS: f64 = 30_000.0;
+/// A `Retry-After` longer than this is taken as this: a server asking for hours is broken.
+pub const MAX_RETRY_AFTER_MS: f64 = 3_600_000.0;
+
+/// Whether an HTTP status of an auth answer is worth retrying: 408, 429 and 5xx.
+pub fn is_retryable_status(status: u16) -> bool {
+    status == 408 || status == 429 || (500..=599).contains(&status)
+}
+
+/// Whether a status answered to a request that carried a secret may mean the secret was
+/// refused, so that the SDK asks once more without it.
+pub fn may_refuse_secret(status: u16) -> bool {
+    matches!(status, 400 | 401 | 403 | 404)
+}
+
+/// The longest wait before retry number `attempt` (1 for the first retry): `base * 2^(attempt-1)`,
+/// capped.
+pub fn backoff_ceiling_ms(attempt: u32) -> f64 {
+    let exponent = attempt.saturating_sub(1).min(30) as i32;
+    (BASE_MS * 2f64.powi(exponent)).min(CAP_MS)
+}
+
+/// The wait before retry number `attempt`: full jitter (uniform in `[0, ceiling)`, with `random`
+/// uniform in `[0, 1)`), but never shorter than the server's `Retry-After`.
+pub fn retry_delay_ms(attempt: u32, random: f64, retry_after_ms: Option<f64>) -> f64 {
+    let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.0 };
+    let jittered = random * backoff_ceiling_ms(attempt);
+    match retry_after_ms {
+        Some(after) => jittered.max(after.clamp(0.0, MAX_RETRY_AFTER_MS)),
+        None => jittered,
+    }
+}
+
+/// Whether a caller who started waiting at `started_ms` should give up rather than wait `delay_ms`
+/// more from `now_ms`.
+pub fn gives_up(started_ms: f64, now_ms: f64, delay_ms: f64) -> bool {
+    now_ms + delay_ms > started_ms + GIVE_UP_MS
+}
+
+/// A `Retry-After` header in milliseconds from `now_ms`: delay-seconds or an HTTP date
+/// (IMF-fixdate, RFC 850 or asctime). A date in the past means "now" (0). `None` for anything else.
+pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
+    let value = value.trim();
+    if !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse::<u32>().ok().map(|s| f64::from(s) * 1000.0);
+    }
+    let at = parse_http_date(value)?;
+    Some((at - now_ms).max(0.0))
+}
+
+/// An HTTP date as milliseconds since the Unix epoch.
+pub fn parse_http_date(value: &str) -> Option<f64> {
+    let words: Vec<&str> = value.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+    let (day, month, year, time) = match words.as_slice() {
+        // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+        [_, day, month, year, time, "GMT"] if year.len() == 4 => (*day, *month, year.parse::<i64>().ok()?, *time),
+        // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
+        [_, date, time, "GMT"] => {
+            let mut parts = date.split('-');
+            let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
+            if parts.next().is_some() || year.len() != 2 {
+                return None;
+            }
+            let yy: i64 = year.parse().ok()?;
+            // Two-digit years: 70-99 are 1900s, the rest 2000s.
+            (day, month, if yy >= 70 { 1900 + yy } else { 2000 + yy }, *time)
+        }
+        // asctime: Sun Nov  6 08:49:37 1994
+        [_, month, day, time, year] if year.len() == 4 => (*day, *month, year.parse::<i64>().ok()?, *time),
+        _ => return None,
+    };
+    let day: i64 = parse_digits(day, 1, 2)?;
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
+    let mut hms = time.split(':');
+    let (h, m, s) = (parse_digits(hms.next()?, 2, 2)?, parse_digits(hms.next()?, 2, 2)?, parse_digits(hms.next()?, 2, 2)?);
+    if hms.next().is_some() || h > 23 || m > 59 || s > 60 || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(((days * 86_400 + h * 3600 + m * 60 + s) * 1000) as f64)
+}
+
+fn parse_digits(text: &str, min: usize, max: usize) -> Option<i64> {
+    if text.len() < min || text.len() > max || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_retried() {
+        for status in [408, 429, 500, 502, 503, 504, 599] {
+            assert!(is_retryable_status(status), "{status}");
+        }
+        for status in [200, 301, 400, 401, 403, 404, 409, 422, 499, 600] {
+            assert!(!is_retryable_status(status), "{status}");
+        }
+        assert!(may_refuse_secret(401) && may_refuse_secret(400) && may_refuse_secret(403) && may_refuse_secret(404));
+        assert!(!may_refuse_secret(429) && !may_refuse_secret(500) && !may_refuse_secret(409));
+    }
+
+    #[test]
+    fn backoff_doubles_from_one_second_up_to_a_minute() {
+        let ceilings: Vec<f64> = (1..=9).map(backoff_ceiling_ms).collect();
+        assert_eq!(ceilings, [1e3, 2e3, 4e3, 8e3, 16e3, 32e3, 60e3, 60e3, 60e3]);
+        assert_eq!(backoff_ceiling_ms(0), 1e3);
+        assert_eq!(backoff_ceiling_ms(u32::MAX), 60e3);
+    }
+
+    #[test]
+    fn full_jitter_stays_inside_zero_and_the_ceiling() {
+        for attempt in 1..=12 {
+            for i in 0..=100 {
+                let delay = retry_delay_ms(attempt, f64::from(i) / 100.0, None);
+                assert!((0.0..=backoff_ceiling_ms(attempt)).contains(&delay), "{attempt} {i} {delay}");
+            }
+        }
+        assert_eq!(retry_delay_ms(3, 0.0, None), 0.0);
+        assert_eq!(retry_delay_ms(3, 0.5, None), 2000.0);
+        for r in [f64::NAN, -1.0, 2.0, f64::INFINITY] {
+            assert!((0.0..=4000.0).contains(&retry_delay_ms(3, r, None)));
+        }
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_and_is_capped() {
+        assert_eq!(retry_delay_ms(1, 0.1, Some(5000.0)), 5000.0);
+        assert_eq!(retry_delay_ms(7, 0.9, Some(5000.0)), 54_000.0);
+        assert_eq!(retry_delay_ms(1, 0.0, Some(1e12)), MAX_RETRY_AFTER_MS);
+        assert_eq!(retry_delay_ms(1, 0.5, Some(-5.0)), 500.0);
+    }
+
+    #[test]
+    fn the_give_up_deadline_is_thirty_seconds_after_the_call() {
+        assert!(!gives_up(1000.0, 1000.0, 29_999.0));
+        assert!(!gives_up(1000.0, 21_000.0, 10_000.0));
+        assert!(gives_up(1000.0, 21_000.0, 10_001.0));
+        assert!(gives_up(1000.0, 40_000.0, 0.0));
+    }
+
+    #[test]
+    fn retry_after_in_seconds() {
+        assert_eq!(parse_retry_after("5", 0.0), Some(5000.0));
+        assert_eq!(parse_retry_after(" 0 ", 0.0), Some(0.0));
+        assert_eq!(parse_retry_after("120", 1e12), Some(120_000.0));
+        for bad in ["", "-1", "1.5", "5s", "99999999999", "soon"] {
+            assert_eq!(parse_retry_after(bad, 0.0), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_as_an_http_date_in_all_three_forms() {
+        // 1994-11-06T08:49:37Z
+        let at = 784_111_777_000.0;
+        for form in ["Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"] {
+            assert_eq!(parse_http_date(form), Some(at), "{form}");
+            assert_eq!(parse_retry_after(form, at - 3000.0), Some(3000.0), "{form}");
+        }
+        // In the past: retry now.
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", at + 60_000.0), Some(0.0));
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0.0));
+        assert_eq!(parse_http_date("Tue, 29 Feb 2000 23:59:59 GMT"), Some(951_868_799_000.0));
+        assert_eq!(parse_http_date("Sun, 29 Nov 2026 12:00:00 GMT"), Some(1_795_953_600_000.0));
+    }
+
+    #[test]
+    fn malformed_dates_are_not_dates() {
+        for bad in [
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 31 Nov 1994 08:49:37 GMT",
+            "Sun, 29 Feb 1900 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "Sun, 06 Nov 94 08:49:37 GMT",
+            "Sunday, 06-Nov-1994 08:49:37 GMT",
+            "2026-11-29T12:00:00Z",
+            "",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad:?}");
+        }
+    }
+}

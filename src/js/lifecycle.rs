@@ -1,0 +1,510 @@
+//! The lifecycle of one visitor (SPEC §2, §3): the cached session, the shared auth request
+//! ("flight") with its retries and secret-rejection probe, adoption of a new session, the renewal
+//! timer and the page events that wake it.
+//!
+//! Decisions come from the core (`session`, `retry`, `wire`, `record`); this file holds the state
+//! and carries them out.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use js_sys::{Date, Function, Math, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use web_sys::AbortController;
+
+use super::error;
+use super::events::{dispatch, object, Event, Listeners};
+use crate::core::options::{OnSecretRejected, Options};
+use crate::core::record;
+use crate::core::redact::Secret;
+use crate::core::retry;
+use crate::core::session::{timer_delay_ms, Session};
+use crate::core::wire::{auth_request_body, AuthAnswer};
+use crate::web::fetch::{post_json, Answer, FetchError};
+use crate::web::page::PageEvents;
+use crate::web::storage::Store;
+use crate::web::timer;
+
+/// Where an adopted session came from, as the `session` event reports it.
+#[derive(Clone, Copy)]
+pub enum Source {
+    Network,
+    Cache,
+}
+
+impl Source {
+    fn name(self) -> &'static str {
+        match self {
+            Source::Network => "network",
+            Source::Cache => "cache",
+        }
+    }
+}
+
+/// The auth request in progress, with its retries: every caller shares it (single flight).
+struct Flight {
+    promise: Promise,
+    /// When the flight stops retrying: 30 s after its first waiting caller, or never for a
+    /// background renewal (which keeps trying while the page lives).
+    deadline_ms: f64,
+}
+
+pub struct Inner {
+    pub options: Options,
+    secret_key: String,
+    session_key: String,
+    store: Store,
+    pub session: Option<Session>,
+    /// Whether storage has been consulted for a cached session.
+    loaded: bool,
+    /// Auto-renewal is on: set by the first use, cleared by `forget()` and `stop()`.
+    started: bool,
+    pub stopped: bool,
+    /// Bumped by `forget()` and `stop()`: an answer to a request sent before is not adopted.
+    epoch: u32,
+    flight: Option<Flight>,
+    abort: Option<AbortController>,
+    timer: Option<Timeout>,
+    page: Option<PageEvents>,
+    pub listeners: Listeners,
+    /// Rejected by `stop()`; every pending call races it.
+    pub stop_signal: Promise,
+    stop_reject: Option<Function>,
+    _stop_catch: Closure<dyn FnMut(JsValue)>,
+    /// A background renewal failed and no session has been adopted since (one `error` event
+    /// per streak).
+    failing: bool,
+    /// Failed attempts in a row, for the backoff.
+    attempts: u32,
+    /// The error of the latest failed attempt, for a caller who gives up waiting.
+    last_error: Option<JsValue>,
+    /// `forget()` was called: the next identity adopted is announced as a change from none.
+    forgotten: bool,
+}
+
+pub type Shared = Rc<RefCell<Inner>>;
+
+impl Inner {
+    pub fn new(options: Options) -> Self {
+        let mut reject = None;
+        let stop_signal = Promise::new(&mut |_resolve, r| reject = Some(r));
+        // Nobody may be racing the signal when it fires: a handler keeps that from being an
+        // "unhandled rejection".
+        let stop_catch = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+        let _ = stop_signal.catch(&stop_catch);
+        Self {
+            secret_key: record::secret_key(&options.prefix, &options.api),
+            session_key: record::session_key(&options.prefix, &options.api, &options.org),
+            store: Store::new(options.storage),
+            options,
+            session: None,
+            loaded: false,
+            started: false,
+            stopped: false,
+            epoch: 0,
+            flight: None,
+            abort: None,
+            timer: None,
+            page: None,
+            listeners: Listeners::default(),
+            stop_signal,
+            stop_reject: reject,
+            _stop_catch: stop_catch,
+            failing: false,
+            attempts: 0,
+            last_error: None,
+            forgotten: false,
+        }
+    }
+}
+
+/// The JS object of a session: `{visitorId, organizationId, socketUrl, accessToken, expiresAt,
+/// expiresIn, visitorGlobalId?}`. Never the secret.
+pub fn session_object(session: &Session) -> JsValue {
+    let a = &session.answer;
+    let mut pairs = vec![
+        ("visitorId", JsValue::from_str(&a.visitor_id)),
+        ("organizationId", JsValue::from_str(&a.organization_id)),
+        ("socketUrl", JsValue::from_str(&a.socket_url)),
+        ("accessToken", JsValue::from_str(a.access_token.expose())),
+        ("expiresAt", Date::new(&session.expires_at_ms.into()).into()),
+        ("expiresIn", a.expires_in.into()),
+    ];
+    if let Some(global) = &a.visitor_global_id {
+        pairs.push(("visitorGlobalId", JsValue::from_str(global)));
+    }
+    object(&pairs)
+}
+
+pub fn emit(inner: &Shared, event: Event, detail: &JsValue) {
+    let listeners = inner.borrow().listeners.of(event);
+    dispatch(listeners, detail);
+}
+
+/// Reports a storage degradation, once per occurrence.
+fn report_storage(inner: &Shared) {
+    let reason = inner.borrow_mut().store.take_degradation();
+    if let Some(reason) = reason {
+        emit(inner, Event::Storage, &object(&[("reason", reason.into())]));
+    }
+}
+
+fn stored_secret(inner: &mut Inner) -> Option<Secret> {
+    let key = inner.secret_key.clone();
+    inner.store.get(&key).and_then(|v| record::decode_secret(&v))
+}
+
+/// Consults storage once for a cached session of this organization (SPEC §2, "Caching").
+pub fn load_cache(inner: &Shared) {
+    let cached = {
+        let mut s = inner.borrow_mut();
+        if s.loaded {
+            return;
+        }
+        s.loaded = true;
+        let key = s.session_key.clone();
+        stored_secret(&mut s)
+            .and_then(|secret| record::decode_session(&s.store.get(&key)?, &s.options.org, secret))
+            .filter(|session| session.valid_for(Date::now(), 0.0))
+    };
+    report_storage(inner);
+    if let Some(session) = cached {
+        adopt(inner, session, Source::Cache, false);
+    }
+}
+
+/// Makes `session` the current one: stores it (network answers only), schedules its renewal,
+/// and tells the listeners. `reset`: the stored secret was refused and replaced.
+fn adopt(inner: &Shared, session: Session, source: Source, reset: bool) {
+    let (previous, forgotten, detail) = {
+        let mut s = inner.borrow_mut();
+        if let Source::Network = source {
+            let (secret_key, session_key) = (s.secret_key.clone(), s.session_key.clone());
+            s.store.set(&secret_key, &record::encode_secret(&session.answer.secret));
+            s.store.set(&session_key, &record::encode_session(&session));
+        }
+        let previous = s.session.as_ref().map(|p| p.answer.visitor_id.clone());
+        let detail = session_object(&session);
+        s.session = Some(session);
+        s.failing = false;
+        s.attempts = 0;
+        s.last_error = None;
+        (previous, std::mem::take(&mut s.forgotten), detail)
+    };
+    schedule(inner);
+    report_storage(inner);
+    let current = inner.borrow().session.as_ref().map(|s| s.answer.visitor_id.clone()).unwrap_or_default();
+    let changed = match &previous {
+        Some(previous) => *previous != current,
+        None => forgotten || reset,
+    };
+    if changed {
+        let previous = previous.map_or(JsValue::NULL, JsValue::from);
+        emit(inner, Event::IdentityChange, &object(&[("previousVisitorId", previous), ("visitorId", current.into())]));
+    }
+    emit(inner, Event::Session, &object(&[("session", detail), ("source", source.name().into())]));
+}
+
+fn stopped_error(inner: &Inner) -> JsValue {
+    if inner.stopped {
+        error::stopped("the visitor was stopped")
+    } else {
+        error::stopped("forget() was called while this request was pending")
+    }
+}
+
+/// Why one attempt failed, and whether another is worth it.
+struct Failure {
+    error: JsValue,
+    retryable: bool,
+    retry_after_ms: Option<f64>,
+}
+
+impl Failure {
+    fn fatal(error: JsValue) -> Self {
+        Self { error, retryable: false, retry_after_ms: None }
+    }
+}
+
+/// One POST to the auth endpoint, abortable by `stop()`/`forget()`, and the time it was sent.
+async fn post(inner: &Shared, secret: Option<&Secret>) -> (f64, Result<Answer, FetchError>) {
+    let (url, timeout_ms, controller) = {
+        let mut s = inner.borrow_mut();
+        let Ok(controller) = AbortController::new() else { return (Date::now(), Err(FetchError::Network)) };
+        s.abort = Some(controller.clone());
+        (s.options.api.auth_url(&s.options.org), s.options.request_timeout_ms, controller)
+    };
+    let sent_at = Date::now();
+    (sent_at, post_json(&url, &auth_request_body(secret), timeout_ms, &controller).await)
+}
+
+/// A validated session from a 200 answer, or `invalid_response`.
+fn session_from(inner: &Shared, answer: &Answer, sent_at: f64) -> Result<Session, JsValue> {
+    let s = inner.borrow();
+    let parsed = AuthAnswer::parse(&answer.body, &s.options.org).map_err(|e| error::invalid_response(&e))?;
+    Ok(Session::new(parsed, sent_at, s.options.renew_before_ms, Math::random()))
+}
+
+/// One attempt: the auth request with the stored secret and, when its refusal may mean the
+/// secret was refused, the probe without it (SPEC §3). `Ok((session, reset))`.
+async fn attempt(inner: &Shared, epoch: u32) -> Result<(Session, bool), Failure> {
+    let secret = {
+        let mut s = inner.borrow_mut();
+        stored_secret(&mut s)
+    };
+    report_storage(inner);
+    let (sent_at, result) = post(inner, secret.as_ref()).await;
+    if inner.borrow().epoch != epoch {
+        return Err(Failure::fatal(stopped_error(&inner.borrow())));
+    }
+    let answer = result.map_err(|e| Failure { error: error::from_fetch(e), retryable: true, retry_after_ms: None })?;
+    if answer.status == 200 {
+        return session_from(inner, &answer, sent_at).map(|s| (s, false)).map_err(Failure::fatal);
+    }
+    if secret.is_some() && retry::may_refuse_secret(answer.status) {
+        // Is it the secret, or the organization? Ask as a new visitor.
+        let (probe_sent_at, probe) = post(inner, None).await;
+        if inner.borrow().epoch != epoch {
+            return Err(Failure::fatal(stopped_error(&inner.borrow())));
+        }
+        let fresh = probe.ok().filter(|p| p.status == 200).and_then(|p| session_from(inner, &p, probe_sent_at).ok());
+        return match (fresh, inner.borrow().options.on_secret_rejected) {
+            (Some(session), OnSecretRejected::Reset) => Ok((session, true)),
+            (Some(_), OnSecretRejected::Error) => Err(Failure::fatal(error::secret_rejected())),
+            // Refused without the secret too: not the secret's fault. It is kept.
+            (None, _) => Err(Failure::fatal(error::http(answer.status))),
+        };
+    }
+    let retry_after_ms = answer.retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, Date::now()));
+    Err(Failure { error: error::http(answer.status), retryable: retry::is_retryable_status(answer.status), retry_after_ms })
+}
+
+/// The body of a flight: attempts, with backoff between them, until a session is adopted, an
+/// error is not worth retrying, or the flight's deadline would pass.
+async fn fly(inner: Shared, epoch: u32) -> Result<JsValue, JsValue> {
+    loop {
+        let result = attempt(&inner, epoch).await;
+        if inner.borrow().epoch != epoch {
+            return Err(stopped_error(&inner.borrow()));
+        }
+        let failure = match result {
+            Ok((session, reset)) => {
+                {
+                    let mut s = inner.borrow_mut();
+                    s.flight = None;
+                    s.abort = None;
+                }
+                let detail = session_object(&session);
+                adopt(&inner, session, Source::Network, reset);
+                return Ok(detail);
+            }
+            Err(failure) => failure,
+        };
+        let (delay, deadline, first_of_streak) = {
+            let mut s = inner.borrow_mut();
+            s.attempts = s.attempts.saturating_add(1);
+            s.last_error = Some(failure.error.clone());
+            let deadline = s.flight.as_ref().map_or(0.0, |f| f.deadline_ms);
+            let background = deadline == f64::INFINITY;
+            let first = background && !s.failing;
+            if background {
+                s.failing = true;
+            }
+            (retry::retry_delay_ms(s.attempts, Math::random(), failure.retry_after_ms), deadline, first)
+        };
+        if first_of_streak {
+            emit(&inner, Event::Error, &failure.error);
+        }
+        if !failure.retryable || Date::now() + delay > deadline {
+            inner.borrow_mut().flight = None;
+            retry_later(&inner);
+            return Err(failure.error);
+        }
+        timer::sleep(delay).await;
+        if inner.borrow().epoch != epoch {
+            return Err(stopped_error(&inner.borrow()));
+        }
+    }
+}
+
+/// A new session from the server, through the flight in progress or a new one. A `foreground`
+/// caller waits 30 s at most, then gets the latest error; a background renewal keeps the flight
+/// retrying while the page lives.
+pub async fn renew(inner: &Shared, foreground: bool) -> Result<JsValue, JsValue> {
+    let deadline = if foreground { Date::now() + retry::GIVE_UP_MS } else { f64::INFINITY };
+    let promise = {
+        let mut s = inner.borrow_mut();
+        match &mut s.flight {
+            Some(flight) => {
+                flight.deadline_ms = flight.deadline_ms.max(deadline);
+                flight.promise.clone()
+            }
+            None => {
+                let promise = future_to_promise(fly(inner.clone(), s.epoch));
+                s.flight = Some(Flight { promise: promise.clone(), deadline_ms: deadline });
+                promise
+            }
+        }
+    };
+    if !foreground {
+        return JsFuture::from(promise).await;
+    }
+    // The flight may be a background one that never gives up: the caller does, after 30 s.
+    let marker: JsValue = js_sys::Object::new().into();
+    let timeout = timer::resolve_after(retry::GIVE_UP_MS, marker.clone());
+    match JsFuture::from(Promise::race(&js_sys::Array::of2(&promise, &timeout))).await {
+        Ok(value) if value == marker => {
+            let last = inner.borrow().last_error.clone();
+            Err(last.unwrap_or_else(|| error::from_fetch(FetchError::Timeout)))
+        }
+        other => other,
+    }
+}
+
+/// Turns auto-renewal on (first use): the timer and the page events.
+pub fn start(inner: &Shared) {
+    let weak = Rc::downgrade(inner);
+    {
+        let mut s = inner.borrow_mut();
+        if s.started || s.stopped || !s.options.auto_renew {
+            return;
+        }
+        s.started = true;
+        s.page = Some(PageEvents::listen(move || {
+            if let Some(inner) = weak.upgrade() {
+                wake(&inner);
+            }
+        }));
+    }
+    schedule(inner);
+}
+
+/// Arms the timer to call `wake` after `delay_ms`.
+fn arm(inner: &Shared, delay_ms: u32) {
+    let weak = Rc::downgrade(inner);
+    inner.borrow_mut().timer = Some(Timeout::new(delay_ms, move || {
+        if let Some(inner) = weak.upgrade() {
+            wake(&inner);
+        }
+    }));
+}
+
+/// (Re)arms the renewal timer for the current session.
+fn schedule(inner: &Shared) {
+    let renew_at = {
+        let mut s = inner.borrow_mut();
+        s.timer = None;
+        match &s.session {
+            Some(session) if s.started && !s.stopped => session.renew_at_ms,
+            _ => return,
+        }
+    };
+    arm(inner, timer_delay_ms(renew_at, Date::now()));
+}
+
+/// After a flight ended in failure, the background tries again later (with backoff), as long as
+/// auto-renewal is on.
+fn retry_later(inner: &Shared) {
+    let delay = {
+        let s = inner.borrow();
+        if !s.started || s.stopped {
+            return;
+        }
+        retry::retry_delay_ms(s.attempts.max(1), Math::random(), None)
+    };
+    arm(inner, delay as u32);
+}
+
+/// The timer fired or the page woke up: renew if due (or failing), else re-arm the timer (it may
+/// have been throttled, or stopped during sleep).
+fn wake(inner: &Shared) {
+    let due = {
+        let s = inner.borrow();
+        if !s.started || s.stopped {
+            return;
+        }
+        s.failing || s.session.as_ref().is_some_and(|session| session.due(Date::now()))
+    };
+    if due {
+        renew_in_background(inner);
+    } else {
+        schedule(inner);
+    }
+}
+
+/// Renews without a caller waiting; failures are reported as `error` events by the flight.
+pub fn renew_in_background(inner: &Shared) {
+    let inner = inner.clone();
+    spawn_local(async move {
+        let _ = renew(&inner, false).await;
+    });
+}
+
+/// A session valid for at least `min_ms`, renewing first when needed; kicks a background renewal
+/// when the renewal point has passed but the token is still good enough.
+pub async fn ensure_token(inner: Shared, min_ms: f64) -> Result<JsValue, JsValue> {
+    load_cache(&inner);
+    start(&inner);
+    let (current, due) = {
+        let s = inner.borrow();
+        let now = Date::now();
+        match &s.session {
+            Some(session) if session.valid_for(now, min_ms) => (Some(session_object(session)), session.due(now)),
+            _ => (None, false),
+        }
+    };
+    match current {
+        Some(session) => {
+            if due {
+                renew_in_background(&inner);
+            }
+            Ok(session)
+        }
+        None => renew(&inner, true).await,
+    }
+}
+
+/// Erases the secret and the session (storage and memory); returns the visitor id it had.
+pub fn erase(inner: &Shared) -> Option<String> {
+    let previous = {
+        let mut s = inner.borrow_mut();
+        let (secret_key, session_key) = (s.secret_key.clone(), s.session_key.clone());
+        s.store.remove(&secret_key);
+        s.store.remove(&session_key);
+        s.loaded = true;
+        s.forgotten = true;
+        s.session.take().map(|x| x.answer.visitor_id)
+    };
+    report_storage(inner);
+    previous
+}
+
+/// Stops timers, page listeners and the request in flight; `stopping` also ends the object.
+pub fn halt(inner: &Shared, stopping: bool) {
+    let (abort, reject) = {
+        let mut s = inner.borrow_mut();
+        s.epoch = s.epoch.wrapping_add(1);
+        s.timer = None;
+        s.page = None;
+        s.started = false;
+        s.flight = None;
+        s.failing = false;
+        s.attempts = 0;
+        let reject = if stopping {
+            s.stopped = true;
+            s.listeners.clear();
+            s.stop_reject.take()
+        } else {
+            None
+        };
+        (s.abort.take(), reject)
+    };
+    if let Some(abort) = abort {
+        abort.abort();
+    }
+    if let Some(reject) = reject {
+        let _ = reject.call1(&JsValue::UNDEFINED, &error::stopped("the visitor was stopped"));
+    }
+}
