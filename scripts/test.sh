@@ -15,8 +15,10 @@ build_package
 start_server
 log "local server at $SERVER_URL"
 
+# The give-up test waits about 30 s: the runner's default limit (20 s) is too short.
+export WASM_BINDGEN_TEST_TIMEOUT=300
 for browser in chrome firefox; do
-  log "browser suite in headless $browser (wasm-pack test)"
+  log "browser suites in headless $browser (wasm-pack test)"
   GIOSG_LOCAL_SERVER=$SERVER_URL wasm-pack test --headless "--$browser"
 done
 

@@ -39,10 +39,15 @@ pub fn retry_delay_ms(attempt: u32, random: f64, retry_after_ms: Option<f64>) ->
     }
 }
 
-/// Whether a caller who started waiting at `started_ms` should give up rather than wait `delay_ms`
-/// more from `now_ms`.
-pub fn gives_up(started_ms: f64, now_ms: f64, delay_ms: f64) -> bool {
-    now_ms + delay_ms > started_ms + GIVE_UP_MS
+/// How long to wait before the next attempt of a flight that must end by `deadline_ms`: the
+/// backoff `delay_ms`, shortened so that a last attempt is made at the deadline. `None`: give up
+/// now, because the deadline has passed or the server's `Retry-After` reaches beyond it.
+pub fn wait_within(deadline_ms: f64, now_ms: f64, delay_ms: f64, retry_after_ms: Option<f64>) -> Option<f64> {
+    let remaining = deadline_ms - now_ms;
+    if remaining <= 0.0 || retry_after_ms.is_some_and(|after| after > remaining) {
+        return None;
+    }
+    Some(delay_ms.min(remaining))
 }
 
 /// A `Retry-After` header in milliseconds from `now_ms`: delay-seconds or an HTTP date
@@ -164,11 +169,18 @@ mod tests {
     }
 
     #[test]
-    fn the_give_up_deadline_is_thirty_seconds_after_the_call() {
-        assert!(!gives_up(1000.0, 1000.0, 29_999.0));
-        assert!(!gives_up(1000.0, 21_000.0, 10_000.0));
-        assert!(gives_up(1000.0, 21_000.0, 10_001.0));
-        assert!(gives_up(1000.0, 40_000.0, 0.0));
+    fn waits_end_at_the_deadline_with_a_last_attempt() {
+        let deadline = 1000.0 + GIVE_UP_MS;
+        assert_eq!(wait_within(deadline, 1000.0, 500.0, None), Some(500.0));
+        // A long backoff pick is cut short: one more attempt at the deadline.
+        assert_eq!(wait_within(deadline, 21_000.0, 16_000.0, None), Some(10_000.0));
+        assert_eq!(wait_within(deadline, 31_000.0, 0.0, None), None);
+        assert_eq!(wait_within(deadline, 40_000.0, 1.0, None), None);
+        // The server asks for more than is left: give up now rather than ask too early.
+        assert_eq!(wait_within(deadline, 21_000.0, 10_001.0, Some(10_001.0)), None);
+        assert_eq!(wait_within(deadline, 21_000.0, 9_000.0, Some(9_000.0)), Some(9_000.0));
+        // A background flight has no deadline.
+        assert_eq!(wait_within(f64::INFINITY, 1e15, 60_000.0, Some(3_600_000.0)), Some(60_000.0));
     }
 
     #[test]

@@ -317,12 +317,13 @@ async fn fly(inner: Shared, epoch: u32) -> Result<JsValue, JsValue> {
         if first_of_streak {
             emit(&inner, Event::Error, &failure.error);
         }
-        if !failure.retryable || Date::now() + delay > deadline {
+        let wait = retry::wait_within(deadline, Date::now(), delay, failure.retry_after_ms);
+        let Some(wait) = wait.filter(|_| failure.retryable) else {
             inner.borrow_mut().flight = None;
             retry_later(&inner);
             return Err(failure.error);
-        }
-        timer::sleep(delay).await;
+        };
+        timer::sleep(wait).await;
         if inner.borrow().epoch != epoch {
             return Err(stopped_error(&inner.borrow()));
         }
