@@ -326,42 +326,51 @@ fn every_invalid_option_is_rejected_with_invalid_options() {
 #[wasm_bindgen_test]
 async fn the_secret_never_appears_in_events_errors_or_the_console() {
     let console = ConsoleCapture::start();
-    let env = Env::new();
-    env.set_lifetime(2).await;
-    let visitor = env.visitor(&[("requestTimeoutMs", 500.into())]);
     let mut seen: Vec<JsValue> = Vec::new();
-    let all = ["session", "identitychange", "error", "storage"].map(|e| capture(&visitor, e));
+    // A visitor with 2 s tokens: renewals, and a background renewal that times out.
+    let renewing = Env::new();
+    renewing.set_lifetime(2).await;
+    let visitor = renewing.visitor(&[("requestTimeoutMs", 500.into())]);
+    let captured: Vec<Captured> = ["session", "identitychange", "error", "storage"].iter().map(|e| capture(&visitor, e)).collect();
     authenticate(&visitor).await;
-    let secret = env.stored_secret().unwrap();
-    // A renewal, failures that are not retried, a failed background renewal, a rejected
-    // secret, and a forget.
     next_event(&visitor, "session", 4000, |d| get(d, "source").as_string().as_deref() == Some("network")).await;
-    for fault in [r#"{"status":409,"times":1}"#, r#"{"set":{"expires_in":"x"},"times":1}"#, r#"{"body":"not json","times":1}"#] {
-        env.fault(fault).await;
-        seen.push(settle(visitor.authenticate(Some(obj(&[("force", true.into())])))).await.unwrap_err());
-    }
-    env.fault(r#"{"delay_ms":1500}"#).await;
+    renewing.fault(r#"{"delay_ms":1500}"#).await;
     seen.push(next_event(&visitor, "error", 4000, |_| true).await);
-    env.clear_faults().await;
-    let strict = env.visitor(&[("onSecretRejected", "error".into())]);
-    local_storage().remove_item(&env.session_key()).unwrap();
-    env.fault(r#"{"status":401,"times":1}"#).await;
-    seen.push(settle(strict.authenticate(None)).await.unwrap_err());
-    settle(visitor.forget()).await.unwrap();
-    for captured in &all {
-        seen.extend(captured.all());
+    renewing.clear_faults().await;
+    visitor.stop();
+    // A visitor with long-lived tokens (no background renewal to take the faults): failures that
+    // are not retried, a rejected secret, and a forget.
+    let failing = Env::new();
+    let other = failing.visitor(&[]);
+    let mut all = captured;
+    all.extend(["session", "identitychange", "error", "storage"].iter().map(|e| capture(&other, e)));
+    authenticate(&other).await;
+    for fault in [r#"{"status":409,"times":1}"#, r#"{"set":{"expires_in":"x"},"times":1}"#, r#"{"body":"not json","times":1}"#] {
+        failing.fault(fault).await;
+        seen.push(settle(other.authenticate(Some(obj(&[("force", true.into())])))).await.unwrap_err());
     }
-    seen.push(visitor.session());
+    let strict = failing.visitor(&[("onSecretRejected", "error".into())]);
+    local_storage().remove_item(&failing.session_key()).unwrap();
+    failing.fault(r#"{"status":401,"times":1}"#).await;
+    seen.push(settle(strict.authenticate(None)).await.unwrap_err());
+    let secrets = [renewing.stored_secret().unwrap(), failing.stored_secret().unwrap()];
+    settle(other.forget()).await.unwrap();
+    for c in &all {
+        seen.extend(c.all());
+    }
+    seen.push(other.session());
     let lines = console.restore();
     let codes: Vec<String> = seen[..5].iter().map(code).collect();
-    assert_eq!(codes, ["http", "invalid_response", "invalid_response", "timeout", "secret_rejected"]);
-    for value in &seen {
-        let text = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()).unwrap_or_default();
-        let message = get(value, "message").as_string().unwrap_or_default();
-        assert!(!text.contains(&secret) && !message.contains(&secret), "{text} {message}");
-    }
-    for line in &lines {
-        assert!(!line.contains(&secret), "console: {line}");
+    assert_eq!(codes, ["timeout", "http", "invalid_response", "invalid_response", "secret_rejected"]);
+    for secret in &secrets {
+        for value in &seen {
+            let text = js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()).unwrap_or_default();
+            let message = get(value, "message").as_string().unwrap_or_default();
+            assert!(!text.contains(secret) && !message.contains(secret), "{text} {message}");
+        }
+        for line in &lines {
+            assert!(!line.contains(secret), "console: {line}");
+        }
     }
 }
 

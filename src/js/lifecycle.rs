@@ -16,14 +16,15 @@ use web_sys::AbortController;
 
 use super::error;
 use super::events::{dispatch, object, Event, Listeners};
-use crate::core::options::{OnSecretRejected, Options};
+use crate::core::options::{OnSecretRejected, Options, StorageKind};
 use crate::core::record;
 use crate::core::redact::Secret;
 use crate::core::retry;
 use crate::core::session::{timer_delay_ms, Session};
 use crate::core::wire::{auth_request_body, AuthAnswer};
 use crate::web::fetch::{post_json, Answer, FetchError};
-use crate::web::page::PageEvents;
+use crate::web::locks;
+use crate::web::page::{PageEvents, StorageEvents};
 use crate::web::storage::Store;
 use crate::web::timer;
 
@@ -32,6 +33,8 @@ use crate::web::timer;
 pub enum Source {
     Network,
     Cache,
+    /// Another tab renewed it and stored it.
+    Tab,
 }
 
 impl Source {
@@ -39,6 +42,7 @@ impl Source {
         match self {
             Source::Network => "network",
             Source::Cache => "cache",
+            Source::Tab => "tab",
         }
     }
 }
@@ -49,6 +53,27 @@ struct Flight {
     /// When the flight stops retrying: 30 s after its first waiting caller, or never for a
     /// background renewal (which keeps trying while the page lives).
     deadline_ms: f64,
+    /// What a session another tab stored must offer to be taken instead of a request.
+    need: Need,
+}
+
+/// What the callers of a flight need.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Need {
+    /// A session valid for this many milliseconds, which another tab may have stored.
+    Valid(f64),
+    /// A new session from the server (`force: true`, or the server refused the token).
+    Fresh,
+}
+
+impl Need {
+    /// The stronger of two needs.
+    fn max(self, other: Need) -> Need {
+        match (self, other) {
+            (Need::Fresh, _) | (_, Need::Fresh) => Need::Fresh,
+            (Need::Valid(a), Need::Valid(b)) => Need::Valid(a.max(b)),
+        }
+    }
 }
 
 pub struct Inner {
@@ -68,6 +93,11 @@ pub struct Inner {
     abort: Option<AbortController>,
     timer: Option<Timeout>,
     page: Option<PageEvents>,
+    /// Other tabs' changes to `localStorage` (with `storage: "local"` only).
+    tabs: Option<StorageEvents>,
+    /// The Web Lock that makes auth requests one at a time across the origin's tabs (with
+    /// `storage: "local"` only: other storage is not shared between tabs).
+    lock_name: Option<String>,
     pub listeners: Listeners,
     /// Rejected by `stop()`; every pending call races it.
     pub stop_signal: Promise,
@@ -94,7 +124,10 @@ impl Inner {
         // "unhandled rejection".
         let stop_catch = Closure::<dyn FnMut(JsValue)>::new(|_| {});
         let _ = stop_signal.catch(&stop_catch);
+        let lock_name = (options.storage == StorageKind::Local).then(|| format!("{}:{}:auth", options.prefix, options.api.origin()));
         Self {
+            lock_name,
+            tabs: None,
             secret_key: record::secret_key(&options.prefix, &options.api),
             session_key: record::session_key(&options.prefix, &options.api, &options.org),
             store: Store::new(options.storage),
@@ -156,6 +189,13 @@ fn stored_secret(inner: &mut Inner) -> Option<Secret> {
     inner.store.get(&key).and_then(|v| record::decode_secret(&v))
 }
 
+/// The session stored for this organization, if it belongs to the stored secret and is readable.
+fn stored_session(inner: &mut Inner) -> Option<Session> {
+    let key = inner.session_key.clone();
+    let secret = stored_secret(inner)?;
+    record::decode_session(&inner.store.get(&key)?, &inner.options.org, secret)
+}
+
 /// Consults storage once for a cached session of this organization (SPEC §2, "Caching").
 pub fn load_cache(inner: &Shared) {
     let cached = {
@@ -164,10 +204,7 @@ pub fn load_cache(inner: &Shared) {
             return;
         }
         s.loaded = true;
-        let key = s.session_key.clone();
-        stored_secret(&mut s)
-            .and_then(|secret| record::decode_session(&s.store.get(&key)?, &s.options.org, secret))
-            .filter(|session| session.valid_for(Date::now(), 0.0))
+        stored_session(&mut s).filter(|session| session.valid_for(Date::now(), 0.0))
     };
     report_storage(inner);
     if let Some(session) = cached {
@@ -175,16 +212,19 @@ pub fn load_cache(inner: &Shared) {
     }
 }
 
-/// Makes `session` the current one: stores it (network answers only), schedules its renewal,
-/// and tells the listeners. `reset`: the stored secret was refused and replaced.
+/// Stores a session from the server: its secret, and the session as the most recent one.
+fn persist(inner: &Shared, session: &Session) {
+    let mut s = inner.borrow_mut();
+    let (secret_key, session_key) = (s.secret_key.clone(), s.session_key.clone());
+    s.store.set(&secret_key, &record::encode_secret(&session.answer.secret));
+    s.store.set(&session_key, &record::encode_session(session));
+}
+
+/// Makes `session` the current one (already stored), schedules its renewal, and tells the
+/// listeners. `reset`: the stored secret was refused and replaced.
 fn adopt(inner: &Shared, session: Session, source: Source, reset: bool) {
     let (previous, forgotten, detail) = {
         let mut s = inner.borrow_mut();
-        if let Source::Network = source {
-            let (secret_key, session_key) = (s.secret_key.clone(), s.session_key.clone());
-            s.store.set(&secret_key, &record::encode_secret(&session.answer.secret));
-            s.store.set(&session_key, &record::encode_session(&session));
-        }
         let previous = s.session.as_ref().map(|p| p.answer.visitor_id.clone());
         let detail = session_object(&session);
         s.session = Some(session);
@@ -247,9 +287,48 @@ fn session_from(inner: &Shared, answer: &Answer, sent_at: f64) -> Result<Session
     Ok(Session::new(parsed, sent_at, s.options.renew_before_ms, Math::random()))
 }
 
-/// One attempt: the auth request with the stored secret and, when its refusal may mean the
-/// secret was refused, the probe without it (SPEC §3). `Ok((session, reset))`.
-async fn attempt(inner: &Shared, epoch: u32) -> Result<(Session, bool), Failure> {
+/// What an attempt brought.
+enum Outcome {
+    /// A session from the server; `reset`: the stored secret was refused and replaced.
+    Network { session: Session, reset: bool },
+    /// A session another tab stored, fresh enough that no request was needed.
+    Tab(Session),
+}
+
+/// One attempt, under the cross-tab lock: first a look at what another tab may have stored
+/// meanwhile, then the request, whose session is stored before the lock is released (so that
+/// the next tab to take the lock finds it).
+async fn attempt(inner: &Shared, epoch: u32, need: Need) -> Result<Outcome, Failure> {
+    let (lock_name, wait_ms) = {
+        let s = inner.borrow();
+        // The holder's attempt is a request and perhaps a probe; past that, it hangs or is frozen.
+        (s.lock_name.clone(), 2.0 * f64::from(s.options.request_timeout_ms) + 1000.0)
+    };
+    let Some(lock_name) = lock_name else { return request_and_persist(inner, epoch).await };
+    locks::exclusive(&lock_name, wait_ms, async {
+        if let Need::Valid(min_ms) = need {
+            let now = Date::now();
+            let stored = stored_session(&mut inner.borrow_mut()).filter(|s| s.valid_for(now, min_ms) && !s.due(now));
+            if let Some(session) = stored {
+                return Ok(Outcome::Tab(session));
+            }
+        }
+        request_and_persist(inner, epoch).await
+    })
+    .await
+}
+
+async fn request_and_persist(inner: &Shared, epoch: u32) -> Result<Outcome, Failure> {
+    let outcome = request(inner, epoch).await;
+    if let Ok(Outcome::Network { session, .. }) = &outcome {
+        persist(inner, session);
+    }
+    outcome
+}
+
+/// The auth request with the stored secret and, when its refusal may mean the secret was
+/// refused, the probe without it (SPEC §3).
+async fn request(inner: &Shared, epoch: u32) -> Result<Outcome, Failure> {
     let secret = {
         let mut s = inner.borrow_mut();
         stored_secret(&mut s)
@@ -261,7 +340,7 @@ async fn attempt(inner: &Shared, epoch: u32) -> Result<(Session, bool), Failure>
     }
     let answer = result.map_err(|e| Failure { error: error::from_fetch(e), retryable: true, retry_after_ms: None })?;
     if answer.status == 200 {
-        return session_from(inner, &answer, sent_at).map(|s| (s, false)).map_err(Failure::fatal);
+        return session_from(inner, &answer, sent_at).map(|session| Outcome::Network { session, reset: false }).map_err(Failure::fatal);
     }
     if secret.is_some() && retry::may_refuse_secret(answer.status) {
         // Is it the secret, or the organization? Ask as a new visitor.
@@ -271,7 +350,7 @@ async fn attempt(inner: &Shared, epoch: u32) -> Result<(Session, bool), Failure>
         }
         let fresh = probe.ok().filter(|p| p.status == 200).and_then(|p| session_from(inner, &p, probe_sent_at).ok());
         return match (fresh, inner.borrow().options.on_secret_rejected) {
-            (Some(session), OnSecretRejected::Reset) => Ok((session, true)),
+            (Some(session), OnSecretRejected::Reset) => Ok(Outcome::Network { session, reset: true }),
             (Some(_), OnSecretRejected::Error) => Err(Failure::fatal(error::secret_rejected())),
             // Refused without the secret too: not the secret's fault. It is kept.
             (None, _) => Err(Failure::fatal(error::http(answer.status))),
@@ -285,19 +364,28 @@ async fn attempt(inner: &Shared, epoch: u32) -> Result<(Session, bool), Failure>
 /// error is not worth retrying, or the flight's deadline would pass.
 async fn fly(inner: Shared, epoch: u32) -> Result<JsValue, JsValue> {
     loop {
-        let result = attempt(&inner, epoch).await;
+        let need = inner.borrow().flight.as_ref().map_or(Need::Fresh, |f| f.need);
+        let result = attempt(&inner, epoch, need).await;
         if inner.borrow().epoch != epoch {
             return Err(stopped_error(&inner.borrow()));
         }
         let failure = match result {
-            Ok((session, reset)) => {
-                {
+            Ok(outcome) => {
+                let current = {
                     let mut s = inner.borrow_mut();
                     s.flight = None;
                     s.abort = None;
-                }
+                    s.session.as_ref().map(|x| x.answer.access_token.clone())
+                };
+                let (session, source, reset) = match outcome {
+                    Outcome::Network { session, reset } => (session, Source::Network, reset),
+                    Outcome::Tab(session) => (session, Source::Tab, false),
+                };
                 let detail = session_object(&session);
-                adopt(&inner, session, Source::Network, reset);
+                // Another tab's session that this tab already holds needs no adoption.
+                if !matches!(source, Source::Tab) || current.as_ref() != Some(&session.answer.access_token) {
+                    adopt(&inner, session, source, reset);
+                }
                 return Ok(detail);
             }
             Err(failure) => failure,
@@ -333,18 +421,19 @@ async fn fly(inner: Shared, epoch: u32) -> Result<JsValue, JsValue> {
 /// A new session from the server, through the flight in progress or a new one. A `foreground`
 /// caller waits 30 s at most, then gets the latest error; a background renewal keeps the flight
 /// retrying while the page lives.
-pub async fn renew(inner: &Shared, foreground: bool) -> Result<JsValue, JsValue> {
+pub async fn renew(inner: &Shared, foreground: bool, need: Need) -> Result<JsValue, JsValue> {
     let deadline = if foreground { Date::now() + retry::GIVE_UP_MS } else { f64::INFINITY };
     let promise = {
         let mut s = inner.borrow_mut();
         match &mut s.flight {
             Some(flight) => {
                 flight.deadline_ms = flight.deadline_ms.max(deadline);
+                flight.need = flight.need.max(need);
                 flight.promise.clone()
             }
             None => {
                 let promise = future_to_promise(fly(inner.clone(), s.epoch));
-                s.flight = Some(Flight { promise: promise.clone(), deadline_ms: deadline });
+                s.flight = Some(Flight { promise: promise.clone(), deadline_ms: deadline, need });
                 promise
             }
         }
@@ -378,8 +467,60 @@ pub fn start(inner: &Shared) {
                 wake(&inner);
             }
         }));
+        if s.lock_name.is_some() {
+            let weak = Rc::downgrade(inner);
+            s.tabs = Some(StorageEvents::listen(move |key, value| {
+                if let Some(inner) = weak.upgrade() {
+                    other_tab_changed(&inner, key, value);
+                }
+            }));
+        }
     }
     schedule(inner);
+}
+
+/// Another tab changed storage: adopt the session it stored, or follow its `forget()`.
+fn other_tab_changed(inner: &Shared, key: Option<String>, value: Option<String>) {
+    let (is_secret, is_session) = {
+        let s = inner.borrow();
+        (key.as_deref() == Some(s.secret_key.as_str()), key.as_deref() == Some(s.session_key.as_str()))
+    };
+    if key.is_none() || (is_secret && value.is_none()) {
+        forgotten_elsewhere(inner);
+    } else if is_session && value.is_some() {
+        let fresh = {
+            let mut s = inner.borrow_mut();
+            let current = s.session.as_ref().map(|x| x.answer.access_token.clone());
+            stored_session(&mut s).filter(|x| x.valid_for(Date::now(), 0.0) && current.as_ref() != Some(&x.answer.access_token))
+        };
+        if let Some(session) = fresh {
+            adopt(inner, session, Source::Tab, false);
+        }
+    }
+}
+
+/// Another tab called `forget()` (or cleared storage): this tab lets the identity go too, and
+/// keeps listening, so that it adopts the next identity a tab makes.
+fn forgotten_elsewhere(inner: &Shared) {
+    let (abort, previous) = {
+        let mut s = inner.borrow_mut();
+        if s.session.is_none() {
+            return;
+        }
+        s.epoch = s.epoch.wrapping_add(1);
+        s.flight = None;
+        s.timer = None;
+        s.failing = false;
+        s.attempts = 0;
+        s.forgotten = true;
+        (s.abort.take(), s.session.take().map(|x| x.answer.visitor_id))
+    };
+    if let Some(abort) = abort {
+        abort.abort();
+    }
+    if let Some(previous) = previous {
+        emit(inner, Event::IdentityChange, &object(&[("previousVisitorId", previous.into()), ("visitorId", JsValue::NULL)]));
+    }
 }
 
 /// Arms the timer to call `wake` after `delay_ms`.
@@ -439,7 +580,7 @@ fn wake(inner: &Shared) {
 pub fn renew_in_background(inner: &Shared) {
     let inner = inner.clone();
     spawn_local(async move {
-        let _ = renew(&inner, false).await;
+        let _ = renew(&inner, false, Need::Valid(0.0)).await;
     });
 }
 
@@ -463,7 +604,7 @@ pub async fn ensure_token(inner: Shared, min_ms: f64) -> Result<JsValue, JsValue
             }
             Ok(session)
         }
-        None => renew(&inner, true).await,
+        None => renew(&inner, true, Need::Valid(min_ms)).await,
     }
 }
 
@@ -489,6 +630,7 @@ pub fn halt(inner: &Shared, stopping: bool) {
         s.epoch = s.epoch.wrapping_add(1);
         s.timer = None;
         s.page = None;
+        s.tabs = None;
         s.started = false;
         s.flight = None;
         s.failing = false;

@@ -15,7 +15,7 @@ use web_sys::Headers;
 
 use super::error;
 use super::events::{object, Event};
-use super::lifecycle::{emit, ensure_token, erase, halt, load_cache, renew, session_object, start, Inner, Shared};
+use super::lifecycle::{emit, ensure_token, erase, halt, load_cache, renew, session_object, start, Inner, Need, Shared};
 use super::options;
 use crate::web::fetch::{fetch_with_init, FetchError};
 
@@ -90,7 +90,7 @@ impl Visitor {
                     return Ok(session_object(session));
                 }
             }
-            renew(&inner, true).await
+            renew(&inner, true, if force { Need::Fresh } else { Need::Valid(0.0) }).await
         })
     }
 
@@ -140,7 +140,8 @@ impl Visitor {
             if response.status() != 401 {
                 return Ok(response.into());
             }
-            let renewed = token_of(&renew(&inner, true).await?)?;
+            // The server refused this token: only a new one from the server will do.
+            let renewed = token_of(&renew(&inner, true, Need::Fresh).await?)?;
             Ok(authorized_fetch(&url, &init, &renewed).await?.into())
         })
     }

@@ -1,6 +1,7 @@
 //! Browser effects, kept thin: the decisions are made in `core`.
 
 pub mod fetch;
+pub mod locks;
 pub mod page;
 pub mod timer;
 pub mod storage;

@@ -49,3 +49,33 @@ impl Drop for PageEvents {
         }
     }
 }
+
+/// `storage` events: another tab of the origin changed `localStorage`. Dropping this stops
+/// listening.
+pub struct StorageEvents {
+    window: Option<web_sys::Window>,
+    callback: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl StorageEvents {
+    /// Calls `on_change(key, new_value)`; `key` is `None` when the other tab cleared storage.
+    pub fn listen(mut on_change: impl FnMut(Option<String>, Option<String>) + 'static) -> Self {
+        let callback = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            let field = |name: &str| js_sys::Reflect::get(&event, &name.into()).ok().and_then(|v| v.as_string());
+            on_change(field("key"), field("newValue"));
+        });
+        let window = web_sys::window();
+        if let Some(window) = &window {
+            let _ = window.add_event_listener_with_callback("storage", callback.as_ref().unchecked_ref());
+        }
+        Self { window, callback }
+    }
+}
+
+impl Drop for StorageEvents {
+    fn drop(&mut self) {
+        if let Some(window) = &self.window {
+            let _ = window.remove_event_listener_with_callback("storage", self.callback.as_ref().unchecked_ref());
+        }
+    }
+}

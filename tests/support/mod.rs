@@ -244,11 +244,15 @@ impl ConsoleCapture {
         let lines: Rc<RefCell<Vec<String>>> = Rc::default();
         let mut saved = Vec::new();
         for method in ["log", "info", "warn", "error", "debug"] {
-            saved.push((method, get(&console, method)));
+            let original = get(&console, method);
+            saved.push((method, original.clone()));
             let sink = lines.clone();
+            // Recorded, and still printed (a failing test's panic message goes there).
+            let original: Function = original.dyn_into().unwrap();
             let recorder = Closure::<dyn FnMut(JsValue)>::new(move |first: JsValue| {
                 let text = js_sys::JSON::stringify(&first).ok().and_then(|s| s.as_string()).unwrap_or_else(|| format!("{first:?}"));
                 sink.borrow_mut().push(text);
+                let _ = original.call1(&JsValue::UNDEFINED, &first);
             })
             .into_js_value();
             Reflect::set(&console, &method.into(), &recorder).unwrap();
