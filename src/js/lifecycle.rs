@@ -305,17 +305,37 @@ async fn attempt(inner: &Shared, epoch: u32, need: Need) -> Result<Outcome, Fail
         (s.lock_name.clone(), 2.0 * f64::from(s.options.request_timeout_ms) + 1000.0)
     };
     let Some(lock_name) = lock_name else { return request_and_persist(inner, epoch).await };
-    locks::exclusive(&lock_name, wait_ms, async {
+    locks::exclusive(&lock_name, wait_ms, |contended| async move {
         if let Need::Valid(min_ms) = need {
-            let now = Date::now();
-            let stored = stored_session(&mut inner.borrow_mut()).filter(|s| s.valid_for(now, min_ms) && !s.due(now));
-            if let Some(session) = stored {
-                return Ok(Outcome::Tab(session));
+            // After another holder, its session may reach this tab's storage a few
+            // milliseconds late (browsers sync storage between tabs asynchronously): look again
+            // for a while before asking the server.
+            let looks = if contended { SYNC_LOOKS } else { 1 };
+            for look in 0..looks {
+                if look > 0 {
+                    timer::sleep(SYNC_LOOK_MS).await;
+                }
+                if let Some(session) = fresh_session(inner, min_ms) {
+                    return Ok(Outcome::Tab(session));
+                }
             }
         }
         request_and_persist(inner, epoch).await
     })
     .await
+}
+
+/// How often, and how far apart, a tab that waited for the lock looks for the session the
+/// holder stored: 10 × 20 ms covers the storage sync between tabs, which takes a few to tens
+/// of milliseconds.
+const SYNC_LOOKS: u32 = 10;
+const SYNC_LOOK_MS: f64 = 20.0;
+
+/// A session another tab stored (or this tab adopted from it) that makes a request needless:
+/// valid for `min_ms` and not yet due for renewal.
+fn fresh_session(inner: &Shared, min_ms: f64) -> Option<Session> {
+    let now = Date::now();
+    stored_session(&mut inner.borrow_mut()).filter(|s| s.valid_for(now, min_ms) && !s.due(now))
 }
 
 async fn request_and_persist(inner: &Shared, epoch: u32) -> Result<Outcome, Failure> {

@@ -69,11 +69,17 @@ async fn acquire(name: &str, wait_ms: f64) -> Option<Held> {
     None
 }
 
+/// A lock granted later than this after asking was held by someone else (contended).
+const CONTENDED_AFTER_MS: f64 = 5.0;
+
 /// Runs `work` holding the exclusive lock `name` where the browser has Web Locks and grants the
-/// lock within `wait_ms`; otherwise runs it without.
-pub async fn exclusive<T>(name: &str, wait_ms: f64, work: impl Future<Output = T>) -> T {
+/// lock within `wait_ms`; otherwise runs it without. `work` learns whether another holder had the
+/// lock first (what that holder wrote to storage may take a moment to reach this tab).
+pub async fn exclusive<T, F: Future<Output = T>>(name: &str, wait_ms: f64, work: impl FnOnce(bool) -> F) -> T {
+    let asked = js_sys::Date::now();
     let held = acquire(name, wait_ms).await;
-    let out = work.await;
+    let contended = held.is_some() && js_sys::Date::now() - asked > CONTENDED_AFTER_MS;
+    let out = work(contended).await;
     drop(held);
     out
 }

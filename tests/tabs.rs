@@ -1,0 +1,83 @@
+//! Browser suite of the cross-tab lock (SPEC §2, "Many tabs, one renewal"), in Chrome and
+//! Firefox: two `Visitor` objects on one storage stand for two tabs (storage events do not reach
+//! the page that wrote, so these tests exercise the lock and the look at storage under it; the
+//! end-to-end suite covers real tabs in Chromium).
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use support::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn two_tabs_due_at_once_send_one_request_under_the_lock() {
+    let env = Env::new();
+    let (first, second) = (env.visitor(&[]), env.visitor(&[]));
+    authenticate(&first).await;
+    authenticate(&second).await;
+    assert_eq!(env.auth_requests().await, 1, "the second used the cached session");
+    let adopted = capture(&second, "session");
+    // Both are past their renewal point (as after a sleep) and renew at once.
+    let _jump = ClockJump::ahead(1_770_000.0);
+    let min = || Some(obj(&[("minValidity", 120.into())]));
+    let (a, b) = (first.get_access_token(min()), second.get_access_token(min()));
+    let (a, b) = (settle(a).await.unwrap(), settle(b).await.unwrap());
+    assert_eq!(a, b, "both hold the one new token");
+    assert_eq!(env.auth_requests().await, 2, "one request for both");
+    assert_eq!(get_str(&adopted.all()[0], "source"), "tab");
+}
+
+#[wasm_bindgen_test]
+async fn without_web_locks_tabs_still_renew_without_errors() {
+    let env = Env::new();
+    let (first, second) = (env.visitor(&[]), env.visitor(&[]));
+    authenticate(&first).await;
+    authenticate(&second).await;
+    let errors = [capture(&first, "error"), capture(&second, "error")];
+    let removed = remove_web_locks();
+    let _jump = ClockJump::ahead(1_770_000.0);
+    let min = || Some(obj(&[("minValidity", 120.into())]));
+    let (a, b) = (first.get_access_token(min()), second.get_access_token(min()));
+    let (a, b) = (settle(a).await, settle(b).await);
+    removed.call0(&JsValue::UNDEFINED).unwrap();
+    assert!(a.is_ok() && b.is_ok());
+    assert!(errors.iter().all(|e| e.len() == 0));
+    // At worst one request each.
+    assert!((2..=3).contains(&env.auth_requests().await));
+}
+
+#[wasm_bindgen_test]
+async fn a_lock_held_by_a_hung_tab_delays_the_renewal_but_does_not_stop_it() {
+    let env = Env::new();
+    let visitor = env.visitor(&[("requestTimeoutMs", 300.into())]);
+    authenticate(&visitor).await;
+    // Another "tab" takes the lock and never lets go (hung, or frozen by the browser).
+    let release = hold_lock(&format!("{}:{}:auth", env.prefix, SERVER));
+    let _jump = ClockJump::ahead(1_770_000.0);
+    let token = within(visitor.get_access_token(Some(obj(&[("minValidity", 120.into())]))), 5000).await;
+    release.call0(&JsValue::UNDEFINED).unwrap();
+    let token = token.expect("the renewal waited for the hung lock without end");
+    assert!(token.is_string(), "{token:?}");
+    assert_eq!(env.auth_requests().await, 2);
+}
+
+#[wasm_bindgen(inline_js = r#"
+export function remove_web_locks() {
+  Object.defineProperty(navigator, "locks", { value: undefined, configurable: true });
+  return () => { delete navigator.locks; };
+}
+export function hold_lock(name) {
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  navigator.locks.request(name, () => held);
+  return release;
+}
+"#)]
+extern "C" {
+    fn remove_web_locks() -> js_sys::Function;
+    fn hold_lock(name: &str) -> js_sys::Function;
+}
+
