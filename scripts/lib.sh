@@ -6,10 +6,10 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
-# build_package: the npm package into pkg/ (release, optimized by wasm-opt), for native ES modules.
+# build_package: what ships into pkg/ (release, optimized by wasm-opt) and its npm tarball.
 build_package() {
-  log "building the package (wasm-pack build --release --target web)"
-  (cd "$ROOT" && wasm-pack --quiet build --release --target web --out-dir pkg --no-pack)
+  log "building the package (scripts/package.sh)"
+  bash "$ROOT/scripts/package.sh"
 }
 
 # start_server [extra flags]: builds and starts the local server on a free port, serving www/ and

@@ -1,18 +1,26 @@
-// The demo page: a visitor of the SDK built into /pkg/, against the local server serving this
-// page, with its events shown as they happen.
+// The demo page: a visitor of the SDK (the package built into /pkg/) against the local server
+// that serves this page, with its lifecycle shown as it happens.
 //   ?org=<uuid>       the organization (default: giosg's documentation example)
 //   ?lifetime=<s>     sets the organization's token lifetime on the local server first
-import init, { Visitor } from "/pkg/giosg_visitor.js";
+import { ready, Visitor } from "/pkg/index.js";
 
 const DEMO_ORG = "e6a08f51-c250-4074-847b-58d444dbbeb1";
 const params = new URLSearchParams(location.search);
 const organizationId = params.get("org") ?? DEMO_ORG;
+const control = `/__control/orgs/${organizationId}`;
 const $ = (id) => document.getElementById(id);
 
-function log(kind, text) {
+function log(kind, title, text, source) {
   const item = document.createElement("li");
   item.dataset.kind = kind;
-  item.textContent = `${new Date().toLocaleTimeString()}  ${kind}  ${text}`;
+  if (source) item.dataset.source = source;
+  const time = document.createElement("time");
+  time.textContent = new Date().toLocaleTimeString();
+  const what = document.createElement("b");
+  what.textContent = title;
+  const detail = document.createElement("span");
+  detail.textContent = text;
+  item.append(time, what, detail);
   $("log").prepend(item);
 }
 
@@ -21,17 +29,29 @@ function setStatus(state, text) {
   $("status").textContent = text;
 }
 
-function show(session) {
-  $("visitor-id").textContent = session?.visitorId ?? "not authenticated";
-  $("expires-at").textContent = session ? session.expiresAt.toLocaleTimeString() : "–";
-  tick();
-}
+let visitor;
+let issuedAt = null;
 
 function tick() {
   const expiresAt = visitor?.expiresAt;
-  $("countdown").textContent = expiresAt
-    ? `(${Math.max(0, Math.round((expiresAt.getTime() - Date.now()) / 1000))} s left)`
-    : "";
+  if (!expiresAt || !issuedAt) {
+    $("countdown").textContent = "–";
+    $("bar-fill").style.width = "0";
+    return;
+  }
+  const left = Math.max(0, expiresAt.getTime() - Date.now());
+  const share = left / Math.max(1, expiresAt.getTime() - issuedAt);
+  $("countdown").textContent = `${Math.ceil(left / 1000)} s left`;
+  $("bar-fill").style.width = `${Math.min(100, share * 100)}%`;
+  $("bar").classList.toggle("low", share < 0.25);
+}
+
+function show(session, source) {
+  $("visitor-id").textContent = session?.visitorId ?? "not authenticated";
+  $("source").textContent = source ?? "–";
+  $("expires-at").textContent = session ? `expires ${session.expiresAt.toLocaleTimeString()}` : "expires –";
+  issuedAt = session ? session.expiresAt.getTime() - session.expiresIn * 1000 : null;
+  tick();
 }
 
 async function run(label, action) {
@@ -39,43 +59,83 @@ async function run(label, action) {
     await action();
   } catch (error) {
     setStatus("error", `${error.code}: ${error.message}`);
-    log("failure", `${label}: ${error.code}: ${error.message}`);
+    log("failure", `${label} failed`, `${error.code}: ${error.message}`);
   }
+}
+
+async function refreshServer() {
+  try {
+    const [stats, faults] = await Promise.all([
+      fetch(`${control}/stats`).then((r) => r.json()),
+      fetch(`${control}/faults`).then((r) => r.json()),
+    ]);
+    $("auth-requests").textContent = String(stats.auth_requests);
+    $("pending-faults").textContent = faults.length ? faults.map((f) => JSON.stringify(f)).join(", ") : "none";
+  } catch {
+    $("auth-requests").textContent = "server unreachable";
+  }
+}
+
+async function setLifetime(seconds) {
+  await fetch(`${control}/config`, { method: "PUT", body: JSON.stringify({ expires_in: Number(seconds) }) });
 }
 
 const lifetime = params.get("lifetime");
 if (lifetime) {
-  await fetch(`/__control/orgs/${organizationId}/config`, {
-    method: "PUT",
-    body: JSON.stringify({ expires_in: Number(lifetime) }),
-  });
+  await setLifetime(lifetime);
+  let option = [...$("lifetime").options].find((o) => o.value === lifetime);
+  if (!option) {
+    option = new Option(`${lifetime} s`, lifetime);
+    $("lifetime").prepend(option);
+  }
+  option.selected = true;
 }
 
-await init();
-const visitor = new Visitor({ organizationId, apiBaseUrl: location.origin });
+await ready;
+visitor = new Visitor({ organizationId, apiBaseUrl: location.origin });
 $("organization-id").textContent = visitor.organizationId;
+$("another-tab").href = `/tab.html?org=${organizationId}`;
 
 visitor.on("session", ({ session, source }) => {
-  show(session);
+  show(session, source);
   setStatus("ok", "authenticated");
-  log("session", `${source}: visitor ${session.visitorId}, token valid for ${session.expiresIn} s`);
+  const how = { network: "from the server", cache: "from storage, no request", tab: "renewed by another tab" }[source];
+  log("session", `session (${source})`, `visitor ${session.visitorId}, ${how}, valid ${session.expiresIn} s`, source);
 });
 visitor.on("identitychange", ({ previousVisitorId, visitorId }) => {
   if (!visitorId) show(null);
-  log("identitychange", `${previousVisitorId ?? "none"} → ${visitorId ?? "none"}`);
+  log("identitychange", "identity change", `${previousVisitorId ?? "none"} → ${visitorId ?? "none"}`);
 });
 visitor.on("error", (error) => {
-  setStatus("error", `${error.code}: ${error.message} (the current token stays in use)`);
-  log("error", `${error.code}: ${error.message}`);
+  setStatus("error", `${error.code}: ${error.message} (the current token stays in use, retrying)`);
+  log("error", `error (${error.code})`, error.message);
 });
-visitor.on("storage", ({ reason }) => log("storage", reason));
+visitor.on("storage", ({ reason }) => log("storage", "storage", reason));
 
-$("authenticate").addEventListener("click", () => run("authenticate", () => visitor.authenticate({ force: true })));
+$("authenticate").addEventListener("click", () => run("renew", () => visitor.authenticate({ force: true })));
 $("forget").addEventListener("click", () => run("forget", async () => {
   await visitor.forget();
-  setStatus("idle", "forgotten: authenticate to become a new visitor");
+  setStatus("idle", "forgotten: renew to become a new visitor");
 }));
+$("lifetime").addEventListener("change", async (event) => {
+  await setLifetime(event.target.value);
+  log("control", "lifetime", `tokens now last ${event.target.value} s (from the next renewal)`);
+});
+for (const button of document.querySelectorAll("button.fault")) {
+  button.addEventListener("click", async () => {
+    await fetch(`${control}/faults`, { method: "POST", body: button.dataset.fault });
+    log("control", "fault injected", button.textContent);
+    refreshServer();
+  });
+}
+$("clear-faults").addEventListener("click", async () => {
+  await fetch(`${control}/faults`, { method: "DELETE" });
+  log("control", "faults cleared", "the server answers normally again");
+  refreshServer();
+});
 for (const button of document.querySelectorAll("button")) button.disabled = false;
-setInterval(tick, 1000);
+setInterval(tick, 250);
+setInterval(refreshServer, 1000);
 setStatus("busy", "authenticating…");
 await run("authenticate", () => visitor.authenticate());
+refreshServer();

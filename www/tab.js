@@ -1,6 +1,6 @@
 // One tab of many: shows how tabs share a visitor and its renewals. The state is also kept on
 // `window.tab` for the end-to-end tests (tests/e2e/tabs.test.mjs).
-import init, { Visitor } from "/pkg/giosg_visitor.js";
+import { ready, Visitor } from "/pkg/index.js";
 
 const params = new URLSearchParams(location.search);
 const organizationId = params.get("org") ?? "e6a08f51-c250-4074-847b-58d444dbbeb1";
@@ -24,7 +24,7 @@ function show() {
   $("renewals").textContent = String(tab.sessions);
 }
 
-await init();
+await ready;
 tab.visitor = new Visitor({ organizationId, apiBaseUrl: location.origin, requestTimeoutMs: 5000 });
 tab.visitor.on("session", ({ session, source }) => {
   tab.sessions += 1;

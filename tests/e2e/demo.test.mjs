@@ -1,23 +1,33 @@
-// The demo page, as a user opens it: a visitor gets authenticated through the wasm package, and
-// the SDK's events show as they happen.
+// The pages as a user opens them: the demo page (the ES module entry of the package) shows a
+// visitor's lifecycle, and the embed page (the script tag) works under a strict CSP.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
 import { SERVER_URL, launch, newOrg, control } from "./browser.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
+async function open(url) {
+  const page = await browser.newPage();
+  page.errors = [];
+  page.on("pageerror", (error) => page.errors.push(error.message));
+  // Console errors of the page's code (the browser's own network log lines are not).
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) page.errors.push(message.text());
+  });
+  await page.goto(url);
+  return page;
+}
+
 test("the demo page authenticates a visitor and shows its id and token expiry", async () => {
   const org = newOrg();
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(`${SERVER_URL}/?org=${org}`);
+  const page = await open(`${SERVER_URL}/?org=${org}`);
   await page.locator('#status[data-state="ok"]').waitFor();
   const visitorId = await page.locator("#visitor-id").textContent();
   assert.match(visitorId, /^[0-9a-f]{32}$/);
-  assert.notEqual(await page.locator("#expires-at").textContent(), "–");
+  assert.match(await page.locator("#expires-at").textContent(), /^expires \d/);
   assert.equal(await page.locator("#organization-id").textContent(), org);
   const stats = await control(`/orgs/${org}/stats`);
   assert.equal(stats.auth_requests, 1);
@@ -27,30 +37,51 @@ test("the demo page authenticates a visitor and shows its id and token expiry", 
   await page.reload();
   await page.locator('#status[data-state="ok"]').waitFor();
   assert.equal(await page.locator("#visitor-id").textContent(), visitorId);
-  assert.match(await page.locator('#log li[data-kind="session"]').first().textContent(), /cache:/);
+  assert.equal(await page.locator('#log li[data-kind="session"]').first().getAttribute("data-source"), "cache");
   assert.equal((await control(`/orgs/${org}/stats`)).auth_requests, 1);
-  assert.deepEqual(errors, []);
+  assert.deepEqual(page.errors, []);
   await page.close();
 });
 
-test("the demo page shows renewals as they happen", async () => {
+test("the demo's timeline shows a renewal and an injected fault, and the screenshot is saved", async () => {
   const org = newOrg();
-  const page = await browser.newPage();
-  await page.goto(`${SERVER_URL}/?org=${org}&lifetime=2`);
+  const page = await open(`${SERVER_URL}/?org=${org}&lifetime=2`);
+  await page.setViewportSize({ width: 1200, height: 900 });
   // The first session, then a renewal from the timer (a 2 s token renews after 1 to 1.2 s).
   await page.locator('#log li[data-kind="session"]').nth(1).waitFor({ timeout: 5000 });
-  const texts = await page.locator('#log li[data-kind="session"]').allTextContents();
-  assert.ok(texts.every((t) => t.includes("network:")), texts.join("\n"));
-  assert.ok((await control(`/orgs/${org}/stats`)).auth_requests >= 2);
+  const sources = await page.locator('#log li[data-kind="session"]').evaluateAll((items) => items.map((i) => i.dataset.source));
+  assert.ok(sources.every((s) => s === "network"), sources.join());
+  // A fault from the page's own controls shows as an error event, then recovery.
+  await page.locator("button.fault", { hasText: "500 once" }).click();
+  await page.locator('#log li[data-kind="error"]').first().waitFor({ timeout: 5000 });
+  assert.match(await page.locator('#log li[data-kind="error"]').first().textContent(), /http.*500/);
+  await page.locator('#status[data-state="ok"]').waitFor({ timeout: 5000 });
+  mkdirSync("test-results", { recursive: true });
+  await page.screenshot({ path: "test-results/demo.png", fullPage: true });
+  assert.deepEqual(page.errors, []);
   await page.close();
 });
 
 test("the demo page shows a server error as an error", async () => {
   const org = newOrg();
   await control(`/orgs/${org}/faults`, { method: "PUT", body: JSON.stringify({ status: 403, times: 1 }) });
-  const page = await browser.newPage();
-  await page.goto(`${SERVER_URL}/?org=${org}`);
+  const page = await open(`${SERVER_URL}/?org=${org}`);
   await page.locator('#status[data-state="error"]').waitFor();
   assert.match(await page.locator("#status").textContent(), /^http: .*403/);
+  await page.close();
+});
+
+test("the script-tag embed authenticates under a strict Content Security Policy", async () => {
+  const org = newOrg();
+  const page = await open(`${SERVER_URL}/embed.html?org=${org}`);
+  const violations = [];
+  page.on("console", (message) => { if (/Content Security Policy/i.test(message.text())) violations.push(message.text()); });
+  await page.locator('#status[data-state="ok"]').waitFor();
+  assert.match(await page.locator("#visitor-id").textContent(), /^[0-9a-f]{32}$/);
+  assert.equal(await page.evaluate(() => typeof window.wasm_bindgen), "undefined", "the glue stays out of the global scope");
+  assert.equal(await page.evaluate(() => typeof window.GiosgVisitor.Visitor), "function");
+  assert.deepEqual(violations, []);
+  assert.deepEqual(page.errors, []);
+  assert.equal((await control(`/orgs/${org}/stats`)).auth_requests, 1);
   await page.close();
 });

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds what ships into pkg/ and packs it:
+#   pkg/web/     wasm-pack's --target web output (ES module glue, .wasm, .d.ts)
+#   pkg/embed/   the script-tag embed: one classic script defining window.GiosgVisitor, and its .wasm
+#   pkg/index.js, index.d.ts, package.json, README.md   the npm package around them (packaging/)
+#   target/package/giosg-visitor-<version>.tgz          `npm pack` of pkg/, as a user would install it
+# Needs the tools of scripts/setup.sh on PATH (scripts/lib.sh puts them there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+
+rm -rf pkg
+wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack
+rm -f pkg/web/.gitignore pkg/web/giosg_visitor_bg.wasm.d.ts
+
+# The embed: wasm-bindgen's classic-script glue on the same release build, kept out of the global
+# scope by a wrapper, then the same wasm-opt pass wasm-pack makes.
+wasm-bindgen --target no-modules --no-typescript --out-dir pkg/embed --out-name giosg-visitor \
+  target/wasm32-unknown-unknown/release/giosg_visitor.wasm
+wasm-opt -Oz pkg/embed/giosg-visitor_bg.wasm -o pkg/embed/giosg-visitor_bg.wasm
+{
+  echo "/* giosg-visitor $VERSION: script-tag embed. Defines window.GiosgVisitor = { ready, Visitor }. */"
+  echo "(function () {"
+  cat pkg/embed/giosg-visitor.js
+  cat packaging/embed-footer.js
+} > pkg/embed/giosg-visitor.embed.js
+mv pkg/embed/giosg-visitor.embed.js pkg/embed/giosg-visitor.js
+
+cp packaging/index.js packaging/index.d.ts packaging/README.md pkg/
+sed "s/\"VERSION\"/\"$VERSION\"/" packaging/package.json > pkg/package.json
+
+mkdir -p target/package
+(cd pkg && npm pack --silent --pack-destination "$ROOT/target/package" >/dev/null)
+echo "packed target/package/giosg-visitor-$VERSION.tgz" >&2

@@ -1,0 +1,46 @@
+// Must type-check with `tsc --strict` against the shipped .d.ts.
+import { ready, Visitor, type Session, type VisitorError, type VisitorErrorCode, type VisitorOptions } from "giosg-visitor";
+
+const options: VisitorOptions = {
+  organizationId: "e6a08f51-c250-4074-847b-58d444dbbeb1",
+  apiBaseUrl: "https://service.giosg.com",
+  storage: "local",
+  storageKeyPrefix: "app",
+  autoRenew: true,
+  renewBeforeSeconds: 60,
+  requestTimeoutMs: 10_000,
+  allowedOrigins: ["https://files.example.com"],
+  onSecretRejected: "reset",
+};
+
+export async function main(): Promise<string> {
+  await ready;
+  const visitor = new Visitor(options);
+  const off: () => void = visitor.on("session", ({ session, source }) => {
+    const s: Session = session;
+    const where: "network" | "cache" | "tab" = source;
+    console.log(s.visitorId, s.expiresAt.getTime(), s.expiresIn, s.visitorGlobalId ?? "", where);
+  });
+  visitor.on("identitychange", ({ previousVisitorId, visitorId }) => console.log(previousVisitorId?.length, visitorId?.length));
+  visitor.on("error", (error: VisitorError) => {
+    const code: VisitorErrorCode = error.code;
+    console.log(code, error.status ?? 0, error.message);
+  });
+  visitor.on("storage", ({ reason }) => console.log(reason.toUpperCase()));
+  off();
+  const session = await visitor.authenticate();
+  await visitor.authenticate({ force: true });
+  const token: string = await visitor.getAccessToken({ minValidity: 30 });
+  const response: Response = await visitor.fetch(`/api/v5/public/orgs/${visitor.organizationId}/rooms/x`, { method: "GET" });
+  const expires: Date | null = visitor.expiresAt;
+  const id: string | null = visitor.visitorId;
+  const authenticated: boolean = visitor.isAuthenticated;
+  const current: Session | null = visitor.session;
+  await visitor.forget();
+  visitor.stop();
+  {
+    using disposable = new Visitor({ organizationId: options.organizationId });
+    console.log(disposable.organizationId);
+  }
+  return [session.accessToken, token, response.status, expires, id, authenticated, current, visitor.socketUrl, visitor.accessToken].join();
+}

@@ -1,0 +1,81 @@
+// The package as users get it: installed from the `npm pack` tarball into a fresh app, bundled by
+// Vite (and the bundle run in Chromium), and type-checked by `tsc --strict`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { launch, newOrg } from "./browser.mjs";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = join(ROOT, "node_modules/.bin");
+let app;
+let browser;
+
+before(() => {
+  const tarballs = readdirSync(join(ROOT, "target/package")).filter((f) => f.endsWith(".tgz"));
+  assert.equal(tarballs.length, 1, "scripts/package.sh packs one tarball");
+  app = mkdtempSync(join(tmpdir(), "giosg-visitor-app-"));
+  cpSync(join(ROOT, "tests/consumer"), app, { recursive: true });
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "an-app", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(ROOT, "target/package", tarballs[0])], { cwd: app, stdio: "pipe" });
+});
+
+after(async () => {
+  await browser?.close();
+  if (app) rmSync(app, { recursive: true, force: true });
+});
+
+test("the installed package holds what package.json promises, and nothing else", () => {
+  const dir = join(app, "node_modules/giosg-visitor");
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  assert.equal(manifest.exports["."].types, "./index.d.ts");
+  for (const file of manifest.files) assert.ok(readFileSync(join(dir, file)).length > 0, file);
+  const shipped = execFileSync("find", [".", "-type", "f"], { cwd: dir, encoding: "utf8" }).split("\n").filter(Boolean).map((f) => f.slice(2)).sort();
+  assert.deepEqual(shipped, [...manifest.files, "package.json"].sort());
+});
+
+test("a Vite app bundles the package, and the bundle authenticates a visitor in Chromium", async () => {
+  execFileSync(join(BIN, "vite"), ["build", join(app, "vite")], { cwd: app, stdio: "pipe" });
+  const assets = readdirSync(join(app, "vite/dist/assets"));
+  assert.ok(assets.some((f) => f.endsWith(".wasm")), `no .wasm among ${assets}`);
+  // Serve the bundle from a local server of its own, which is also its API.
+  const server = spawn(join(ROOT, "target/release/giosg-local-server"), ["--port", "0", "--www", join(app, "vite/dist")]);
+  try {
+    const url = await new Promise((resolveUrl, reject) => {
+      server.stdout.on("data", (chunk) => {
+        const match = /giosg local server: (http:\/\/\S+)\//.exec(String(chunk));
+        if (match) resolveUrl(match[1]);
+      });
+      server.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    browser = await launch();
+    const page = await browser.newPage();
+    await page.goto(`${url}/?org=${newOrg()}`);
+    await page.locator('#status[data-state="ok"]').waitFor();
+    assert.match(await page.locator("#visitor-id").textContent(), /^[0-9a-f]{32}$/);
+  } finally {
+    server.kill();
+  }
+});
+
+test("a TypeScript app type-checks against the shipped declarations with --strict", () => {
+  execFileSync(join(BIN, "tsc"), ["-p", join(app, "ts/tsconfig.json")], { cwd: app, stdio: "pipe" });
+});
+
+test("wrong option types and unknown event names fail to type-check, each where it is", () => {
+  let output = "";
+  try {
+    execFileSync(join(BIN, "tsc"), ["-p", join(app, "ts/tsconfig.bad.json")], { cwd: app, encoding: "utf8", stdio: "pipe" });
+    assert.fail("bad.ts type-checked");
+  } catch (error) {
+    if (error.code === "ERR_ASSERTION") throw error;
+    output = `${error.stdout}${error.stderr}`;
+  }
+  const source = readFileSync(join(app, "ts/bad.ts"), "utf8").split("\n");
+  const marked = source.flatMap((line, i) => (line.includes("// error:") ? [i + 1] : []));
+  const reported = [...new Set([...output.matchAll(/bad\.ts\((\d+),\d+\): error TS\d+/g)].map((m) => Number(m[1])))];
+  assert.equal(marked.length, 4);
+  assert.deepEqual(reported.sort((a, b) => a - b), marked, output);
+});
