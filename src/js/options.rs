@@ -45,7 +45,7 @@ pub fn read(options: &JsValue) -> Result<Options, JsValue> {
     for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
         let key = key.as_string().unwrap_or_default();
         if !NAMES.contains(&key.as_str()) {
-            return Err(error::invalid_options(&format!("unknown option {key:?}")));
+            return Err(error::invalid_options(&format!("unknown option \"{key}\"")));
         }
     }
     let raw = RawOptions {

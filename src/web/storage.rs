@@ -4,8 +4,6 @@
 //! missing or starts throwing (SecurityError in sandboxed iframes, QuotaExceededError), the SDK
 //! carries on with what it had, in memory, and reports the degradation once.
 
-use std::collections::HashMap;
-
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -30,7 +28,9 @@ fn error_name(error: &JsValue) -> String {
 pub struct Store {
     browser: Option<StorageLike>,
     name: &'static str,
-    memory: HashMap<String, String>,
+    /// What was last read or written, key by key (a handful of keys: a list beats a hash map
+    /// in code size).
+    memory: Vec<(String, String)>,
     /// Why the browser storage is no longer used, until reported.
     degraded: Option<String>,
 }
@@ -40,7 +40,7 @@ impl Store {
         let name = match kind {
             StorageKind::Local => "localStorage",
             StorageKind::Session => "sessionStorage",
-            StorageKind::Memory => return Self { browser: None, name: "memory", memory: HashMap::new(), degraded: None },
+            StorageKind::Memory => return Self { browser: None, name: "memory", memory: Vec::new(), degraded: None },
         };
         // Reading the property itself throws in some sandboxed iframes.
         let (browser, degraded) = match js_sys::Reflect::get(&js_sys::global(), &name.into()) {
@@ -48,28 +48,35 @@ impl Store {
             Ok(_) => (None, Some(format!("{name} is not available: keeping the visitor in memory"))),
             Err(e) => (None, Some(format!("{name} threw {}: keeping the visitor in memory", error_name(&e)))),
         };
-        Self { browser, name, memory: HashMap::new(), degraded }
+        Self { browser, name, memory: Vec::new(), degraded }
     }
 
     pub fn get(&mut self, key: &str) -> Option<String> {
         if let Some(browser) = &self.browser {
             match browser.get_item(key) {
                 Ok(Some(value)) => {
-                    self.memory.insert(key.to_owned(), value.clone());
+                    self.remember(key, Some(&value));
                     return Some(value);
                 }
                 Ok(None) => {
-                    self.memory.remove(key);
+                    self.remember(key, None);
                     return None;
                 }
                 Err(e) => self.degrade("reading", &e),
             }
         }
-        self.memory.get(key).cloned()
+        self.memory.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    fn remember(&mut self, key: &str, value: Option<&str>) {
+        self.memory.retain(|(k, _)| k != key);
+        if let Some(value) = value {
+            self.memory.push((key.to_owned(), value.to_owned()));
+        }
     }
 
     pub fn set(&mut self, key: &str, value: &str) {
-        self.memory.insert(key.to_owned(), value.to_owned());
+        self.remember(key, Some(value));
         if let Some(browser) = &self.browser {
             if let Err(e) = browser.set_item(key, value) {
                 self.degrade("writing", &e);
@@ -78,7 +85,7 @@ impl Store {
     }
 
     pub fn remove(&mut self, key: &str) {
-        self.memory.remove(key);
+        self.remember(key, None);
         if let Some(browser) = &self.browser {
             if let Err(e) = browser.remove_item(key) {
                 self.degrade("removing from", &e);

@@ -1,0 +1,67 @@
+// Sizes of what ships: the .wasm and the JS glue of pkg/, raw, gzip -9 and brotli, and the glue
+// as a bundler ships it (a Vite production build of bench/app, minified).
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, cpSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+export const ROOT = resolve(import.meta.dirname, "..");
+/** The budget of issue "Measure it": shipped .wasm + minified glue, gzip -9. */
+export const BUDGET_BYTES = 24 * 1024;
+
+function sizes(bytes) {
+  return {
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
+/** The JS a bundler emits for bench/app: Vite's production build, minified. */
+function bundledGlue() {
+  const dir = mkdtempSync(join(tmpdir(), "giosg-visitor-bench-"));
+  try {
+    cpSync(join(ROOT, "bench/app"), dir, { recursive: true });
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(join(ROOT, "pkg"), join(dir, "node_modules/giosg-visitor"));
+    execFileSync(join(ROOT, "node_modules/.bin/vite"), ["build", dir, "--logLevel", "error"], {
+      cwd: dir,
+      stdio: "pipe",
+      env: { ...process.env, NODE_ENV: "production" },
+    });
+    const assets = join(dir, "dist/assets");
+    const js = readdirSync(assets).filter((f) => f.endsWith(".js"));
+    return Buffer.concat(js.map((f) => readFileSync(join(assets, f))));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function measure() {
+  const wasm = readFileSync(join(ROOT, "pkg/web/giosg_visitor_bg.wasm"));
+  const glue = readFileSync(join(ROOT, "pkg/web/giosg_visitor.js"));
+  const entry = readFileSync(join(ROOT, "pkg/index.js"));
+  const embed = readFileSync(join(ROOT, "pkg/embed/giosg-visitor.js"));
+  const rows = {
+    "wasm": sizes(wasm),
+    "JS glue (web/ + index.js)": sizes(Buffer.concat([glue, entry])),
+    "JS glue, minified by Vite": sizes(bundledGlue()),
+    "embed script (unminified)": sizes(embed),
+  };
+  const shipped = rows["wasm"].gzip + rows["JS glue, minified by Vite"].gzip;
+  return { rows, shipped, budget: BUDGET_BYTES };
+}
+
+export function sizeTable({ rows, shipped, budget }) {
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  const lines = ["| what | raw | gzip -9 | brotli |", "|---|---:|---:|---:|"];
+  for (const [name, s] of Object.entries(rows)) lines.push(`| ${name} | ${kb(s.raw)} | ${kb(s.gzip)} | ${kb(s.brotli)} |`);
+  lines.push(`| **shipped: wasm + minified glue** | | **${kb(shipped)}** | |`);
+  lines.push(`| budget | | ${kb(budget)} | |`);
+  return lines.join("\n");
+}
+
+if (process.argv[1] === import.meta.filename) {
+  console.log(sizeTable(measure()));
+}
