@@ -99,10 +99,11 @@ pub struct Inner {
     /// `storage: "local"` only: other storage is not shared between tabs).
     lock_name: Option<String>,
     pub listeners: Listeners,
-    /// Rejected by `stop()`; every pending call races it.
-    pub stop_signal: Promise,
-    stop_reject: Option<Function>,
-    _stop_catch: Closure<dyn FnMut(JsValue)>,
+    /// The `reject` of every public call still pending, which `stop()` rejects with `stopped`.
+    /// (Not a shared "stop" promise raced by each call: a promise that never settles keeps a
+    /// reaction of every race alive.)
+    pending: Vec<(u32, Function)>,
+    next_call: u32,
     /// A background renewal failed and no session has been adopted since (one `error` event
     /// per streak).
     failing: bool,
@@ -118,12 +119,6 @@ pub type Shared = Rc<RefCell<Inner>>;
 
 impl Inner {
     pub fn new(options: Options) -> Self {
-        let mut reject = None;
-        let stop_signal = Promise::new(&mut |_resolve, r| reject = Some(r));
-        // Nobody may be racing the signal when it fires: a handler keeps that from being an
-        // "unhandled rejection".
-        let stop_catch = Closure::<dyn FnMut(JsValue)>::new(|_| {});
-        let _ = stop_signal.catch(&stop_catch);
         let lock_name = (options.storage == StorageKind::Local).then(|| format!("{}:{}:auth", options.prefix, options.api.origin()));
         Self {
             lock_name,
@@ -142,9 +137,8 @@ impl Inner {
             timer: None,
             page: None,
             listeners: Listeners::default(),
-            stop_signal,
-            stop_reject: reject,
-            _stop_catch: stop_catch,
+            pending: Vec::new(),
+            next_call: 0,
             failing: false,
             attempts: 0,
             last_error: None,
@@ -463,8 +457,8 @@ pub async fn renew(inner: &Shared, foreground: bool, need: Need) -> Result<JsVal
     }
     // The flight may be a background one that never gives up: the caller does, after 30 s.
     let marker: JsValue = js_sys::Object::new().into();
-    let timeout = timer::resolve_after(retry::GIVE_UP_MS, marker.clone());
-    match JsFuture::from(Promise::race(&js_sys::Array::of2(&promise, &timeout))).await {
+    let timeout = timer::Timer::new(retry::GIVE_UP_MS, marker.clone());
+    match JsFuture::from(Promise::race(&js_sys::Array::of2(&promise, &timeout.promise))).await {
         Ok(value) if value == marker => {
             let last = inner.borrow().last_error.clone();
             Err(last.unwrap_or_else(|| error::from_fetch(FetchError::Timeout)))
@@ -645,7 +639,7 @@ pub fn erase(inner: &Shared) -> Option<String> {
 
 /// Stops timers, page listeners and the request in flight; `stopping` also ends the object.
 pub fn halt(inner: &Shared, stopping: bool) {
-    let (abort, reject) = {
+    let (abort, pending) = {
         let mut s = inner.borrow_mut();
         s.epoch = s.epoch.wrapping_add(1);
         s.timer = None;
@@ -655,19 +649,57 @@ pub fn halt(inner: &Shared, stopping: bool) {
         s.flight = None;
         s.failing = false;
         s.attempts = 0;
-        let reject = if stopping {
+        let pending = if stopping {
             s.stopped = true;
             s.listeners.clear();
-            s.stop_reject.take()
+            std::mem::take(&mut s.pending)
         } else {
-            None
+            Vec::new()
         };
-        (s.abort.take(), reject)
+        (s.abort.take(), pending)
     };
     if let Some(abort) = abort {
         abort.abort();
     }
-    if let Some(reject) = reject {
+    for (_, reject) in pending {
         let _ = reject.call1(&JsValue::UNDEFINED, &error::stopped("the visitor was stopped"));
     }
+}
+
+/// A public call: a promise of `work` that `stop()` rejects with `stopped` if it is still
+/// pending then.
+pub fn guarded(inner: &Shared, work: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    if inner.borrow().stopped {
+        return Promise::reject(&error::stopped("the visitor was stopped"));
+    }
+    let (mut resolve, mut reject) = (None, None);
+    let promise = Promise::new(&mut |res, rej| {
+        resolve = Some(res);
+        reject = Some(rej);
+    });
+    let (Some(resolve), Some(reject)) = (resolve, reject) else { return promise };
+    let id = {
+        let mut s = inner.borrow_mut();
+        s.next_call = s.next_call.wrapping_add(1);
+        let id = s.next_call;
+        s.pending.push((id, reject.clone()));
+        id
+    };
+    let inner = inner.clone();
+    spawn_local(async move {
+        let result = work.await;
+        let still_pending = {
+            let mut s = inner.borrow_mut();
+            let before = s.pending.len();
+            s.pending.retain(|(call, _)| *call != id);
+            s.pending.len() != before
+        };
+        if still_pending {
+            let _ = match result {
+                Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
+                Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
+            };
+        }
+    });
+    promise
 }

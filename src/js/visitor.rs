@@ -10,12 +10,12 @@ use std::rc::Rc;
 use js_sys::{Date, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::Headers;
 
 use super::error;
 use super::events::{object, Event};
-use super::lifecycle::{emit, ensure_token, erase, halt, load_cache, renew, session_object, start, Inner, Need, Shared};
+use super::lifecycle::{emit, ensure_token, erase, guarded, halt, load_cache, renew, session_object, start, Inner, Need, Shared};
 use super::options;
 use crate::web::fetch::{fetch_with_init, FetchError};
 
@@ -23,16 +23,6 @@ use crate::web::fetch::{fetch_with_init, FetchError};
 #[wasm_bindgen]
 pub struct Visitor {
     inner: Shared,
-}
-
-/// `Promise.race([work, stop signal])`: every public call rejects with `stopped` on `stop()`.
-fn guarded(inner: &Shared, work: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
-    let s = inner.borrow();
-    if s.stopped {
-        return Promise::reject(&error::stopped("the visitor was stopped"));
-    }
-    let race = js_sys::Array::of2(&future_to_promise(work), &s.stop_signal);
-    Promise::race(&race)
 }
 
 fn token_of(session: &JsValue) -> Result<String, JsValue> {

@@ -59,8 +59,8 @@ async fn acquire(name: &str, wait_ms: f64) -> Option<Held> {
     spawn_local(async move {
         let _ = JsFuture::from(request).await;
     });
-    let timeout = timer::resolve_after(wait_ms, JsValue::FALSE);
-    let won = JsFuture::from(Promise::race(&js_sys::Array::of2(&granted, &timeout))).await;
+    let timeout = timer::Timer::new(wait_ms, JsValue::FALSE);
+    let won = JsFuture::from(Promise::race(&js_sys::Array::of2(&granted, &timeout.promise))).await;
     if won.ok() == Some(JsValue::TRUE) {
         return Some(held);
     }

@@ -1,4 +1,4 @@
-//! One-shot waits on `setTimeout`, freed once they fire.
+//! One-shot waits on `setTimeout`: a promise that resolves after a delay, and a sleep.
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -8,20 +8,40 @@ use wasm_bindgen_futures::JsFuture;
 extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &JsValue, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
 }
 
-/// A promise that resolves to `value` after `ms` milliseconds.
-pub fn resolve_after(ms: f64, value: JsValue) -> Promise {
-    Promise::new(&mut |resolve, _reject| {
-        let value = value.clone();
-        let fire = Closure::once_into_js(move || {
-            let _ = resolve.call1(&JsValue::UNDEFINED, &value);
+/// A promise that resolves to a value after a delay. Dropping it first cancels the timer and
+/// frees it at once (a caller that stopped waiting leaves nothing behind for the delay).
+pub struct Timer {
+    pub promise: Promise,
+    id: JsValue,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timer {
+    pub fn new(ms: f64, value: JsValue) -> Self {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |r, _| resolve = Some(r));
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            if let Some(resolve) = &resolve {
+                let _ = resolve.call1(&JsValue::UNDEFINED, &value);
+            }
         });
-        set_timeout(&fire, ms.clamp(0.0, 2_147_483_647.0));
-    })
+        let id = set_timeout(callback.as_ref(), ms.clamp(0.0, 2_147_483_647.0));
+        Self { promise, id, _callback: callback }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
 }
 
 /// Waits `ms` milliseconds.
 pub async fn sleep(ms: f64) {
-    let _ = JsFuture::from(resolve_after(ms, JsValue::UNDEFINED)).await;
+    let timer = Timer::new(ms, JsValue::UNDEFINED);
+    let _ = JsFuture::from(timer.promise.clone()).await;
 }
