@@ -12,13 +12,19 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen_test]
-async fn two_tabs_due_at_once_send_one_request_under_the_lock() {
-    let env = Env::new();
+/// Two "tabs" of one visitor: the first authenticates, the second takes its cached session.
+async fn two_tabs(env: &Env) -> (giosg_visitor::Visitor, giosg_visitor::Visitor) {
     let (first, second) = (env.visitor(&[]), env.visitor(&[]));
     authenticate(&first).await;
     authenticate(&second).await;
     assert_eq!(env.auth_requests().await, 1, "the second used the cached session");
+    (first, second)
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_due_at_once_send_one_request_under_the_lock() {
+    let env = Env::new();
+    let (first, second) = two_tabs(&env).await;
     let adopted = capture(&second, "session");
     // Both are past their renewal point (as after a sleep) and renew at once.
     let _jump = ClockJump::ahead(1_770_000.0);
@@ -33,9 +39,7 @@ async fn two_tabs_due_at_once_send_one_request_under_the_lock() {
 #[wasm_bindgen_test]
 async fn without_web_locks_tabs_still_renew_without_errors() {
     let env = Env::new();
-    let (first, second) = (env.visitor(&[]), env.visitor(&[]));
-    authenticate(&first).await;
-    authenticate(&second).await;
+    let (first, second) = two_tabs(&env).await;
     let errors = [capture(&first, "error"), capture(&second, "error")];
     let removed = remove_web_locks();
     let _jump = ClockJump::ahead(1_770_000.0);
