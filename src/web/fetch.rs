@@ -1,5 +1,6 @@
 //! `fetch` with a timeout, through the global scope (window or worker alike).
 
+use gloo_timers::callback::Timeout;
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -13,10 +14,6 @@ extern "C" {
     /// The platform `fetch(input, init)`, for `Visitor.fetch`.
     #[wasm_bindgen(js_name = fetch)]
     pub fn fetch_with_init(input: &str, init: &JsValue) -> Promise;
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &js_sys::Function, ms: u32) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
 }
 
 /// What came back: the status and the whole body.
@@ -33,18 +30,6 @@ pub enum FetchError {
     Network,
     /// No full answer within the timeout.
     Timeout,
-}
-
-/// Clears a timer when dropped, so every way out of a request stops its timeout.
-struct TimeoutGuard {
-    id: JsValue,
-    _closure: Closure<dyn FnMut()>,
-}
-
-impl Drop for TimeoutGuard {
-    fn drop(&mut self) {
-        clear_timeout(&self.id);
-    }
 }
 
 /// `POST url` with a JSON body; the answer's body is read in full, within `timeout_ms` in all.
@@ -65,13 +50,13 @@ async fn send(url: &str, init: &RequestInit, timeout_ms: u32, controller: &Abort
     let timed_out = std::rc::Rc::new(std::cell::Cell::new(false));
     let request = Request::new_with_str_and_init(url, init).map_err(|_| FetchError::Network)?;
     let (abort, flag) = (controller.clone(), timed_out.clone());
-    let closure = Closure::<dyn FnMut()>::new(move || {
+    // Dropped on every way out of the request, which cancels it.
+    let timeout = Timeout::new(timeout_ms, move || {
         flag.set(true);
         abort.abort();
     });
-    let guard = TimeoutGuard { id: set_timeout(closure.as_ref().unchecked_ref(), timeout_ms), _closure: closure };
     let result = receive(&request).await;
-    drop(guard);
+    drop(timeout);
     result.map_err(|_| if timed_out.get() { FetchError::Timeout } else { FetchError::Network })
 }
 

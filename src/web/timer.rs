@@ -1,42 +1,27 @@
-//! One-shot waits on `setTimeout`: a promise that resolves after a delay, and a sleep.
+//! Waits on timers: a promise that resolves after a delay, and a sleep. Both cancel their timer
+//! when dropped (gloo-timers' `Timeout`), so a caller that stops waiting leaves nothing behind.
 
+use gloo_timers::callback::Timeout;
 use js_sys::Promise;
-use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &JsValue, ms: f64) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-}
-
-/// A promise that resolves to a value after a delay. Dropping it first cancels the timer and
-/// frees it at once (a caller that stopped waiting leaves nothing behind for the delay).
+/// A promise that resolves to a value after a delay, until dropped.
 pub struct Timer {
     pub promise: Promise,
-    id: JsValue,
-    _callback: Closure<dyn FnMut()>,
+    _timeout: Option<Timeout>,
 }
 
 impl Timer {
     pub fn new(ms: f64, value: JsValue) -> Self {
         let mut resolve = None;
         let promise = Promise::new(&mut |r, _| resolve = Some(r));
-        let callback = Closure::<dyn FnMut()>::new(move || {
-            if let Some(resolve) = &resolve {
+        let timeout = resolve.map(|resolve| {
+            Timeout::new(ms.clamp(0.0, 2_147_483_647.0) as u32, move || {
                 let _ = resolve.call1(&JsValue::UNDEFINED, &value);
-            }
+            })
         });
-        let id = set_timeout(callback.as_ref(), ms.clamp(0.0, 2_147_483_647.0));
-        Self { promise, id, _callback: callback }
-    }
-}
-
-impl Drop for Timer {
-    fn drop(&mut self) {
-        clear_timeout(&self.id);
+        Self { promise, _timeout: timeout }
     }
 }
 
