@@ -591,7 +591,7 @@ fn wake(inner: &Shared) {
 }
 
 /// Renews without a caller waiting; failures are reported as `error` events by the flight.
-pub fn renew_in_background(inner: &Shared) {
+fn renew_in_background(inner: &Shared) {
     let inner = inner.clone();
     spawn_local(async move {
         let _ = renew(&inner, false, Need::Valid(0.0)).await;
