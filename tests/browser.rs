@@ -184,6 +184,12 @@ async fn fetch_refuses_a_foreign_origin_and_sends_nothing() {
         let error = settle(visitor.fetch(url.as_str().into(), None)).await.unwrap_err();
         assert_eq!(code(&error), "origin_not_allowed", "{url}");
     }
+    // Not a path or a URL at all (a Request object, nothing): an input error, nothing sent.
+    let request = web_sys::Request::new_with_str(&format!("{SERVER}/api/v5/public/orgs/{}/rooms/x", env.org)).unwrap();
+    for input in [JsValue::from(request), JsValue::UNDEFINED, JsValue::from(5)] {
+        let error = settle(visitor.fetch(input, None)).await.unwrap_err();
+        assert_eq!(code(&error), "invalid_options");
+    }
     assert_eq!(env.api_requests().await, 0);
     assert_eq!(env.auth_requests().await, 1);
     // Allowed once listed.

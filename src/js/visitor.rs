@@ -110,9 +110,10 @@ impl Visitor {
                 js_sys::Reflect::get(&input, &"href".into()).ok().and_then(|h| h.as_string())
             });
             match text {
+                None => Err(error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
                 Some(path) if path.starts_with('/') && !path.starts_with("//") => Ok(s.options.api.url(&path)),
                 Some(url) if s.options.may_send_token_to(&url) => Ok(url),
-                _ => Err(error::origin_not_allowed()),
+                Some(_) => Err(error::origin_not_allowed()),
             }
         };
         let url = match url {
