@@ -4,10 +4,10 @@
 #   pkg/embed/   the script-tag embed: one classic script defining window.GiosgVisitor, and its .wasm
 #   pkg/index.js, index.d.ts, package.json, README.md   the npm package around them (packaging/)
 #   target/package/giosg-visitor-<version>.tgz          `npm pack` of pkg/, as a user would install it
-# Needs the tools of scripts/setup.sh on PATH (scripts/lib.sh puts them there).
+# Needs the tools that scripts/setup.sh installs; scripts/lib.sh puts them on PATH.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 rm -rf pkg
