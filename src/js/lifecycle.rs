@@ -516,22 +516,38 @@ fn other_tab_changed(inner: &Shared, key: Option<String>, value: Option<String>)
 /// Another tab called `forget()` (or cleared storage): this tab lets the identity go too, and
 /// keeps listening, so that it adopts the next identity a tab makes.
 fn forgotten_elsewhere(inner: &Shared) {
-    let (abort, previous) = {
+    let abort = {
         let mut s = inner.borrow_mut();
         if s.session.is_none() {
             return;
         }
-        s.epoch = s.epoch.wrapping_add(1);
-        s.flight = None;
-        s.timer = None;
-        s.failing = false;
-        s.attempts = 0;
-        s.forgotten = true;
-        (s.abort.take(), s.session.take().map(|x| x.answer.visitor_id))
+        cancel(&mut s)
     };
     if let Some(abort) = abort {
         abort.abort();
     }
+    let_identity_go(inner);
+}
+
+/// Cancels the work under way: the request in flight (whose answer will not be adopted), its
+/// retries, the timer. Returns the request's controller, to be aborted once no borrow is held.
+fn cancel(s: &mut Inner) -> Option<AbortController> {
+    s.epoch = s.epoch.wrapping_add(1);
+    s.flight = None;
+    s.timer = None;
+    s.failing = false;
+    s.attempts = 0;
+    s.abort.take()
+}
+
+/// Drops the current identity (`forget()`, here or in another tab) and announces it; the next
+/// identity adopted is announced as a change from none.
+pub fn let_identity_go(inner: &Shared) {
+    let previous = {
+        let mut s = inner.borrow_mut();
+        s.forgotten = true;
+        s.session.take().map(|x| x.answer.visitor_id)
+    };
     if let Some(previous) = previous {
         emit(inner, Event::IdentityChange, &object(&[("previousVisitorId", previous.into()), ("visitorId", JsValue::NULL)]));
     }
@@ -622,33 +638,26 @@ pub async fn ensure_token(inner: Shared, min_ms: f64) -> Result<JsValue, JsValue
     }
 }
 
-/// Erases the secret and the session (storage and memory); returns the visitor id it had.
-pub fn erase(inner: &Shared) -> Option<String> {
-    let previous = {
+/// Erases the secret and the session from storage.
+pub fn erase(inner: &Shared) {
+    {
         let mut s = inner.borrow_mut();
         let (secret_key, session_key) = (s.secret_key.clone(), s.session_key.clone());
         s.store.remove(&secret_key);
         s.store.remove(&session_key);
         s.loaded = true;
-        s.forgotten = true;
-        s.session.take().map(|x| x.answer.visitor_id)
-    };
+    }
     report_storage(inner);
-    previous
 }
 
 /// Stops timers, page listeners and the request in flight; `stopping` also ends the object.
 pub fn halt(inner: &Shared, stopping: bool) {
     let (abort, pending) = {
         let mut s = inner.borrow_mut();
-        s.epoch = s.epoch.wrapping_add(1);
-        s.timer = None;
+        let abort = cancel(&mut s);
         s.page = None;
         s.tabs = None;
         s.started = false;
-        s.flight = None;
-        s.failing = false;
-        s.attempts = 0;
         let pending = if stopping {
             s.stopped = true;
             s.listeners.clear();
@@ -656,7 +665,7 @@ pub fn halt(inner: &Shared, stopping: bool) {
         } else {
             Vec::new()
         };
-        (s.abort.take(), pending)
+        (abort, pending)
     };
     if let Some(abort) = abort {
         abort.abort();

@@ -14,8 +14,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Headers;
 
 use super::error;
-use super::events::{object, Event};
-use super::lifecycle::{emit, ensure_token, erase, guarded, halt, load_cache, renew, session_object, start, Inner, Need, Shared};
+use super::events::Event;
+use super::lifecycle::{ensure_token, erase, guarded, halt, let_identity_go, load_cache, renew, session_object, start, Inner, Need, Shared};
 use super::options;
 use crate::web::fetch::{fetch_with_init, FetchError};
 
@@ -163,10 +163,8 @@ impl Visitor {
             return Promise::reject(&error::stopped("the visitor was stopped"));
         }
         halt(&self.inner, false);
-        let previous = erase(&self.inner);
-        if let Some(previous) = previous {
-            emit(&self.inner, Event::IdentityChange, &object(&[("previousVisitorId", previous.into()), ("visitorId", JsValue::NULL)]));
-        }
+        erase(&self.inner);
+        let_identity_go(&self.inner);
         Promise::resolve(&JsValue::UNDEFINED)
     }
 
