@@ -11,7 +11,8 @@ cd "$ROOT"
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 rm -rf pkg
-wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack
+# Without the default `std` feature: see Cargo.toml and src/shipped/.
+wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack -- --no-default-features
 rm -f pkg/web/.gitignore pkg/web/giosg_visitor_bg.wasm.d.ts
 
 # The embed: wasm-bindgen's classic-script glue on the same release build, kept out of the global

@@ -4,8 +4,19 @@
 //! - [`core`]: pure Rust, host-testable: wire types and validation, ids, storage records.
 //! - `web`: browser effects (fetch, storage), compiled for wasm only.
 //! - `js`: the `#[wasm_bindgen]` `Visitor` class and its errors, compiled for wasm only.
+//!
+//! The crate is `no_std` + `alloc`. With the default `std` feature (development, tests) the
+//! standard library provides the panic handler and the allocator; the shipped build turns it off
+//! and gets them from [`shipped`].
+
+#![no_std]
+
+extern crate alloc;
+#[cfg(any(test, feature = "std"))]
+extern crate std;
 
 pub mod core;
+pub mod heap;
 
 #[cfg(target_arch = "wasm32")]
 pub mod js;
@@ -14,3 +25,14 @@ pub mod web;
 
 #[cfg(target_arch = "wasm32")]
 pub use js::Visitor;
+
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+mod shipped;
+
+/// What `std`'s prelude would bring, from `alloc`.
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}

@@ -148,7 +148,7 @@ fn a_million_hostile_inputs_never_panic_and_accepted_answers_follow_the_rules() 
             }
             Err(reason) => {
                 refused += 1;
-                let _ = reason.to_string();
+                let _ = reason.message();
             }
         }
         if let Ok(text) = std::str::from_utf8(&input) {

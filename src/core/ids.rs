@@ -1,5 +1,9 @@
 //! Identifiers: the organization id (a UUID) and the API base URL with its origin.
 
+use crate::prelude::*;
+
+use super::text;
+
 /// An organization id: a UUID in the 8-4-4-4-12 hex form, normalized to lower case
 /// (giosg's ids are lower-case dashed UUIDs; users paste them in any case).
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -69,10 +73,10 @@ impl ApiBase {
         }
         let default_port = if scheme == "https" { 443 } else { 80 };
         let origin = match port {
-            Some(p) if p != default_port => format!("{scheme}://{host}:{p}"),
-            _ => format!("{scheme}://{host}"),
+            Some(p) if p != default_port => text::cat(&[&scheme, "://", &host, ":", &text::int(i64::from(p))]),
+            _ => text::cat(&[&scheme, "://", &host]),
         };
-        let base = format!("{origin}{}", path.trim_end_matches('/'));
+        let base = text::cat(&[&origin, path.trim_end_matches('/')]);
         Ok(Self { origin, base })
     }
 
@@ -83,12 +87,12 @@ impl ApiBase {
 
     /// The URL of an API path (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        text::cat(&[&self.base, path])
     }
 
     /// The auth endpoint of an organization.
     pub fn auth_url(&self, org: &OrganizationId) -> String {
-        self.url(&format!("/api/v5/public/orgs/{}/auth", org.as_str()))
+        text::cat(&[&self.base, "/api/v5/public/orgs/", org.as_str(), "/auth"])
     }
 }
 

@@ -9,6 +9,10 @@
 //! Limits that make hostile input harmless: nesting deeper than [`MAX_DEPTH`] is an error, and the
 //! reader never recurses more than that, never panics, and never reads past the input.
 
+use crate::prelude::*;
+
+use super::text;
+
 /// Nesting deeper than this is rejected: our answers are flat objects.
 pub const MAX_DEPTH: usize = 32;
 
@@ -32,9 +36,10 @@ pub struct ParseError {
     pub reason: &'static str,
 }
 
-impl core::fmt::Display for ParseError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{} at byte {}", self.reason, self.at)
+impl ParseError {
+    /// `<reason> at byte <n>`
+    pub fn message(&self) -> String {
+        text::cat(&[self.reason, " at byte ", &text::int(self.at as i64)])
     }
 }
 

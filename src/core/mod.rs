@@ -11,4 +11,5 @@ pub mod record;
 pub mod redact;
 pub mod retry;
 pub mod session;
+pub mod text;
 pub mod wire;

@@ -3,7 +3,10 @@
 //! The JS layer reads each option with its JS type and hands the values here; every rule about
 //! what a value may be lives in this file, so the host tests cover all of them.
 
+use crate::prelude::*;
+
 use super::ids::{ApiBase, OrganizationId};
+use super::text;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum StorageKind {
@@ -85,7 +88,7 @@ impl Options {
             return Err("renewBeforeSeconds must be a number from 0 to 86400".into());
         }
         let timeout = raw.request_timeout_ms.unwrap_or(10_000.0);
-        if !(timeout.is_finite() && timeout.fract() == 0.0 && (1.0..=MAX_TIMEOUT_MS).contains(&timeout)) {
+        if !(timeout.is_finite() && text::is_whole(timeout) && (1.0..=MAX_TIMEOUT_MS).contains(&timeout)) {
             return Err("requestTimeoutMs must be a whole number from 1 to 600000".into());
         }
         let mut allowed_origins = vec![api.origin().to_owned()];

@@ -6,7 +6,10 @@
 //! versions can migrate them. Anything unreadable (not JSON, another version, wrong types) reads
 //! as absent: garbage never crashes the SDK.
 
+use crate::prelude::*;
+
 use super::ids::{ApiBase, OrganizationId};
+use super::text;
 use super::json::{self, Json};
 use super::redact::{AccessToken, Secret};
 use super::session::Session;
@@ -17,19 +20,20 @@ pub const VERSION: i64 = 1;
 
 /// The storage key of the secret for an API origin.
 pub fn secret_key(prefix: &str, api: &ApiBase) -> String {
-    format!("{prefix}:{}:secret", api.origin())
+    text::cat(&[prefix, ":", api.origin(), ":secret"])
 }
 
 /// The storage key of an organization's cached session.
 pub fn session_key(prefix: &str, api: &ApiBase, org: &OrganizationId) -> String {
-    format!("{prefix}:{}:{}:session", api.origin(), org.as_str())
+    text::cat(&[prefix, ":", api.origin(), ":", org.as_str(), ":session"])
 }
 
 /// `{"v":1,"visitorId":…,"accessToken":…,"expiresAtMs":…,"renewAtMs":…,…}`: the whole session
 /// but the secret. Times are whole milliseconds on the local clock.
 pub fn encode_session(session: &Session) -> String {
     let a = &session.answer;
-    let mut out = format!("{{\"v\":{VERSION}");
+    let mut out = String::from("{\"v\":");
+    text::push_int(&mut out, VERSION);
     for (key, value) in [
         ("visitorId", a.visitor_id.as_str()),
         ("organizationId", a.organization_id.as_str()),
@@ -48,12 +52,13 @@ pub fn encode_session(session: &Session) -> String {
         out.push_str(",\"visitorGlobalId\":");
         json::write_str(&mut out, global);
     }
-    out.push_str(&format!(
-        ",\"expiresIn\":{},\"expiresAtMs\":{},\"renewAtMs\":{}}}",
-        a.expires_in,
-        session.expires_at_ms.round() as i64,
-        session.renew_at_ms.round() as i64
-    ));
+    out.push_str(",\"expiresIn\":");
+    text::push_int(&mut out, i64::from(a.expires_in));
+    out.push_str(",\"expiresAtMs\":");
+    text::push_int(&mut out, text::round(session.expires_at_ms));
+    out.push_str(",\"renewAtMs\":");
+    text::push_int(&mut out, text::round(session.renew_at_ms));
+    out.push('}');
     out
 }
 
@@ -99,12 +104,16 @@ pub fn decode_session(value: &str, org: &OrganizationId, secret: Secret) -> Opti
 /// FNV-1a. It reveals nothing useful: whoever can read it can read the secret beside it.
 fn secret_tag(secret: &Secret) -> String {
     let hash = secret.expose().bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    format!("{hash:016x}")
+    let mut out = String::with_capacity(16);
+    text::push_hex64(&mut out, hash);
+    out
 }
 
 /// `{"v":1,"secret":"…"}`
 pub fn encode_secret(secret: &Secret) -> String {
-    let mut out = format!("{{\"v\":{VERSION},\"secret\":");
+    let mut out = String::from("{\"v\":");
+    text::push_int(&mut out, VERSION);
+    out.push_str(",\"secret\":");
     json::write_str(&mut out, secret.expose());
     out.push('}');
     out

@@ -4,6 +4,8 @@
 //! message or a panic can never leak them. The value itself is reached only through `expose()`,
 //! which makes each use easy to find.
 
+use crate::prelude::*;
+
 macro_rules! redacted {
     ($(#[$doc:meta])* $name:ident, $label:literal) => {
         $(#[$doc])*

@@ -1,6 +1,8 @@
 //! What to do after a failed auth request (SPEC §3): whether to retry, how long to wait, when a
 //! waiting caller gives up, and whether the failure may mean the stored secret was refused.
 
+use crate::prelude::*;
+
 /// The first retry waits up to this long; each further one doubles it.
 pub const BASE_MS: f64 = 1_000.0;
 /// No backoff wait is longer than this.
@@ -24,8 +26,8 @@ pub fn may_refuse_secret(status: u16) -> bool {
 /// The longest wait before retry number `attempt` (1 for the first retry): `base * 2^(attempt-1)`,
 /// capped.
 pub fn backoff_ceiling_ms(attempt: u32) -> f64 {
-    let exponent = attempt.saturating_sub(1).min(30) as i32;
-    (BASE_MS * 2f64.powi(exponent)).min(CAP_MS)
+    let exponent = attempt.saturating_sub(1).min(30);
+    (BASE_MS * (1u64 << exponent) as f64).min(CAP_MS)
 }
 
 /// The wait before retry number `attempt`: full jitter (uniform in `[0, ceiling)`, with `random`

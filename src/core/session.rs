@@ -5,6 +5,7 @@
 //! nothing here reads a clock. The server's `expires_at` is kept for reporting only: client clocks
 //! are wrong, so expiry is always the moment the request was *sent* plus `expires_in`.
 
+use super::text;
 use super::wire::AuthAnswer;
 
 /// The random extra lead is up to this share of the lifetime, so that visitors spread out.
@@ -79,7 +80,7 @@ pub fn renew_at(expires_at_ms: f64, expires_in: u32, renew_before_ms: f64, rando
 /// when it fires, so a delay cut short only means one more check.
 pub fn timer_delay_ms(at_ms: f64, now_ms: f64) -> u32 {
     const MAX_TIMEOUT: f64 = 2_147_483_647.0;
-    let delay = (at_ms - now_ms).ceil();
+    let delay = text::ceil(at_ms - now_ms);
     if delay.is_nan() || delay <= 0.0 {
         0
     } else {
@@ -90,6 +91,7 @@ pub fn timer_delay_ms(at_ms: f64, now_ms: f64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::format;
     use crate::core::ids::OrganizationId;
 
     fn answer(expires_in: u32) -> AuthAnswer {

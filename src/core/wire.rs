@@ -3,9 +3,12 @@
 //! Nothing from an answer is used or stored before [`AuthAnswer::parse`] has checked all of it
 //! (SPEC §3, "Answers are validated").
 
+use crate::prelude::*;
+
 use super::ids::OrganizationId;
 use super::json::{self, Json};
 use super::redact::{AccessToken, Secret};
+use super::text;
 
 /// Answers larger than this are refused unread (SPEC §3).
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
@@ -55,26 +58,33 @@ pub enum InvalidAnswer {
     SocketUrlNotHttp,
 }
 
-impl core::fmt::Display for InvalidAnswer {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl InvalidAnswer {
+    /// What is wrong, in a sentence that names no value of the answer but numbers.
+    pub fn message(&self) -> String {
         match self {
-            Self::TooLarge { bytes } => {
-                write!(f, "the auth answer is {bytes} bytes, more than the {MAX_ANSWER_BYTES} allowed")
-            }
-            Self::NotJson(e) => write!(f, "the auth answer is not valid JSON ({e})"),
-            Self::NotAnObject => f.write_str("the auth answer is not a JSON object"),
-            Self::Missing(field) => write!(f, "the auth answer has no `{field}`"),
+            Self::TooLarge { bytes } => text::cat(&[
+                "the auth answer is ",
+                &text::int(*bytes as i64),
+                " bytes, more than the ",
+                &text::int(MAX_ANSWER_BYTES as i64),
+                " allowed",
+            ]),
+            Self::NotJson(e) => text::cat(&["the auth answer is not valid JSON (", &e.message(), ")"]),
+            Self::NotAnObject => "the auth answer is not a JSON object".into(),
+            Self::Missing(field) => text::cat(&["the auth answer has no `", field, "`"]),
             Self::WrongType { field, expected, found } => {
-                write!(f, "`{field}` in the auth answer is {found}, expected {expected}")
+                text::cat(&["`", field, "` in the auth answer is ", found, ", expected ", expected])
             }
-            Self::Empty(field) => write!(f, "`{field}` in the auth answer is empty"),
-            Self::OtherOrganization => {
-                f.write_str("the auth answer is for another organization than the one requested")
-            }
-            Self::ExpiresInOutOfRange(n) => {
-                write!(f, "`expires_in` in the auth answer is {n}, expected 1 to {MAX_EXPIRES_IN} seconds")
-            }
-            Self::SocketUrlNotHttp => f.write_str("`socket_url` in the auth answer is not an http(s) URL"),
+            Self::Empty(field) => text::cat(&["`", field, "` in the auth answer is empty"]),
+            Self::OtherOrganization => "the auth answer is for another organization than the one requested".into(),
+            Self::ExpiresInOutOfRange(n) => text::cat(&[
+                "`expires_in` in the auth answer is ",
+                &text::int(*n),
+                ", expected 1 to ",
+                &text::int(MAX_EXPIRES_IN),
+                " seconds",
+            ]),
+            Self::SocketUrlNotHttp => "`socket_url` in the auth answer is not an http(s) URL".into(),
         }
     }
 }
@@ -337,7 +347,7 @@ mod tests {
         let bodies = [with("expires_in", Some("0")), with("socket_url", Some("1")), with("organization_id", Some("\"x\""))];
         for body in bodies {
             let err = parse(&body).unwrap_err();
-            let text = format!("{err} {err:?}");
+            let text = format!("{} {err:?}", err.message());
             assert!(!text.contains("2bc12b9c") && !text.contains("eyJhbGci"), "{text}");
         }
         let answer = parse(NEW_VISITOR).unwrap();

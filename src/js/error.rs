@@ -4,6 +4,7 @@
 use js_sys::{Error, Reflect};
 use wasm_bindgen::JsValue;
 
+use crate::core::text;
 use crate::core::wire::InvalidAnswer;
 use crate::web::fetch::FetchError;
 
@@ -30,11 +31,11 @@ pub fn from_fetch(error: FetchError) -> JsValue {
 }
 
 pub fn http(status: u16) -> JsValue {
-    visitor_error("http", &format!("the server answered with HTTP status {status}"), Some(status))
+    visitor_error("http", &text::cat(&["the server answered with HTTP status ", &text::int(i64::from(status))]), Some(status))
 }
 
 pub fn invalid_response(reason: &InvalidAnswer) -> JsValue {
-    visitor_error("invalid_response", &reason.to_string(), None)
+    visitor_error("invalid_response", &reason.message(), None)
 }
 
 pub fn stopped(why: &str) -> JsValue {

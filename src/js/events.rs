@@ -1,5 +1,7 @@
 //! Event listeners: `on(event, listener)` and the details it passes.
 
+use crate::prelude::*;
+
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 

@@ -5,10 +5,12 @@
 //! Decisions come from the core (`session`, `retry`, `wire`, `record`); this file holds the state
 //! and carries them out.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::prelude::*;
 
-use gloo_timers::callback::Timeout;
+use core::cell::RefCell;
+use alloc::rc::Rc;
+
+use crate::web::timer::Timeout;
 use js_sys::{Date, Function, Math, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
@@ -20,6 +22,7 @@ use crate::core::options::{OnSecretRejected, Options, StorageKind};
 use crate::core::record;
 use crate::core::redact::Secret;
 use crate::core::retry;
+use crate::core::text;
 use crate::core::session::{timer_delay_ms, Session};
 use crate::core::wire::{auth_request_body, AuthAnswer};
 use crate::web::fetch::{post_json, Answer, FetchError};
@@ -119,7 +122,7 @@ pub type Shared = Rc<RefCell<Inner>>;
 
 impl Inner {
     pub fn new(options: Options) -> Self {
-        let lock_name = (options.storage == StorageKind::Local).then(|| format!("{}:{}:auth", options.prefix, options.api.origin()));
+        let lock_name = (options.storage == StorageKind::Local).then(|| text::cat(&[&options.prefix, ":", options.api.origin(), ":auth"]));
         Self {
             lock_name,
             tabs: None,
@@ -225,7 +228,7 @@ fn adopt(inner: &Shared, session: Session, source: Source, reset: bool) {
         s.failing = false;
         s.attempts = 0;
         s.last_error = None;
-        (previous, std::mem::take(&mut s.forgotten), detail)
+        (previous, core::mem::take(&mut s.forgotten), detail)
     };
     schedule(inner);
     report_storage(inner);
@@ -661,7 +664,7 @@ pub fn halt(inner: &Shared, stopping: bool) {
         let pending = if stopping {
             s.stopped = true;
             s.listeners.clear();
-            std::mem::take(&mut s.pending)
+            core::mem::take(&mut s.pending)
         } else {
             Vec::new()
         };
@@ -677,7 +680,7 @@ pub fn halt(inner: &Shared, stopping: bool) {
 
 /// A public call: a promise of `work` that `stop()` rejects with `stopped` if it is still
 /// pending then.
-pub fn guarded(inner: &Shared, work: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+pub fn guarded(inner: &Shared, work: impl core::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
     if inner.borrow().stopped {
         return Promise::reject(&error::stopped("the visitor was stopped"));
     }

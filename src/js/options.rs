@@ -1,37 +1,40 @@
 //! Reading the options object: each option with its JS type; the rules are in `core::options`.
 
+use crate::prelude::*;
+
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::error;
 use crate::core::options::{Options, RawOptions, NAMES};
+use crate::core::text;
 
 fn field(options: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
-    let value = Reflect::get(options, &name.into()).map_err(|_| error::invalid_options(&format!("option {name} could not be read")))?;
+    let value = Reflect::get(options, &name.into()).map_err(|_| error::invalid_options(&text::cat(&["option ", name, " could not be read"])))?;
     Ok(if value.is_undefined() { None } else { Some(value) })
 }
 
 fn string(options: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
     field(options, name)?
-        .map(|v| v.as_string().ok_or_else(|| error::invalid_options(&format!("{name} must be a string"))))
+        .map(|v| v.as_string().ok_or_else(|| error::invalid_options(&text::cat(&[name, " must be a string"]))))
         .transpose()
 }
 
 fn number(options: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
     field(options, name)?
-        .map(|v| v.as_f64().ok_or_else(|| error::invalid_options(&format!("{name} must be a number"))))
+        .map(|v| v.as_f64().ok_or_else(|| error::invalid_options(&text::cat(&[name, " must be a number"]))))
         .transpose()
 }
 
 fn boolean(options: &JsValue, name: &str) -> Result<Option<bool>, JsValue> {
     field(options, name)?
-        .map(|v| v.as_bool().ok_or_else(|| error::invalid_options(&format!("{name} must be true or false"))))
+        .map(|v| v.as_bool().ok_or_else(|| error::invalid_options(&text::cat(&[name, " must be true or false"]))))
         .transpose()
 }
 
 fn strings(options: &JsValue, name: &str) -> Result<Option<Vec<String>>, JsValue> {
     let Some(value) = field(options, name)? else { return Ok(None) };
-    let not_strings = || error::invalid_options(&format!("{name} must be an array of strings"));
+    let not_strings = || error::invalid_options(&text::cat(&[name, " must be an array of strings"]));
     let array = value.dyn_into::<Array>().map_err(|_| not_strings())?;
     array.iter().map(|item| item.as_string().ok_or_else(not_strings)).collect::<Result<_, _>>().map(Some)
 }
@@ -45,7 +48,7 @@ pub fn read(options: &JsValue) -> Result<Options, JsValue> {
     for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
         let key = key.as_string().unwrap_or_default();
         if !NAMES.contains(&key.as_str()) {
-            return Err(error::invalid_options(&format!("unknown option \"{key}\"")));
+            return Err(error::invalid_options(&text::cat(&["unknown option \"", &key, "\""])));
         }
     }
     let raw = RawOptions {

@@ -4,8 +4,10 @@
 //! holds the state of one visitor and carries the decisions out with fetch, storage, timers and
 //! page events.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::prelude::*;
+
+use core::cell::RefCell;
+use alloc::rc::Rc;
 
 use js_sys::{Date, Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -17,6 +19,7 @@ use super::error;
 use super::events::Event;
 use super::lifecycle::{ensure_token, erase, guarded, halt, let_identity_go, load_cache, renew, session_object, start, Inner, Need, Shared};
 use super::options;
+use crate::core::text;
 use crate::web::fetch::{fetch_with_init, FetchError};
 
 /// A visitor of one giosg organization.
@@ -41,7 +44,7 @@ async fn authorized_fetch(url: &str, init: &JsValue, token: &str) -> Result<web_
     }
     .map_err(|_| error::invalid_options("fetch(): init.headers is not a valid headers value"))?;
     headers
-        .set("Authorization", &format!("Bearer {token}"))
+        .set("Authorization", &text::cat(&["Bearer ", token]))
         .map_err(|_| error::invalid_options("fetch(): the Authorization header could not be set"))?;
     let copy = js_sys::Object::assign(&js_sys::Object::new(), init.unchecked_ref());
     let _ = js_sys::Reflect::set(&copy, &"headers".into(), &headers);
@@ -222,11 +225,11 @@ fn read_flag(opts: &JsValue, name: &str) -> Result<bool, JsValue> {
     if opts.is_undefined() || opts.is_null() {
         return Ok(false);
     }
-    let value = js_sys::Reflect::get(opts, &name.into()).map_err(|_| error::invalid_options(&format!("{name} could not be read")))?;
+    let value = js_sys::Reflect::get(opts, &name.into()).map_err(|_| error::invalid_options(&text::cat(&[name, " could not be read"])))?;
     if value.is_undefined() {
         return Ok(false);
     }
-    value.as_bool().ok_or_else(|| error::invalid_options(&format!("{name} must be true or false")))
+    value.as_bool().ok_or_else(|| error::invalid_options(&text::cat(&[name, " must be true or false"])))
 }
 
 /// `minValidity` in seconds (default 5, at most a day), as milliseconds.

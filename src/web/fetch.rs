@@ -1,6 +1,8 @@
 //! `fetch` with a timeout, through the global scope (window or worker alike).
 
-use gloo_timers::callback::Timeout;
+use crate::prelude::*;
+
+use crate::web::timer::Timeout;
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -47,7 +49,7 @@ pub async fn post_json(url: &str, body: &str, timeout_ms: u32, controller: &Abor
 
 async fn send(url: &str, init: &RequestInit, timeout_ms: u32, controller: &AbortController) -> Result<Answer, FetchError> {
     init.set_signal(Some(&controller.signal()));
-    let timed_out = std::rc::Rc::new(std::cell::Cell::new(false));
+    let timed_out = alloc::rc::Rc::new(core::cell::Cell::new(false));
     let request = Request::new_with_str_and_init(url, init).map_err(|_| FetchError::Network)?;
     let (abort, flag) = (controller.clone(), timed_out.clone());
     // Dropped on every way out of the request, which cancels it.

@@ -3,7 +3,7 @@
 //! granted in time (its holder hangs or is frozen), the work runs without it: at worst more
 //! requests, never an error or a wait without end.
 
-use std::future::Future;
+use core::future::Future;
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;

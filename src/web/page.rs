@@ -1,6 +1,8 @@
 //! Page events that mean "check the token now": timers are throttled in hidden tabs and stop
 //! during sleep, so `visibilitychange` (to visible), `pageshow` and `online` wake the SDK up.
 
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::EventTarget;

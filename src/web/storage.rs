@@ -4,10 +4,13 @@
 //! missing or starts throwing (SecurityError in sandboxed iframes, QuotaExceededError), the SDK
 //! carries on with what it had, in memory, and reports the degradation once.
 
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::core::options::StorageKind;
+use crate::core::text;
 
 #[wasm_bindgen]
 extern "C" {
@@ -45,8 +48,8 @@ impl Store {
         // Reading the property itself throws in some sandboxed iframes.
         let (browser, degraded) = match js_sys::Reflect::get(&js_sys::global(), &name.into()) {
             Ok(value) if value.is_object() => (Some(value.unchecked_into()), None),
-            Ok(_) => (None, Some(format!("{name} is not available: keeping the visitor in memory"))),
-            Err(e) => (None, Some(format!("{name} threw {}: keeping the visitor in memory", error_name(&e)))),
+            Ok(_) => (None, Some(text::cat(&[name, " is not available: keeping the visitor in memory"]))),
+            Err(e) => (None, Some(text::cat(&[name, " threw ", &error_name(&e), ": keeping the visitor in memory"]))),
         };
         Self { browser, name, memory: Vec::new(), degraded }
     }
@@ -99,7 +102,7 @@ impl Store {
     }
 
     fn degrade(&mut self, doing: &str, error: &JsValue) {
-        self.degraded = Some(format!("{} {doing} {}: keeping the visitor in memory", error_name(error), self.name));
+        self.degraded = Some(text::cat(&[&error_name(error), " ", doing, " ", self.name, ": keeping the visitor in memory"]));
         self.browser = None;
     }
 }

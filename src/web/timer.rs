@@ -1,10 +1,44 @@
-//! Waits on timers: a promise that resolves after a delay, and a sleep. Both cancel their timer
-//! when dropped (gloo-timers' `Timeout`), so a caller that stops waiting leaves nothing behind.
+//! Timers: a callback after a delay (`Timeout`), a promise that resolves after a delay (`Timer`),
+//! and a sleep. All of them clear their `setTimeout` when dropped, so a caller that stops waiting
+//! leaves nothing behind.
 
-use gloo_timers::callback::Timeout;
+use alloc::boxed::Box;
 use js_sys::Promise;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Closure<dyn FnMut()>, ms: u32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// `callback` once after `ms` milliseconds, unless dropped first.
+pub struct Timeout {
+    id: JsValue,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    pub fn new(ms: u32, callback: impl FnOnce() + 'static) -> Self {
+        let mut callback = Some(callback);
+        let callback = Closure::wrap(Box::new(move || {
+            if let Some(f) = callback.take() {
+                f();
+            }
+        }) as Box<dyn FnMut()>);
+        Self { id: set_timeout(&callback, ms), _callback: callback }
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
+}
 
 /// A promise that resolves to a value after a delay, until dropped.
 pub struct Timer {
