@@ -40,10 +40,11 @@ impl Heap {
     /// Addresses given out by `grow` must be writable memory owned by this heap.
     pub unsafe fn alloc(&mut self, size: usize, align: usize, grow: impl FnOnce(usize) -> Option<usize>) -> usize {
         let Some(class) = Self::class(size, align) else { return 0 };
-        let head = self.free[class as usize];
-        if head != 0 {
+        let Some(list) = self.free.get_mut(class as usize) else { return 0 };
+        if *list != 0 {
+            let head = *list;
             // SAFETY: a free block's first word holds the next free block (written by `dealloc`).
-            self.free[class as usize] = unsafe { (head as *const usize).read() };
+            *list = unsafe { (head as *const usize).read() };
             return head;
         }
         let block = 1usize << class;
@@ -71,10 +72,10 @@ impl Heap {
     /// # Safety
     /// `ptr` must come from `alloc` with the same `size` and `align`, and not be used again.
     pub unsafe fn dealloc(&mut self, ptr: usize, size: usize, align: usize) {
-        let Some(class) = Self::class(size, align) else { return };
+        let Some(list) = Self::class(size, align).and_then(|class| self.free.get_mut(class as usize)) else { return };
         // SAFETY: the block is at least a word long and aligned to a word (MIN_CLASS).
-        unsafe { (ptr as *mut usize).write(self.free[class as usize]) };
-        self.free[class as usize] = ptr;
+        unsafe { (ptr as *mut usize).write(*list) };
+        *list = ptr;
     }
 
     /// Whether a block for `old_size` also holds `new_size` (so `realloc` can keep it).

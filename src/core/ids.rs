@@ -48,19 +48,12 @@ impl ApiBase {
 
     pub fn parse(text: &str) -> Result<Self, &'static str> {
         const SCHEME: &str = "apiBaseUrl must start with https:// (or http:// for localhost, 127.0.0.1 or [::1])";
-        let (scheme, rest) = text.split_once("://").ok_or(SCHEME)?;
-        let scheme = scheme.to_ascii_lowercase();
-        if scheme != "https" && scheme != "http" {
-            return Err(SCHEME);
-        }
-        if rest.contains(['?', '#']) {
+        let (scheme, rest) = split_scheme(text).ok_or(SCHEME)?;
+        if rest.bytes().any(|b| b == b'?' || b == b'#') {
             return Err("apiBaseUrl must not have a query or a fragment");
         }
-        let (authority, path) = match rest.find('/') {
-            Some(i) => rest.split_at(i),
-            None => (rest, ""),
-        };
-        if authority.contains('@') {
+        let (authority, path) = split_at_byte(rest, b'/');
+        if authority.bytes().any(|b| b == b'@') {
             return Err("apiBaseUrl must not contain a user name or password");
         }
         let (host, port) = split_host_port(authority).ok_or("apiBaseUrl has an invalid host or port")?;
@@ -68,15 +61,18 @@ impl ApiBase {
         if scheme == "http" && !matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]") {
             return Err(SCHEME);
         }
-        if path.contains(char::is_whitespace) || path.contains("/../") || path.ends_with("/..") {
+        let path = path.as_bytes();
+        if path.iter().any(|&b| b.is_ascii_whitespace() || b >= 0x80) || path.windows(4).any(|w| w == b"/../") || path.ends_with(b"/..") {
             return Err("apiBaseUrl has an invalid path");
         }
         let default_port = if scheme == "https" { 443 } else { 80 };
         let origin = match port {
-            Some(p) if p != default_port => text::cat(&[&scheme, "://", &host, ":", &text::int(i64::from(p))]),
-            _ => text::cat(&[&scheme, "://", &host]),
+            Some(p) if p != default_port => text::cat(&[scheme, "://", &host, ":", &text::int(i64::from(p))]),
+            _ => text::cat(&[scheme, "://", &host]),
         };
-        let base = text::cat(&[&origin, path.trim_end_matches('/')]);
+        let trimmed = path.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
+        let mut base = origin.clone();
+        base.push_str(rest.get(authority.len()..authority.len() + trimmed).unwrap_or(""));
         Ok(Self { origin, base })
     }
 
@@ -96,24 +92,45 @@ impl ApiBase {
     }
 }
 
+/// `http` or `https` (in any case, returned in lower case) and what follows `://`.
+pub fn split_scheme(url: &str) -> Option<(&'static str, &str)> {
+    let (scheme, rest) = split_at_byte(url, b':');
+    let rest = rest.strip_prefix("://")?;
+    if scheme.eq_ignore_ascii_case("https") {
+        Some(("https", rest))
+    } else if scheme.eq_ignore_ascii_case("http") {
+        Some(("http", rest))
+    } else {
+        None
+    }
+}
+
+/// `text` split before the first `byte` (an ASCII byte): `(before, from the byte on)`, or
+/// `(text, "")` without one.
+pub fn split_at_byte(text: &str, byte: u8) -> (&str, &str) {
+    let at = text.bytes().position(|b| b == byte).unwrap_or(text.len());
+    (text.get(..at).unwrap_or(text), text.get(at..).unwrap_or(""))
+}
+
 /// Splits `host[:port]`, checking that the host is a plausible name or bracketed IPv6 literal
 /// and the port a number.
 fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     let (host, port) = if authority.starts_with('[') {
-        let end = authority.find(']')?;
-        let (host, rest) = authority.split_at(end + 1);
-        let inner = &host[1..host.len() - 1];
+        let (inner, rest) = split_at_byte(authority, b']');
+        let rest = rest.strip_prefix(']')?;
+        let inner = inner.strip_prefix('[')?;
         if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
             return None;
         }
+        let host = authority.get(..inner.len() + 2)?;
         match rest {
             "" => (host, None),
             _ => (host, Some(rest.strip_prefix(':')?)),
         }
     } else {
-        match authority.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
+        match split_at_byte(authority, b':') {
+            (h, "") => (h, None),
+            (h, p) => (h, Some(p.strip_prefix(':')?)),
         }
     };
     let valid_name = |h: &str| {
@@ -124,7 +141,10 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     }
     let port = match port {
         None => None,
-        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => Some(p.parse().ok()?),
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
+            let n = p.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0'));
+            Some(u16::try_from(n).ok()?)
+        }
         Some(_) => return None,
     };
     Some((host, port))

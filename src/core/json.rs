@@ -114,7 +114,7 @@ impl Reader<'_> {
     }
 
     fn expect_word(&mut self, word: &[u8], value: Json) -> Result<Json, ParseError> {
-        if self.input[self.pos..].starts_with(word) {
+        if self.input.get(self.pos..).is_some_and(|rest| rest.starts_with(word)) {
             self.pos += word.len();
             Ok(value)
         } else {
@@ -232,7 +232,7 @@ impl Reader<'_> {
             }
         }
         // Only ASCII bytes were consumed, so this is valid UTF-8.
-        let text = core::str::from_utf8(&self.input[start..self.pos]).map_err(|_| self.error("invalid number"))?;
+        let text = self.input.get(start..self.pos).and_then(|b| core::str::from_utf8(b).ok()).ok_or_else(|| self.error("invalid number"))?;
         Ok(Json::Number(text.to_owned()))
     }
 
@@ -295,7 +295,7 @@ impl Reader<'_> {
     fn unicode_escape(&mut self) -> Result<char, ParseError> {
         let first = self.hex4()?;
         let code = if (0xD800..0xDC00).contains(&first) {
-            if !self.input[self.pos..].starts_with(b"\\u") {
+            if !self.input.get(self.pos..).is_some_and(|rest| rest.starts_with(b"\\u")) {
                 return Err(self.error("lone surrogate"));
             }
             self.pos += 2;
@@ -336,6 +336,7 @@ pub fn write_str(out: &mut String, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::format;
 
     fn parse(text: &str) -> Result<Json, ParseError> {
         Json::parse(text.as_bytes())

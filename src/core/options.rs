@@ -5,7 +5,7 @@
 
 use crate::prelude::*;
 
-use super::ids::{ApiBase, OrganizationId};
+use super::ids::{split_scheme, ApiBase, OrganizationId};
 use super::text;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -126,9 +126,9 @@ impl Options {
 /// The normalized origin of an absolute URL, if it is one the SDK may talk to at all
 /// (https anywhere, http on loopback).
 pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let base = ApiBase::parse(&format!("{scheme}://{}", &rest[..end])).ok()?;
+    let (scheme, rest) = split_scheme(url)?;
+    let end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+    let base = ApiBase::parse(&text::cat(&[scheme, "://", rest.get(..end)?])).ok()?;
     Some(base.origin().to_owned())
 }
 

@@ -51,6 +51,7 @@ redacted!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::format;
 
     #[test]
     fn debug_and_display_never_show_the_value() {

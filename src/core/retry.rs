@@ -55,9 +55,9 @@ pub fn wait_within(deadline_ms: f64, now_ms: f64, delay_ms: f64, retry_after_ms:
 /// A `Retry-After` header in milliseconds from `now_ms`: delay-seconds or an HTTP date
 /// (IMF-fixdate, RFC 850 or asctime). A date in the past means "now" (0). `None` for anything else.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
-    let value = value.trim();
-    if !value.is_empty() && value.len() <= 10 && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse::<u32>().ok().map(|s| f64::from(s) * 1000.0);
+    let value = value.trim_ascii();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return parse_digits(value, 1, 10).filter(|&s| s <= i64::from(u32::MAX)).map(|s| s as f64 * 1000.0);
     }
     let at = parse_http_date(value)?;
     Some((at - now_ms).max(0.0))
@@ -65,29 +65,29 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
 
 /// An HTTP date as milliseconds since the Unix epoch.
 pub fn parse_http_date(value: &str) -> Option<f64> {
-    let words: Vec<&str> = value.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = pieces(value, |b| b == b' ' || b == b',').filter(|w| !w.is_empty()).collect();
     let (day, month, year, time) = match words.as_slice() {
         // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-        [_, day, month, year, time, "GMT"] if year.len() == 4 => (*day, *month, year.parse::<i64>().ok()?, *time),
+        [_, day, month, year, time, "GMT"] if year.len() == 4 => (*day, *month, parse_digits(year, 4, 4)?, *time),
         // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
         [_, date, time, "GMT"] => {
-            let mut parts = date.split('-');
+            let mut parts = pieces(date, |b| b == b'-');
             let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
             if parts.next().is_some() || year.len() != 2 {
                 return None;
             }
-            let yy: i64 = year.parse().ok()?;
+            let yy = parse_digits(year, 2, 2)?;
             // Two-digit years: 70-99 are 1900s, the rest 2000s.
             (day, month, if yy >= 70 { 1900 + yy } else { 2000 + yy }, *time)
         }
         // asctime: Sun Nov  6 08:49:37 1994
-        [_, month, day, time, year] if year.len() == 4 => (*day, *month, year.parse::<i64>().ok()?, *time),
+        [_, month, day, time, year] if year.len() == 4 => (*day, *month, parse_digits(year, 4, 4)?, *time),
         _ => return None,
     };
     let day: i64 = parse_digits(day, 1, 2)?;
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
-    let mut hms = time.split(':');
+    let mut hms = pieces(time, |b| b == b':');
     let (h, m, s) = (parse_digits(hms.next()?, 2, 2)?, parse_digits(hms.next()?, 2, 2)?, parse_digits(hms.next()?, 2, 2)?);
     if hms.next().is_some() || h > 23 || m > 59 || s > 60 || day < 1 || day > days_in_month(year, month) {
         return None;
@@ -100,7 +100,26 @@ fn parse_digits(text: &str, min: usize, max: usize) -> Option<i64> {
     if text.len() < min || text.len() > max || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.parse().ok()
+    Some(text.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')))
+}
+
+/// The pieces of `text` between the bytes `is_separator` picks (ASCII ones), empty pieces
+/// included, like `str::split`.
+fn pieces(text: &str, is_separator: impl Fn(u8) -> bool + Copy) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    core::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(is_separator) {
+            Some(at) => {
+                rest = current.get(at + 1..);
+                current.get(..at)
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {

@@ -23,15 +23,16 @@ pub fn push_int(out: &mut String, n: i64) {
     let mut digits = [0u8; 20];
     let mut rest = n.unsigned_abs();
     let mut start = digits.len();
-    loop {
+    // 20 digits hold any u64, so the slots never run out.
+    while let Some(slot) = start.checked_sub(1).and_then(|i| digits.get_mut(i)) {
+        *slot = b'0' + (rest % 10) as u8;
         start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
         rest /= 10;
         if rest == 0 {
             break;
         }
     }
-    for &d in &digits[start..] {
+    for &d in digits.get(start..).unwrap_or(&[]) {
         out.push(char::from(d));
     }
 }

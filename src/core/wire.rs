@@ -5,7 +5,7 @@
 
 use crate::prelude::*;
 
-use super::ids::OrganizationId;
+use super::ids::{split_scheme, OrganizationId};
 use super::json::{self, Json};
 use super::redact::{AccessToken, Secret};
 use super::text;
@@ -156,21 +156,15 @@ fn string(doc: &Json, field: &'static str) -> Result<String, InvalidAnswer> {
 
 /// `http://` or `https://` followed by a host, without white space.
 fn is_http_url(url: &str) -> bool {
-    let lower = url.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
-    let rest = if lower.starts_with("https://") {
-        &url[8..]
-    } else if lower.starts_with("http://") {
-        &url[7..]
-    } else {
-        return false;
-    };
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    host_end > 0 && !url.contains(char::is_whitespace)
+    let Some((_, rest)) = split_scheme(url) else { return false };
+    let host_end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
+    host_end > 0 && !url.chars().any(char::is_whitespace)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::format;
 
     const ORG: &str = "e6a08f51-c250-4074-847b-58d444dbbeb1";
     /// The new-visitor answer of giosg's documentation, verbatim.

@@ -7,13 +7,13 @@
 
 use crate::prelude::*;
 
-use core::cell::RefCell;
+use crate::web::cell::LocalCell;
 use alloc::rc::Rc;
 
 use crate::web::timer::Timeout;
 use js_sys::{Date, Function, Math, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use crate::web::task;
 use web_sys::AbortController;
 
 use super::error;
@@ -118,7 +118,7 @@ pub struct Inner {
     forgotten: bool,
 }
 
-pub type Shared = Rc<RefCell<Inner>>;
+pub type Shared = Rc<LocalCell<Inner>>;
 
 impl Inner {
     pub fn new(options: Options) -> Self {
@@ -449,19 +449,19 @@ pub async fn renew(inner: &Shared, foreground: bool, need: Need) -> Result<JsVal
                 flight.promise.clone()
             }
             None => {
-                let promise = future_to_promise(fly(inner.clone(), s.epoch));
+                let promise = task::promise(fly(inner.clone(), s.epoch));
                 s.flight = Some(Flight { promise: promise.clone(), deadline_ms: deadline, need });
                 promise
             }
         }
     };
     if !foreground {
-        return JsFuture::from(promise).await;
+        return task::wait(&promise).await;
     }
     // The flight may be a background one that never gives up: the caller does, after 30 s.
     let marker: JsValue = js_sys::Object::new().into();
     let timeout = timer::Timer::new(retry::GIVE_UP_MS, marker.clone());
-    match JsFuture::from(Promise::race(&js_sys::Array::of2(&promise, &timeout.promise))).await {
+    match task::wait(&Promise::race(&js_sys::Array::of2(&promise, &timeout.promise))).await {
         Ok(value) if value == marker => {
             let last = inner.borrow().last_error.clone();
             Err(last.unwrap_or_else(|| error::from_fetch(FetchError::Timeout)))
@@ -612,7 +612,7 @@ fn wake(inner: &Shared) {
 /// Renews without a caller waiting; failures are reported as `error` events by the flight.
 fn renew_in_background(inner: &Shared) {
     let inner = inner.clone();
-    spawn_local(async move {
+    task::spawn(async move {
         let _ = renew(&inner, false, Need::Valid(0.0)).await;
     });
 }
@@ -698,7 +698,7 @@ pub fn guarded(inner: &Shared, work: impl core::future::Future<Output = Result<J
         id
     };
     let inner = inner.clone();
-    spawn_local(async move {
+    task::spawn(async move {
         let result = work.await;
         let still_pending = {
             let mut s = inner.borrow_mut();

@@ -6,13 +6,13 @@
 
 use crate::prelude::*;
 
-use core::cell::RefCell;
+use crate::web::cell::LocalCell;
 use alloc::rc::Rc;
 
 use js_sys::{Date, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use crate::web::task;
 use web_sys::Headers;
 
 use super::error;
@@ -48,7 +48,7 @@ async fn authorized_fetch(url: &str, init: &JsValue, token: &str) -> Result<web_
         .map_err(|_| error::invalid_options("fetch(): the Authorization header could not be set"))?;
     let copy = js_sys::Object::assign(&js_sys::Object::new(), init.unchecked_ref());
     let _ = js_sys::Reflect::set(&copy, &"headers".into(), &headers);
-    match JsFuture::from(fetch_with_init(url, &copy)).await {
+    match task::wait(&fetch_with_init(url, &copy)).await {
         Ok(response) => response.dyn_into().map_err(|_| error::from_fetch(FetchError::Network)),
         // The caller's own abort stays an AbortError, as with the platform fetch.
         Err(e) if js_sys::Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).as_deref() == Some("AbortError") => Err(e),
@@ -62,7 +62,7 @@ impl Visitor {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "VisitorOptions")] options: JsValue) -> Result<Visitor, JsValue> {
         let options = options::read(&options)?;
-        Ok(Visitor { inner: Rc::new(RefCell::new(Inner::new(options))) })
+        Ok(Visitor { inner: Rc::new(LocalCell::new(Inner::new(options))) })
     }
 
     /// A session valid for at least the renewal lead: the cached one when it qualifies (no

@@ -6,7 +6,7 @@ use crate::web::timer::Timeout;
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use crate::web::task;
 use web_sys::{AbortController, Headers, Request, RequestInit, Response};
 
 #[wasm_bindgen]
@@ -63,8 +63,8 @@ async fn send(url: &str, init: &RequestInit, timeout_ms: u32, controller: &Abort
 }
 
 async fn receive(request: &Request) -> Result<Answer, JsValue> {
-    let response: Response = JsFuture::from(global_fetch(request)).await?.dyn_into()?;
-    let buffer = JsFuture::from(response.array_buffer()?).await?;
+    let response: Response = task::wait(&global_fetch(request)).await?.dyn_into()?;
+    let buffer = task::wait(&response.array_buffer()?).await?;
     Ok(Answer {
         status: response.status(),
         body: Uint8Array::new(&buffer).to_vec(),

@@ -8,7 +8,7 @@ use core::future::Future;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use crate::web::task;
 use web_sys::AbortController;
 
 use crate::web::timer;
@@ -56,11 +56,11 @@ async fn acquire(name: &str, wait_ms: f64) -> Option<Held> {
     Reflect::set(&options, &"signal".into(), &controller.signal()).ok()?;
     let request = manager.request(name, &options, &callback).ok()?;
     // Aborted or refused requests reject: that is expected, not an unhandled rejection.
-    spawn_local(async move {
-        let _ = JsFuture::from(request).await;
+    task::spawn(async move {
+        let _ = task::wait(&request).await;
     });
     let timeout = timer::Timer::new(wait_ms, JsValue::FALSE);
-    let won = JsFuture::from(Promise::race(&js_sys::Array::of2(&granted, &timeout.promise))).await;
+    let won = task::wait(&Promise::race(&js_sys::Array::of2(&granted, &timeout.promise))).await;
     if won.ok() == Some(JsValue::TRUE) {
         return Some(held);
     }

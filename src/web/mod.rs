@@ -1,7 +1,9 @@
 //! Browser effects, kept thin: the decisions are made in `core`.
 
+pub mod cell;
 pub mod fetch;
 pub mod locks;
 pub mod page;
 pub mod timer;
 pub mod storage;
+pub mod task;

@@ -6,7 +6,7 @@ use alloc::boxed::Box;
 use js_sys::Promise;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use crate::web::task;
 
 #[wasm_bindgen]
 extern "C" {
@@ -62,5 +62,5 @@ impl Timer {
 /// Waits `ms` milliseconds.
 pub async fn sleep(ms: f64) {
     let timer = Timer::new(ms, JsValue::UNDEFINED);
-    let _ = JsFuture::from(timer.promise.clone()).await;
+    let _ = task::wait(&timer.promise).await;
 }
