@@ -155,8 +155,10 @@ unsafe fn drop_raw(ptr: *const ()) {
 struct Settlement {
     result: Option<Result<JsValue, JsValue>>,
     waker: Option<Waker>,
-    callbacks: Option<(Closure<dyn FnMut(JsValue)>, Closure<dyn FnMut(JsValue)>)>,
+    callbacks: Option<(Settler, Settler)>,
 }
+
+type Settler = Closure<dyn FnMut(JsValue)>;
 
 /// The outcome of a JS promise, as a future.
 pub struct Wait(Rc<LocalCell<Settlement>>);
@@ -171,7 +173,7 @@ pub fn wait(promise: &Promise) -> Wait {
     Wait(state)
 }
 
-fn settler(state: &Rc<LocalCell<Settlement>>, fulfilled: bool) -> Closure<dyn FnMut(JsValue)> {
+fn settler(state: &Rc<LocalCell<Settlement>>, fulfilled: bool) -> Settler {
     let state = state.clone();
     Closure::new(move |value: JsValue| {
         let waker = {
