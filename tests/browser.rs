@@ -120,7 +120,7 @@ async fn renewal_happens_before_expiry_without_a_call_from_the_page() {
 async fn ten_concurrent_token_requests_make_one_request() {
     let env = Env::new();
     let visitor = env.visitor(&[]);
-    let calls: Vec<Promise> = (0..10).map(|_| visitor.get_access_token(None)).collect();
+    let calls: Vec<_> = (0..10).map(|_| visitor.get_access_token(None)).collect();
     let mut tokens = Vec::new();
     for call in calls {
         tokens.push(settle(call).await.unwrap().as_string().unwrap());

@@ -1,22 +1,22 @@
 //! `VisitorError`: an `Error` with `name === "VisitorError"`, a `code` and, for HTTP errors, a
 //! `status`. Every message is written here, from values that are never tokens or secrets.
 
-use js_sys::{Error, Reflect};
 use wasm_bindgen::JsValue;
 
 use crate::core::text;
 use crate::core::wire::InvalidAnswer;
 use crate::web::fetch::FetchError;
+use crate::web::sys;
 
 pub fn visitor_error(code: &str, message: &str, status: Option<u16>) -> JsValue {
-    let error = Error::new(message);
-    error.set_name("VisitorError");
+    let error = sys::error(message);
     // Setting a property on a fresh Error cannot fail.
-    let _ = Reflect::set(&error, &"code".into(), &code.into());
+    let _ = sys::set(&error, &"name".into(), &"VisitorError".into());
+    let _ = sys::set(&error, &"code".into(), &code.into());
     if let Some(status) = status {
-        let _ = Reflect::set(&error, &"status".into(), &status.into());
+        let _ = sys::set(&error, &"status".into(), &status.into());
     }
-    error.into()
+    error
 }
 
 pub fn invalid_options(message: &str) -> JsValue {

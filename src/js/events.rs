@@ -2,7 +2,7 @@
 
 use crate::prelude::*;
 
-use js_sys::{Function, Object, Reflect};
+use crate::web::sys::{self, Function};
 use wasm_bindgen::prelude::*;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -71,10 +71,10 @@ pub fn dispatch(listeners: Vec<Function>, detail: &JsValue) {
 
 /// A plain object from key-value pairs.
 pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
+    let object = sys::object();
     for (key, value) in pairs {
         // Defining a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&object, &(*key).into(), value);
+        let _ = sys::set(&object, &(*key).into(), value);
     }
-    object.into()
+    object
 }

@@ -11,10 +11,8 @@ use crate::web::cell::LocalCell;
 use alloc::rc::Rc;
 
 use crate::web::timer::Timeout;
-use js_sys::{Date, Function, Math, Promise};
 use wasm_bindgen::prelude::*;
 use crate::web::task;
-use web_sys::AbortController;
 
 use super::error;
 use super::events::{dispatch, object, Event, Listeners};
@@ -29,6 +27,7 @@ use crate::web::fetch::{post_json, Answer, FetchError};
 use crate::web::locks;
 use crate::web::page::{PageEvents, StorageEvents};
 use crate::web::storage::Store;
+use crate::web::sys::{self, AbortController, Function, Promise};
 use crate::web::timer;
 
 /// Where an adopted session came from, as the `session` event reports it.
@@ -159,7 +158,7 @@ pub fn session_object(session: &Session) -> JsValue {
         ("organizationId", JsValue::from_str(&a.organization_id)),
         ("socketUrl", JsValue::from_str(&a.socket_url)),
         ("accessToken", JsValue::from_str(a.access_token.expose())),
-        ("expiresAt", Date::new(&session.expires_at_ms.into()).into()),
+        ("expiresAt", sys::date(session.expires_at_ms)),
         ("expiresIn", a.expires_in.into()),
     ];
     if let Some(global) = &a.visitor_global_id {
@@ -201,7 +200,7 @@ pub fn load_cache(inner: &Shared) {
             return;
         }
         s.loaded = true;
-        stored_session(&mut s).filter(|session| session.valid_for(Date::now(), 0.0))
+        stored_session(&mut s).filter(|session| session.valid_for(sys::now(), 0.0))
     };
     report_storage(inner);
     if let Some(session) = cached {
@@ -269,19 +268,19 @@ impl Failure {
 async fn post(inner: &Shared, secret: Option<&Secret>) -> (f64, Result<Answer, FetchError>) {
     let (url, timeout_ms, controller) = {
         let mut s = inner.borrow_mut();
-        let Ok(controller) = AbortController::new() else { return (Date::now(), Err(FetchError::Network)) };
+        let Ok(controller) = AbortController::new() else { return (sys::now(), Err(FetchError::Network)) };
         s.abort = Some(controller.clone());
         (s.options.api.auth_url(&s.options.org), s.options.request_timeout_ms, controller)
     };
-    let sent_at = Date::now();
+    let sent_at = sys::now();
     (sent_at, post_json(&url, &auth_request_body(secret), timeout_ms, &controller).await)
 }
 
 /// A validated session from a 200 answer, or `invalid_response`.
 fn session_from(inner: &Shared, answer: &Answer, sent_at: f64) -> Result<Session, JsValue> {
     let s = inner.borrow();
-    let parsed = AuthAnswer::parse(&answer.body, &s.options.org).map_err(|e| error::invalid_response(&e))?;
-    Ok(Session::new(parsed, sent_at, s.options.renew_before_ms, Math::random()))
+    let parsed = AuthAnswer::parse(answer.body.as_bytes(), &s.options.org).map_err(|e| error::invalid_response(&e))?;
+    Ok(Session::new(parsed, sent_at, s.options.renew_before_ms, sys::random()))
 }
 
 /// What an attempt brought.
@@ -331,7 +330,7 @@ const SYNC_LOOK_MS: f64 = 20.0;
 /// A session another tab stored (or this tab adopted from it) that makes a request needless:
 /// valid for `min_ms` and not yet due for renewal.
 fn fresh_session(inner: &Shared, min_ms: f64) -> Option<Session> {
-    let now = Date::now();
+    let now = sys::now();
     stored_session(&mut inner.borrow_mut()).filter(|s| s.valid_for(now, min_ms) && !s.due(now))
 }
 
@@ -373,7 +372,7 @@ async fn request(inner: &Shared, epoch: u32) -> Result<Outcome, Failure> {
             (None, _) => Err(Failure::fatal(error::http(answer.status))),
         };
     }
-    let retry_after_ms = answer.retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, Date::now()));
+    let retry_after_ms = answer.retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, sys::now()));
     Err(Failure { error: error::http(answer.status), retryable: retry::is_retryable_status(answer.status), retry_after_ms })
 }
 
@@ -417,12 +416,12 @@ async fn fly(inner: Shared, epoch: u32) -> Result<JsValue, JsValue> {
             if background {
                 s.failing = true;
             }
-            (retry::retry_delay_ms(s.attempts, Math::random(), failure.retry_after_ms), deadline, first)
+            (retry::retry_delay_ms(s.attempts, sys::random(), failure.retry_after_ms), deadline, first)
         };
         if first_of_streak {
             emit(&inner, Event::Error, &failure.error);
         }
-        let wait = retry::wait_within(deadline, Date::now(), delay, failure.retry_after_ms);
+        let wait = retry::wait_within(deadline, sys::now(), delay, failure.retry_after_ms);
         let Some(wait) = wait.filter(|_| failure.retryable) else {
             inner.borrow_mut().flight = None;
             retry_later(&inner);
@@ -439,7 +438,7 @@ async fn fly(inner: Shared, epoch: u32) -> Result<JsValue, JsValue> {
 /// caller waits 30 s at most, then gets the latest error; a background renewal keeps the flight
 /// retrying while the page lives.
 pub async fn renew(inner: &Shared, foreground: bool, need: Need) -> Result<JsValue, JsValue> {
-    let deadline = if foreground { Date::now() + retry::GIVE_UP_MS } else { f64::INFINITY };
+    let deadline = if foreground { sys::now() + retry::GIVE_UP_MS } else { f64::INFINITY };
     let promise = {
         let mut s = inner.borrow_mut();
         match &mut s.flight {
@@ -459,9 +458,9 @@ pub async fn renew(inner: &Shared, foreground: bool, need: Need) -> Result<JsVal
         return task::wait(&promise).await;
     }
     // The flight may be a background one that never gives up: the caller does, after 30 s.
-    let marker: JsValue = js_sys::Object::new().into();
+    let marker = sys::object();
     let timeout = timer::Timer::new(retry::GIVE_UP_MS, marker.clone());
-    match task::wait(&Promise::race(&js_sys::Array::of2(&promise, &timeout.promise))).await {
+    match task::wait(&Promise::race(&sys::pair(&promise, &timeout.promise))).await {
         Ok(value) if value == marker => {
             let last = inner.borrow().last_error.clone();
             Err(last.unwrap_or_else(|| error::from_fetch(FetchError::Timeout)))
@@ -508,7 +507,7 @@ fn other_tab_changed(inner: &Shared, key: Option<String>, value: Option<String>)
         let fresh = {
             let mut s = inner.borrow_mut();
             let current = s.session.as_ref().map(|x| x.answer.access_token.clone());
-            stored_session(&mut s).filter(|x| x.valid_for(Date::now(), 0.0) && current.as_ref() != Some(&x.answer.access_token))
+            stored_session(&mut s).filter(|x| x.valid_for(sys::now(), 0.0) && current.as_ref() != Some(&x.answer.access_token))
         };
         if let Some(session) = fresh {
             adopt(inner, session, Source::Tab, false);
@@ -576,7 +575,7 @@ fn schedule(inner: &Shared) {
             _ => return,
         }
     };
-    arm(inner, timer_delay_ms(renew_at, Date::now()));
+    arm(inner, timer_delay_ms(renew_at, sys::now()));
 }
 
 /// After a flight ended in failure, the background tries again later (with backoff), as long as
@@ -587,7 +586,7 @@ fn retry_later(inner: &Shared) {
         if !s.started || s.stopped {
             return;
         }
-        retry::retry_delay_ms(s.attempts.max(1), Math::random(), None)
+        retry::retry_delay_ms(s.attempts.max(1), sys::random(), None)
     };
     arm(inner, delay as u32);
 }
@@ -600,7 +599,7 @@ fn wake(inner: &Shared) {
         if !s.started || s.stopped {
             return;
         }
-        s.failing || s.session.as_ref().is_some_and(|session| session.due(Date::now()))
+        s.failing || s.session.as_ref().is_some_and(|session| session.due(sys::now()))
     };
     if due {
         renew_in_background(inner);
@@ -624,7 +623,7 @@ pub async fn ensure_token(inner: Shared, min_ms: f64) -> Result<JsValue, JsValue
     start(&inner);
     let (current, due) = {
         let s = inner.borrow();
-        let now = Date::now();
+        let now = sys::now();
         match &s.session {
             Some(session) if session.valid_for(now, min_ms) => (Some(session_object(session)), session.due(now)),
             _ => (None, false),

@@ -2,15 +2,15 @@
 
 use crate::prelude::*;
 
-use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::error;
 use crate::core::options::{Options, RawOptions, NAMES};
 use crate::core::text;
+use crate::web::sys::{self, Array};
 
 fn field(options: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
-    let value = Reflect::get(options, &name.into()).map_err(|_| error::invalid_options(&text::cat(&["option ", name, " could not be read"])))?;
+    let value = sys::get(options, &name.into()).map_err(|_| error::invalid_options(&text::cat(&["option ", name, " could not be read"])))?;
     Ok(if value.is_undefined() { None } else { Some(value) })
 }
 
@@ -35,8 +35,11 @@ fn boolean(options: &JsValue, name: &str) -> Result<Option<bool>, JsValue> {
 fn strings(options: &JsValue, name: &str) -> Result<Option<Vec<String>>, JsValue> {
     let Some(value) = field(options, name)? else { return Ok(None) };
     let not_strings = || error::invalid_options(&text::cat(&[name, " must be an array of strings"]));
-    let array = value.dyn_into::<Array>().map_err(|_| not_strings())?;
-    array.iter().map(|item| item.as_string().ok_or_else(not_strings)).collect::<Result<_, _>>().map(Some)
+    if !sys::is_array(&value) {
+        return Err(not_strings());
+    }
+    let array: &Array = value.unchecked_ref();
+    (0..array.length()).map(|i| array.at(i).as_string().ok_or_else(not_strings)).collect::<Result<_, _>>().map(Some)
 }
 
 /// The options of `new Visitor(options)`, checked; `invalid_options` for anything wrong,
@@ -45,8 +48,9 @@ pub fn read(options: &JsValue) -> Result<Options, JsValue> {
     if !options.is_object() || options.is_function() {
         return Err(error::invalid_options("new Visitor(options) needs an options object"));
     }
-    for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
-        let key = key.as_string().unwrap_or_default();
+    let keys = sys::keys(options);
+    for i in 0..keys.length() {
+        let key = keys.at(i).as_string().unwrap_or_default();
         if !NAMES.contains(&key.as_str()) {
             return Err(error::invalid_options(&text::cat(&["unknown option \"", &key, "\""])));
         }

@@ -9,18 +9,17 @@ use crate::prelude::*;
 use crate::web::cell::LocalCell;
 use alloc::rc::Rc;
 
-use js_sys::{Date, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use crate::web::task;
-use web_sys::Headers;
 
 use super::error;
 use super::events::Event;
 use super::lifecycle::{ensure_token, erase, guarded, halt, let_identity_go, load_cache, renew, session_object, start, Inner, Need, Shared};
 use super::options;
 use crate::core::text;
-use crate::web::fetch::{fetch_with_init, FetchError};
+use crate::web::fetch::FetchError;
+use crate::web::sys::{self, Function, Headers, Promise, Response};
 
 /// A visitor of one giosg organization.
 #[wasm_bindgen]
@@ -29,29 +28,27 @@ pub struct Visitor {
 }
 
 fn token_of(session: &JsValue) -> Result<String, JsValue> {
-    js_sys::Reflect::get(session, &"accessToken".into())
-        .ok()
-        .and_then(|t| t.as_string())
+    sys::string_prop(session, "accessToken")
         .ok_or_else(|| error::stopped("no session"))
 }
 
 /// `fetch(url, init)` with `Authorization: Bearer <token>` set on a copy of `init`.
-async fn authorized_fetch(url: &str, init: &JsValue, token: &str) -> Result<web_sys::Response, JsValue> {
-    let headers = match js_sys::Reflect::get(init, &"headers".into()) {
+async fn authorized_fetch(url: &str, init: &JsValue, token: &str) -> Result<Response, JsValue> {
+    let headers = match sys::prop(init, "headers") {
         // `new Headers(init.headers)` takes a Headers, an array of pairs or a record alike.
-        Ok(h) if !h.is_undefined() && !h.is_null() => Headers::new_with_str_sequence_sequence(&h),
-        _ => Headers::new(),
+        h if !h.is_undefined() && !h.is_null() => Headers::new(&h),
+        _ => Headers::new(&JsValue::UNDEFINED),
     }
     .map_err(|_| error::invalid_options("fetch(): init.headers is not a valid headers value"))?;
     headers
         .set("Authorization", &text::cat(&["Bearer ", token]))
         .map_err(|_| error::invalid_options("fetch(): the Authorization header could not be set"))?;
-    let copy = js_sys::Object::assign(&js_sys::Object::new(), init.unchecked_ref());
-    let _ = js_sys::Reflect::set(&copy, &"headers".into(), &headers);
-    match task::wait(&fetch_with_init(url, &copy)).await {
-        Ok(response) => response.dyn_into().map_err(|_| error::from_fetch(FetchError::Network)),
+    let copy = sys::assign(&sys::object(), init);
+    let _ = sys::set(&copy, &"headers".into(), &headers);
+    match task::wait(&sys::fetch(url, &copy)).await {
+        Ok(response) => Ok(response.unchecked_into()),
         // The caller's own abort stays an AbortError, as with the platform fetch.
-        Err(e) if js_sys::Reflect::get(&e, &"name".into()).ok().and_then(|n| n.as_string()).as_deref() == Some("AbortError") => Err(e),
+        Err(e) if sys::string_prop(&e, "name").as_deref() == Some("AbortError") => Err(e),
         Err(_) => Err(error::from_fetch(FetchError::Network)),
     }
 }
@@ -79,7 +76,7 @@ impl Visitor {
             start(&inner);
             if !force {
                 let s = inner.borrow();
-                if let Some(session) = s.session.as_ref().filter(|x| x.qualifies(Date::now(), s.options.renew_before_ms)) {
+                if let Some(session) = s.session.as_ref().filter(|x| x.qualifies(sys::now(), s.options.renew_before_ms)) {
                     return Ok(session_object(session));
                 }
             }
@@ -110,7 +107,7 @@ impl Visitor {
             let s = self.inner.borrow();
             let text = input.as_string().or_else(|| {
                 // A URL object.
-                js_sys::Reflect::get(&input, &"href".into()).ok().and_then(|h| h.as_string())
+                sys::string_prop(&input, "href")
             });
             match text {
                 None => Err(error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
@@ -125,7 +122,7 @@ impl Visitor {
         };
         let init = match init {
             Some(init) if !init.is_undefined() && !init.is_null() => init,
-            _ => js_sys::Object::new().into(),
+            _ => sys::object(),
         };
         let inner = self.inner.clone();
         guarded(&self.inner, async move {
@@ -147,7 +144,10 @@ impl Visitor {
         let event = Event::parse(event).ok_or_else(|| {
             error::invalid_options("on(event): event must be \"session\", \"identitychange\", \"error\" or \"storage\"")
         })?;
-        let listener: Function = listener.dyn_into().map_err(|_| error::invalid_options("on(event, listener): listener must be a function"))?;
+        if !listener.is_function() {
+            return Err(error::invalid_options("on(event, listener): listener must be a function"));
+        }
+        let listener: Function = listener.unchecked_into();
         let id = self.inner.borrow_mut().listeners.add(event, listener);
         let weak = Rc::downgrade(&self.inner);
         let off = Closure::<dyn FnMut()>::new(move || {
@@ -203,13 +203,13 @@ impl Visitor {
 
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date | null")]
     pub fn expires_at(&self) -> JsValue {
-        self.inner.borrow().session.as_ref().map_or(JsValue::NULL, |s| Date::new(&s.expires_at_ms.into()).into())
+        self.inner.borrow().session.as_ref().map_or(JsValue::NULL, |s| sys::date(s.expires_at_ms))
     }
 
     /// Whether the current token is still valid on the local clock.
     #[wasm_bindgen(getter, js_name = isAuthenticated)]
     pub fn is_authenticated(&self) -> bool {
-        self.inner.borrow().session.as_ref().is_some_and(|s| s.valid_for(Date::now(), 0.0))
+        self.inner.borrow().session.as_ref().is_some_and(|s| s.valid_for(sys::now(), 0.0))
     }
 }
 
@@ -225,7 +225,7 @@ fn read_flag(opts: &JsValue, name: &str) -> Result<bool, JsValue> {
     if opts.is_undefined() || opts.is_null() {
         return Ok(false);
     }
-    let value = js_sys::Reflect::get(opts, &name.into()).map_err(|_| error::invalid_options(&text::cat(&[name, " could not be read"])))?;
+    let value = sys::get(opts, &name.into()).map_err(|_| error::invalid_options(&text::cat(&[name, " could not be read"])))?;
     if value.is_undefined() {
         return Ok(false);
     }
@@ -238,7 +238,7 @@ fn read_min_validity(opts: &JsValue) -> Result<f64, JsValue> {
     if opts.is_undefined() || opts.is_null() {
         return Ok(DEFAULT_S * 1000.0);
     }
-    let value = js_sys::Reflect::get(opts, &"minValidity".into()).map_err(|_| error::invalid_options("minValidity could not be read"))?;
+    let value = sys::get(opts, &"minValidity".into()).map_err(|_| error::invalid_options("minValidity could not be read"))?;
     if value.is_undefined() {
         return Ok(DEFAULT_S * 1000.0);
     }

@@ -2,26 +2,20 @@
 
 use crate::prelude::*;
 
-use crate::web::timer::Timeout;
-use js_sys::{Promise, Uint8Array};
+use alloc::rc::Rc;
+use core::cell::Cell;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use crate::web::task;
-use web_sys::{AbortController, Headers, Request, RequestInit, Response};
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(request: &Request) -> Promise;
-    /// The platform `fetch(input, init)`, for `Visitor.fetch`.
-    #[wasm_bindgen(js_name = fetch)]
-    pub fn fetch_with_init(input: &str, init: &JsValue) -> Promise;
-}
+use crate::web::sys::{self, AbortController, Response};
+use crate::web::task;
+use crate::web::timer::Timeout;
 
 /// What came back: the status and the whole body.
 pub struct Answer {
     pub status: u16,
-    pub body: Vec<u8>,
+    pub body: String,
     pub retry_after: Option<String>,
 }
 
@@ -37,37 +31,29 @@ pub enum FetchError {
 /// `POST url` with a JSON body; the answer's body is read in full, within `timeout_ms` in all.
 /// Aborting `controller` ends the request early (as `Network`).
 pub async fn post_json(url: &str, body: &str, timeout_ms: u32, controller: &AbortController) -> Result<Answer, FetchError> {
-    let headers = Headers::new().map_err(|_| FetchError::Network)?;
-    headers.set("Content-Type", "application/json").map_err(|_| FetchError::Network)?;
-    headers.set("Accept", "application/json").map_err(|_| FetchError::Network)?;
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(body));
-    send(url, &init, timeout_ms, controller).await
-}
-
-async fn send(url: &str, init: &RequestInit, timeout_ms: u32, controller: &AbortController) -> Result<Answer, FetchError> {
-    init.set_signal(Some(&controller.signal()));
-    let timed_out = alloc::rc::Rc::new(core::cell::Cell::new(false));
-    let request = Request::new_with_str_and_init(url, init).map_err(|_| FetchError::Network)?;
+    let headers = sys::object();
+    let init = sys::object();
+    // Setting properties on fresh plain objects cannot fail.
+    let _ = sys::set(&headers, &"Content-Type".into(), &"application/json".into());
+    let _ = sys::set(&headers, &"Accept".into(), &"application/json".into());
+    let _ = sys::set(&init, &"method".into(), &"POST".into());
+    let _ = sys::set(&init, &"headers".into(), &headers);
+    let _ = sys::set(&init, &"body".into(), &body.into());
+    let _ = sys::set(&init, &"signal".into(), &controller.signal());
+    let timed_out = Rc::new(Cell::new(false));
     let (abort, flag) = (controller.clone(), timed_out.clone());
     // Dropped on every way out of the request, which cancels it.
     let timeout = Timeout::new(timeout_ms, move || {
         flag.set(true);
         abort.abort();
     });
-    let result = receive(&request).await;
+    let result = receive(url, &init).await;
     drop(timeout);
     result.map_err(|_| if timed_out.get() { FetchError::Timeout } else { FetchError::Network })
 }
 
-async fn receive(request: &Request) -> Result<Answer, JsValue> {
-    let response: Response = task::wait(&global_fetch(request)).await?.dyn_into()?;
-    let buffer = task::wait(&response.array_buffer()?).await?;
-    Ok(Answer {
-        status: response.status(),
-        body: Uint8Array::new(&buffer).to_vec(),
-        retry_after: response.headers().get("Retry-After").ok().flatten(),
-    })
+async fn receive(url: &str, init: &JsValue) -> Result<Answer, JsValue> {
+    let response: Response = task::wait(&sys::fetch(url, init)).await?.unchecked_into();
+    let body = task::wait(&response.text()?).await?.as_string().unwrap_or_default();
+    Ok(Answer { status: response.status(), body, retry_after: response.headers().get("Retry-After") })
 }

@@ -5,13 +5,11 @@
 
 use core::future::Future;
 
-use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use crate::web::task;
-use web_sys::AbortController;
 
-use crate::web::timer;
+use crate::web::sys::{self, AbortController, Function, Promise};
+use crate::web::{task, timer};
 
 #[wasm_bindgen]
 extern "C" {
@@ -21,8 +19,7 @@ extern "C" {
 }
 
 fn lock_manager() -> Option<LockManager> {
-    let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
-    let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
+    let locks = sys::prop(&sys::prop(&sys::global(), "navigator"), "locks");
     locks.is_object().then(|| locks.unchecked_into())
 }
 
@@ -52,15 +49,15 @@ async fn acquire(name: &str, wait_ms: f64) -> Option<Held> {
         hold.into()
     });
     let controller = AbortController::new().ok()?;
-    let options = js_sys::Object::new();
-    Reflect::set(&options, &"signal".into(), &controller.signal()).ok()?;
+    let options = sys::object();
+    sys::set(&options, &"signal".into(), &controller.signal()).ok()?;
     let request = manager.request(name, &options, &callback).ok()?;
     // Aborted or refused requests reject: that is expected, not an unhandled rejection.
     task::spawn(async move {
         let _ = task::wait(&request).await;
     });
     let timeout = timer::Timer::new(wait_ms, JsValue::FALSE);
-    let won = task::wait(&Promise::race(&js_sys::Array::of2(&granted, &timeout.promise))).await;
+    let won = task::wait(&Promise::race(&sys::pair(&granted, &timeout.promise))).await;
     if won.ok() == Some(JsValue::TRUE) {
         return Some(held);
     }
@@ -76,9 +73,9 @@ const CONTENDED_AFTER_MS: f64 = 5.0;
 /// lock within `wait_ms`; otherwise runs it without. `work` learns whether another holder had the
 /// lock first (what that holder wrote to storage may take a moment to reach this tab).
 pub async fn exclusive<T, F: Future<Output = T>>(name: &str, wait_ms: f64, work: impl FnOnce(bool) -> F) -> T {
-    let asked = js_sys::Date::now();
+    let asked = sys::now();
     let held = acquire(name, wait_ms).await;
-    let contended = held.is_some() && js_sys::Date::now() - asked > CONTENDED_AFTER_MS;
+    let contended = held.is_some() && sys::now() - asked > CONTENDED_AFTER_MS;
     let out = work(contended).await;
     drop(held);
     out

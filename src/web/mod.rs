@@ -6,4 +6,5 @@ pub mod locks;
 pub mod page;
 pub mod timer;
 pub mod storage;
+pub mod sys;
 pub mod task;

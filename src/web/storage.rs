@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 
 use crate::core::options::StorageKind;
 use crate::core::text;
+use crate::web::sys;
 
 #[wasm_bindgen]
 extern "C" {
@@ -25,7 +26,7 @@ extern "C" {
 
 /// The name of a thrown value, for reasons (`SecurityError`, `QuotaExceededError`, ...).
 fn error_name(error: &JsValue) -> String {
-    js_sys::Reflect::get(error, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_else(|| "an error".into())
+    sys::string_prop(error, "name").unwrap_or_else(|| "an error".into())
 }
 
 pub struct Store {
@@ -46,7 +47,7 @@ impl Store {
             StorageKind::Memory => return Self { browser: None, name: "memory", memory: Vec::new(), degraded: None },
         };
         // Reading the property itself throws in some sandboxed iframes.
-        let (browser, degraded) = match js_sys::Reflect::get(&js_sys::global(), &name.into()) {
+        let (browser, degraded) = match sys::get(&sys::global(), &name.into()) {
             Ok(value) if value.is_object() => (Some(value.unchecked_into()), None),
             Ok(_) => (None, Some(text::cat(&[name, " is not available: keeping the visitor in memory"]))),
             Err(e) => (None, Some(text::cat(&[name, " threw ", &error_name(&e), ": keeping the visitor in memory"]))),

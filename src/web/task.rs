@@ -14,10 +14,11 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::cell::LocalCell;
+use super::sys::{Function, Promise};
 
 #[wasm_bindgen]
 extern "C" {
@@ -64,7 +65,7 @@ fn schedule(task: Rc<Task>) {
         }
         q.scheduled = true;
         if q.run.is_none() {
-            q.run = Some(Closure::<dyn FnMut()>::new(run_queue).into_js_value().into());
+            q.run = Some(Closure::<dyn FnMut()>::new(run_queue).into_js_value().unchecked_into());
         }
         q.run.clone()
     });
@@ -168,7 +169,7 @@ pub fn wait(promise: &Promise) -> Wait {
     let state = Rc::new(LocalCell::new(Settlement { result: None, waker: None, callbacks: None }));
     let on_fulfilled = settler(&state, true);
     let on_rejected = settler(&state, false);
-    let _ = promise.then2(&on_fulfilled, &on_rejected);
+    let _ = promise.then(on_fulfilled.as_ref().unchecked_ref(), on_rejected.as_ref().unchecked_ref());
     state.borrow_mut().callbacks = Some((on_fulfilled, on_rejected));
     Wait(state)
 }

@@ -3,9 +3,9 @@
 //! leaves nothing behind.
 
 use alloc::boxed::Box;
-use js_sys::Promise;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
+use crate::web::sys::Promise;
 use crate::web::task;
 
 #[wasm_bindgen]

@@ -153,8 +153,9 @@ pub async fn get_with_token(url: &str, token: &str) -> u16 {
 }
 
 /// Awaits a promise: Ok(value) or Err(rejection).
-pub async fn settle(promise: Promise) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise).await
+/// Waits for a promise the SDK returned (its own binding of `Promise`) or one of `js_sys`.
+pub async fn settle(promise: impl Into<JsValue>) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise.into().unchecked_into::<Promise>()).await
 }
 
 pub async fn authenticate(visitor: &Visitor) -> JsValue {
@@ -212,7 +213,8 @@ pub async fn next_event(visitor: &Visitor, event: &str, deadline_ms: u32, accept
 }
 
 /// The promise's value, or `None` if it did not settle within `ms`.
-pub async fn within(promise: Promise, ms: u32) -> Option<JsValue> {
+pub async fn within(promise: impl Into<JsValue>, ms: u32) -> Option<JsValue> {
+    let promise: Promise = promise.into().unchecked_into();
     let timeout = Promise::new(&mut |resolve, _| {
         let marker = JsValue::from_str("__deadline__");
         gloo_timers::callback::Timeout::new(ms, move || {
