@@ -165,6 +165,34 @@ async fn an_invalid_answer_to_a_new_visitor_stores_nothing() {
     assert!(env.stored_secret().is_some());
 }
 
+#[wasm_bindgen_test]
+async fn an_answer_with_a_lone_surrogate_in_a_string_is_refused() {
+    let env = Env::new();
+    let body = format!(
+        r#"{{"visitor_id":"\ud800","visitor_secret_id":"5e1","organization_id":"{}","socket_url":"https://x.example/","access_token":"t","expires_at":"2030-01-01T00:00:00Z","expires_in":1800}}"#,
+        env.org
+    );
+    let spec = js_sys::JSON::stringify(&obj(&[("body", body.into()), ("times", 1.into())])).unwrap();
+    env.fault(&String::from(spec)).await;
+    let visitor = env.visitor(&[]);
+    let error = settle(visitor.authenticate(None)).await.unwrap_err();
+    assert_eq!(get_str(&error, "message"), "`visitor_id` in the auth answer is a string that is not valid Unicode, expected a string");
+    assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn members_a_page_added_to_object_prototype_do_not_fill_an_answer() {
+    let env = Env::new();
+    env.fault(r#"{"remove":["access_token"],"times":1}"#).await;
+    let prototype: JsValue = js_sys::Object::get_prototype_of(&js_sys::Object::new().into()).into();
+    js_sys::Reflect::set(&prototype, &"access_token".into(), &"planted".into()).unwrap();
+    let result = settle(env.visitor(&[]).authenticate(None)).await;
+    js_sys::Reflect::delete_property(prototype.unchecked_ref::<js_sys::Object>(), &"access_token".into()).unwrap();
+    let error = result.unwrap_err();
+    assert_eq!(code(&error), "invalid_response");
+    assert_eq!(get_str(&error, "message"), "the auth answer has no `access_token`");
+}
+
 /// A stored secret the server never issued, as after the server lost its visitors.
 fn plant_unknown_secret(env: &Env) {
     local_storage().set_item(&env.secret_key(), r#"{"v":1,"secret":"a112586d51354fcbbcb9d55daee36e76"}"#).unwrap();

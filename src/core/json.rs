@@ -93,6 +93,78 @@ impl Json {
     }
 }
 
+/// A member of a parsed object, as the checks of answers and records see it.
+#[derive(Clone, PartialEq, Debug)]
+pub enum Value {
+    Null,
+    Bool,
+    /// The number, if it is an integer that fits in an `i64`.
+    Number(Option<i64>),
+    String(String),
+    /// A string with a lone surrogate or bytes that are not UTF-8 (`JSON.parse` lets them
+    /// through, where this module's reader refuses the document).
+    BadString,
+    Array,
+    Object,
+}
+
+impl Value {
+    /// A short name of the value's type, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::BadString => "a string that is not valid Unicode",
+            Value::Array => "an array",
+            Value::Object => "an object",
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Number(n) => *n,
+            _ => None,
+        }
+    }
+
+    pub fn into_string(self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed JSON document whose members can be read: [`Json`] from this module's reader, or
+/// in the browser the result of `JSON.parse` (`web::json`), which costs the shipped `.wasm`
+/// nothing. The checks of answers and records are written against this trait, so both run the
+/// same rules.
+pub trait Document {
+    /// Whether the document is an object (not an array, not null).
+    fn is_object(&self) -> bool;
+    /// The member `key` of the object (the last, if repeated); `None` if there is none.
+    fn member(&self, key: &str) -> Option<Value>;
+}
+
+impl Document for Json {
+    fn is_object(&self) -> bool {
+        matches!(self, Json::Object(_))
+    }
+
+    fn member(&self, key: &str) -> Option<Value> {
+        Some(match self.get(key)? {
+            Json::Null => Value::Null,
+            Json::Bool(_) => Value::Bool,
+            Json::Number(text) => Value::Number(text.parse().ok()),
+            Json::String(s) => Value::String(s.clone()),
+            Json::Array(_) => Value::Array,
+            Json::Object(_) => Value::Object,
+        })
+    }
+}
+
 struct Reader<'a> {
     input: &'a [u8],
     pos: usize,

@@ -10,7 +10,7 @@ use crate::prelude::*;
 
 use super::ids::{ApiBase, OrganizationId};
 use super::text;
-use super::json::{self, Json};
+use super::json::{self, Document, Value};
 use super::redact::{AccessToken, Secret};
 use super::session::Session;
 use super::wire::{AuthAnswer, MAX_EXPIRES_IN};
@@ -62,24 +62,23 @@ pub fn encode_session(session: &Session) -> String {
     out
 }
 
-/// The session in a stored value, for `org`. The secret is not in the record: the caller gives
-/// the one it holds, so a session is never used without the secret it belongs to.
-pub fn decode_session(value: &str, org: &OrganizationId, secret: Secret) -> Option<Session> {
-    let doc = Json::parse(value.as_bytes()).ok()?;
-    if doc.get("v")?.as_i64()? != VERSION {
+/// The session in a stored value (parsed), for `org`. The secret is not in the record: the caller
+/// gives the one it holds, so a session is never used without the secret it belongs to.
+pub fn decode_session(doc: &impl Document, org: &OrganizationId, secret: Secret) -> Option<Session> {
+    if doc.member("v")?.as_i64()? != VERSION {
         return None;
     }
-    let text = |key: &str| doc.get(key).and_then(Json::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-    let number = |key: &str| doc.get(key).and_then(Json::as_i64);
+    let text = |key: &str| doc.member(key).and_then(Value::into_string).filter(|s| !s.is_empty());
+    let number = |key: &str| doc.member(key).and_then(|v| v.as_i64());
     // A session cached under another secret (say, before `forget()` at another organization
     // of the same API) belongs to another visitor.
     if text("organizationId")? != org.as_str() || text("secretTag")? != secret_tag(&secret) {
         return None;
     }
     let expires_in = number("expiresIn").filter(|n| (1..=MAX_EXPIRES_IN).contains(n))?;
-    let visitor_global_id = match doc.get("visitorGlobalId") {
+    let visitor_global_id = match doc.member("visitorGlobalId") {
         None => None,
-        Some(Json::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) => Some(s),
         Some(_) => return None,
     };
     let answer = AuthAnswer {
@@ -119,21 +118,27 @@ pub fn encode_secret(secret: &Secret) -> String {
     out
 }
 
-/// The secret in a stored value, or `None` when the value is not a record of this version.
-pub fn decode_secret(value: &str) -> Option<Secret> {
-    let doc = Json::parse(value.as_bytes()).ok()?;
-    if doc.get("v")?.as_i64()? != VERSION {
+/// The secret in a stored value (parsed), or `None` when it is not a record of this version.
+pub fn decode_secret(doc: &impl Document) -> Option<Secret> {
+    if doc.member("v")?.as_i64()? != VERSION {
         return None;
     }
-    match doc.get("secret")?.as_str()? {
-        "" => None,
-        s => Some(Secret::new(s.to_owned())),
-    }
+    doc.member("secret")?.into_string().filter(|s| !s.is_empty()).map(Secret::new)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::json::Json;
+
+    /// The decoders on text, read with the crate's JSON reader.
+    fn decode_secret(value: &str) -> Option<Secret> {
+        Json::parse(value.as_bytes()).ok().and_then(|doc| super::decode_secret(&doc))
+    }
+
+    fn decode_session(value: &str, org: &OrganizationId, secret: Secret) -> Option<Session> {
+        Json::parse(value.as_bytes()).ok().and_then(|doc| super::decode_session(&doc, org, secret))
+    }
 
     #[test]
     fn the_secret_key_is_scoped_by_prefix_and_api_origin() {

@@ -6,7 +6,7 @@
 use crate::prelude::*;
 
 use super::ids::{split_scheme, OrganizationId};
-use super::json::{self, Json};
+use super::json::{self, Document, Json, Value};
 use super::redact::{AccessToken, Secret};
 use super::text;
 
@@ -48,7 +48,9 @@ pub struct AuthAnswer {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum InvalidAnswer {
     TooLarge { bytes: usize },
-    NotJson(json::ParseError),
+    /// Not JSON; with the reason when this crate's reader found it (`JSON.parse`'s messages
+    /// are not used: they may quote the body).
+    NotJson(Option<json::ParseError>),
     NotAnObject,
     Missing(&'static str),
     WrongType { field: &'static str, expected: &'static str, found: &'static str },
@@ -69,7 +71,8 @@ impl InvalidAnswer {
                 &text::int(MAX_ANSWER_BYTES as i64),
                 " allowed",
             ]),
-            Self::NotJson(e) => text::cat(&["the auth answer is not valid JSON (", &e.message(), ")"]),
+            Self::NotJson(Some(e)) => text::cat(&["the auth answer is not valid JSON (", &e.message(), ")"]),
+            Self::NotJson(None) => "the auth answer is not valid JSON".into(),
             Self::NotAnObject => "the auth answer is not a JSON object".into(),
             Self::Missing(field) => text::cat(&["the auth answer has no `", field, "`"]),
             Self::WrongType { field, expected, found } => {
@@ -90,21 +93,32 @@ impl InvalidAnswer {
 }
 
 impl AuthAnswer {
-    /// Checks an answer body for the organization it was requested for.
+    /// Checks an answer body for the organization it was requested for, read with this
+    /// crate's JSON reader.
     pub fn parse(body: &[u8], requested: &OrganizationId) -> Result<Self, InvalidAnswer> {
-        if body.len() > MAX_ANSWER_BYTES {
-            return Err(InvalidAnswer::TooLarge { bytes: body.len() });
-        }
-        let doc = Json::parse(body).map_err(InvalidAnswer::NotJson)?;
-        if !matches!(doc, Json::Object(_)) {
+        check_size(body.len())?;
+        let doc = Json::parse(body).map_err(|e| InvalidAnswer::NotJson(Some(e)))?;
+        Self::from_document(&doc, requested)
+    }
+
+    /// The same checks on a text body read by `parse` (in the browser, `JSON.parse`), which
+    /// gives `None` for what is not JSON.
+    pub fn parse_with<D: Document>(body: &str, requested: &OrganizationId, parse: impl FnOnce(&str) -> Option<D>) -> Result<Self, InvalidAnswer> {
+        check_size(body.len())?;
+        let doc = parse(body).ok_or(InvalidAnswer::NotJson(None))?;
+        Self::from_document(&doc, requested)
+    }
+
+    fn from_document(doc: &impl Document, requested: &OrganizationId) -> Result<Self, InvalidAnswer> {
+        if !doc.is_object() {
             return Err(InvalidAnswer::NotAnObject);
         }
-        let organization_id = string(&doc, "organization_id")?;
+        let organization_id = string(doc, "organization_id")?;
         // Compare as UUIDs: a server may answer in another case than we asked in.
         if !organization_id.eq_ignore_ascii_case(requested.as_str()) {
             return Err(InvalidAnswer::OtherOrganization);
         }
-        let expires_in = match doc.get("expires_in") {
+        let expires_in = match doc.member("expires_in") {
             None => return Err(InvalidAnswer::Missing("expires_in")),
             Some(value) => value.as_i64().ok_or(InvalidAnswer::WrongType {
                 field: "expires_in",
@@ -115,13 +129,13 @@ impl AuthAnswer {
         if !(1..=MAX_EXPIRES_IN).contains(&expires_in) {
             return Err(InvalidAnswer::ExpiresInOutOfRange(expires_in));
         }
-        let socket_url = string(&doc, "socket_url")?;
+        let socket_url = string(doc, "socket_url")?;
         if !is_http_url(&socket_url) {
             return Err(InvalidAnswer::SocketUrlNotHttp);
         }
-        let visitor_global_id = match doc.get("visitor_global_id") {
-            None | Some(Json::Null) => None,
-            Some(Json::String(s)) => Some(s.clone()),
+        let visitor_global_id = match doc.member("visitor_global_id") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
             Some(other) => {
                 return Err(InvalidAnswer::WrongType {
                     field: "visitor_global_id",
@@ -131,12 +145,12 @@ impl AuthAnswer {
             }
         };
         Ok(Self {
-            visitor_id: string(&doc, "visitor_id")?,
-            secret: Secret::new(string(&doc, "visitor_secret_id")?),
+            visitor_id: string(doc, "visitor_id")?,
+            secret: Secret::new(string(doc, "visitor_secret_id")?),
             organization_id: requested.as_str().to_owned(),
             socket_url,
-            access_token: AccessToken::new(string(&doc, "access_token")?),
-            expires_at: string(&doc, "expires_at")?,
+            access_token: AccessToken::new(string(doc, "access_token")?),
+            expires_at: string(doc, "expires_at")?,
             // The range check above makes this lossless.
             expires_in: expires_in as u32,
             visitor_global_id,
@@ -144,12 +158,19 @@ impl AuthAnswer {
     }
 }
 
+fn check_size(bytes: usize) -> Result<(), InvalidAnswer> {
+    if bytes > MAX_ANSWER_BYTES {
+        return Err(InvalidAnswer::TooLarge { bytes });
+    }
+    Ok(())
+}
+
 /// A required, non-empty string member.
-fn string(doc: &Json, field: &'static str) -> Result<String, InvalidAnswer> {
-    match doc.get(field) {
+fn string(doc: &impl Document, field: &'static str) -> Result<String, InvalidAnswer> {
+    match doc.member(field) {
         None => Err(InvalidAnswer::Missing(field)),
-        Some(Json::String(s)) if s.is_empty() => Err(InvalidAnswer::Empty(field)),
-        Some(Json::String(s)) => Ok(s.clone()),
+        Some(Value::String(s)) if s.is_empty() => Err(InvalidAnswer::Empty(field)),
+        Some(Value::String(s)) => Ok(s),
         Some(other) => Err(InvalidAnswer::WrongType { field, expected: "a string", found: other.type_name() }),
     }
 }

@@ -8,7 +8,10 @@
 use crate::prelude::*;
 
 use crate::web::cell::LocalCell;
+use alloc::boxed::Box;
 use alloc::rc::Rc;
+use core::future::Future;
+use core::pin::Pin;
 
 use crate::web::timer::Timeout;
 use wasm_bindgen::prelude::*;
@@ -24,6 +27,7 @@ use crate::core::text;
 use crate::core::session::{timer_delay_ms, Session};
 use crate::core::wire::{auth_request_body, AuthAnswer};
 use crate::web::fetch::{post_json, Answer, FetchError};
+use crate::web::json;
 use crate::web::locks;
 use crate::web::page::{PageEvents, StorageEvents};
 use crate::web::storage::Store;
@@ -182,14 +186,14 @@ fn report_storage(inner: &Shared) {
 
 fn stored_secret(inner: &mut Inner) -> Option<Secret> {
     let key = inner.secret_key.clone();
-    inner.store.get(&key).and_then(|v| record::decode_secret(&v))
+    inner.store.get(&key).and_then(|v| json::parse(&v)).and_then(|doc| record::decode_secret(&doc))
 }
 
 /// The session stored for this organization, if it belongs to the stored secret and is readable.
 fn stored_session(inner: &mut Inner) -> Option<Session> {
     let key = inner.session_key.clone();
     let secret = stored_secret(inner)?;
-    record::decode_session(&inner.store.get(&key)?, &inner.options.org, secret)
+    record::decode_session(&json::parse(&inner.store.get(&key)?)?, &inner.options.org, secret)
 }
 
 /// Consults storage once for a cached session of this organization (SPEC §2, "Caching").
@@ -279,7 +283,7 @@ async fn post(inner: &Shared, secret: Option<&Secret>) -> (f64, Result<Answer, F
 /// A validated session from a 200 answer, or `invalid_response`.
 fn session_from(inner: &Shared, answer: &Answer, sent_at: f64) -> Result<Session, JsValue> {
     let s = inner.borrow();
-    let parsed = AuthAnswer::parse(answer.body.as_bytes(), &s.options.org).map_err(|e| error::invalid_response(&e))?;
+    let parsed = AuthAnswer::parse_with(&answer.body, &s.options.org, json::parse).map_err(|e| error::invalid_response(&e))?;
     Ok(Session::new(parsed, sent_at, s.options.renew_before_ms, sys::random()))
 }
 
@@ -679,7 +683,14 @@ pub fn halt(inner: &Shared, stopping: bool) {
 
 /// A public call: a promise of `work` that `stop()` rejects with `stopped` if it is still
 /// pending then.
-pub fn guarded(inner: &Shared, work: impl core::future::Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+pub fn guarded(inner: &Shared, work: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    // One instantiation of the rest for every kind of call.
+    guard(inner, Box::pin(work))
+}
+
+type Work = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
+fn guard(inner: &Shared, work: Work) -> Promise {
     if inner.borrow().stopped {
         return Promise::reject(&error::stopped("the visitor was stopped"));
     }

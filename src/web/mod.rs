@@ -2,6 +2,7 @@
 
 pub mod cell;
 pub mod fetch;
+pub mod json;
 pub mod locks;
 pub mod page;
 pub mod timer;

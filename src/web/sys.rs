@@ -41,6 +41,8 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = Object, js_name = assign)]
     pub fn assign(target: &JsValue, source: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_namespace = Object, js_name = hasOwn)]
+    pub fn has_own(object: &JsValue, key: &str) -> bool;
     #[wasm_bindgen(js_namespace = Object, js_name = keys)]
     pub fn keys(object: &JsValue) -> Array;
     #[wasm_bindgen(js_name = Object)]
