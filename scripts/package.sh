@@ -19,7 +19,7 @@ rm -f pkg/web/.gitignore pkg/web/giosg_visitor_bg.wasm.d.ts
 # scope by a wrapper, then the same wasm-opt pass wasm-pack makes.
 wasm-bindgen --target no-modules --no-typescript --out-dir pkg/embed --out-name giosg-visitor \
   target/wasm32-unknown-unknown/release/giosg_visitor.wasm
-wasm-opt -Oz pkg/embed/giosg-visitor_bg.wasm -o pkg/embed/giosg-visitor_bg.wasm
+wasm-opt -Oz --strip-producers --strip-target-features pkg/embed/giosg-visitor_bg.wasm -o pkg/embed/giosg-visitor_bg.wasm
 {
   echo "/* giosg-visitor $VERSION: script-tag embed. Defines window.GiosgVisitor = { ready, Visitor }. */"
   echo "(function () {"
