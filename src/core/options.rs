@@ -69,31 +69,31 @@ pub const MAX_TIMEOUT_MS: f64 = 600_000.0;
 pub const MAX_RENEW_BEFORE_S: f64 = 86_400.0;
 
 impl Options {
-    pub fn from_raw(raw: RawOptions) -> Result<Self, String> {
-        let org = raw.organization_id.ok_or("organizationId is required")?;
-        let org = OrganizationId::parse(&org).map_err(str::to_owned)?;
-        let api = ApiBase::parse(raw.api_base_url.as_deref().unwrap_or(ApiBase::DEFAULT)).map_err(str::to_owned)?;
+    /// The options, or why not: every reason is a fixed sentence.
+    pub fn from_raw(raw: &RawOptions) -> Result<Self, &'static str> {
+        let org = OrganizationId::parse(raw.organization_id.as_deref().ok_or("organizationId is required")?)?;
+        let api = ApiBase::parse(raw.api_base_url.as_deref().unwrap_or(ApiBase::DEFAULT))?;
         let storage = match raw.storage.as_deref() {
             None | Some("local") => StorageKind::Local,
             Some("session") => StorageKind::Session,
             Some("memory") => StorageKind::Memory,
-            Some(_) => return Err("storage must be \"local\", \"session\" or \"memory\"".into()),
+            Some(_) => return Err("storage must be \"local\", \"session\" or \"memory\""),
         };
-        let prefix = raw.storage_key_prefix.unwrap_or_else(|| "giosg".into());
+        let prefix = raw.storage_key_prefix.as_deref().unwrap_or("giosg");
         if prefix.is_empty() || prefix.len() > 100 {
-            return Err("storageKeyPrefix must be 1 to 100 characters".into());
+            return Err("storageKeyPrefix must be 1 to 100 characters");
         }
         let renew_before_s = raw.renew_before_seconds.unwrap_or(60.0);
         if !(renew_before_s.is_finite() && (0.0..=MAX_RENEW_BEFORE_S).contains(&renew_before_s)) {
-            return Err("renewBeforeSeconds must be a number from 0 to 86400".into());
+            return Err("renewBeforeSeconds must be a number from 0 to 86400");
         }
         let timeout = raw.request_timeout_ms.unwrap_or(10_000.0);
         if !(timeout.is_finite() && text::is_whole(timeout) && (1.0..=MAX_TIMEOUT_MS).contains(&timeout)) {
-            return Err("requestTimeoutMs must be a whole number from 1 to 600000".into());
+            return Err("requestTimeoutMs must be a whole number from 1 to 600000");
         }
         let mut allowed_origins = vec![api.origin().to_owned()];
-        for origin in raw.allowed_origins.unwrap_or_default() {
-            let parsed = ApiBase::parse(&origin)
+        for origin in raw.allowed_origins.iter().flatten() {
+            let parsed = ApiBase::parse(origin)
                 .ok()
                 .filter(|base| base.url("") == base.origin())
                 .ok_or("allowedOrigins must hold origins like https://example.com (http only for localhost)")?;
@@ -102,13 +102,13 @@ impl Options {
         let on_secret_rejected = match raw.on_secret_rejected.as_deref() {
             None | Some("reset") => OnSecretRejected::Reset,
             Some("error") => OnSecretRejected::Error,
-            Some(_) => return Err("onSecretRejected must be \"reset\" or \"error\"".into()),
+            Some(_) => return Err("onSecretRejected must be \"reset\" or \"error\""),
         };
         Ok(Self {
             org,
             api,
             storage,
-            prefix,
+            prefix: prefix.to_owned(),
             auto_renew: raw.auto_renew.unwrap_or(true),
             renew_before_ms: renew_before_s * 1000.0,
             request_timeout_ms: timeout as u32,
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_spec() {
-        let o = Options::from_raw(raw()).unwrap();
+        let o = Options::from_raw(&raw()).unwrap();
         assert_eq!(o.api.origin(), "https://service.giosg.com");
         assert_eq!(o.storage, StorageKind::Local);
         assert_eq!(o.prefix, "giosg");
@@ -178,14 +178,14 @@ mod tests {
             ("onSecretRejected", RawOptions { on_secret_rejected: Some("ignore".into()), ..raw() }),
         ];
         for (name, options) in cases {
-            let message = Options::from_raw(options).unwrap_err();
+            let message = Options::from_raw(&options).unwrap_err();
             assert!(message.contains(name), "{name}: {message}");
         }
     }
 
     #[test]
     fn good_values_are_taken() {
-        let o = Options::from_raw(RawOptions {
+        let o = Options::from_raw(&RawOptions {
             api_base_url: Some("http://127.0.0.1:8080".into()),
             storage: Some("memory".into()),
             storage_key_prefix: Some("app".into()),
@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn the_token_goes_only_to_allowed_origins() {
-        let o = Options::from_raw(RawOptions { allowed_origins: Some(vec!["https://files.example.com".into()]), ..raw() }).unwrap();
+        let o = Options::from_raw(&RawOptions { allowed_origins: Some(vec!["https://files.example.com".into()]), ..raw() }).unwrap();
         for ok in ["https://service.giosg.com/api/v5/x", "https://SERVICE.giosg.com:443/x?y#z", "https://files.example.com"] {
             assert!(o.may_send_token_to(ok), "{ok}");
         }

@@ -44,6 +44,7 @@ fn strings(options: &JsValue, name: &str) -> Result<Option<Vec<String>>, JsValue
 
 /// The options of `new Visitor(options)`, checked; `invalid_options` for anything wrong,
 /// including names that are not options (a typo would otherwise go unnoticed).
+#[allow(clippy::field_reassign_with_default)]
 pub fn read(options: &JsValue) -> Result<Options, JsValue> {
     if !options.is_object() || options.is_function() {
         return Err(error::invalid_options("new Visitor(options) needs an options object"));
@@ -55,16 +56,17 @@ pub fn read(options: &JsValue) -> Result<Options, JsValue> {
             return Err(error::invalid_options(&text::cat(&["unknown option \"", &key, "\""])));
         }
     }
-    let raw = RawOptions {
-        organization_id: string(options, "organizationId")?,
-        api_base_url: string(options, "apiBaseUrl")?,
-        storage: string(options, "storage")?,
-        storage_key_prefix: string(options, "storageKeyPrefix")?,
-        auto_renew: boolean(options, "autoRenew")?,
-        renew_before_seconds: number(options, "renewBeforeSeconds")?,
-        request_timeout_ms: number(options, "requestTimeoutMs")?,
-        allowed_origins: strings(options, "allowedOrigins")?,
-        on_secret_rejected: string(options, "onSecretRejected")?,
-    };
-    Options::from_raw(raw).map_err(|message| error::invalid_options(&message))
+    // Filled in place, so that an early return drops it whole (a struct literal with `?` in
+    // each field drops the fields read so far one by one, at every `?`: bytes of drop code).
+    let mut raw = RawOptions::default();
+    raw.organization_id = string(options, "organizationId")?;
+    raw.api_base_url = string(options, "apiBaseUrl")?;
+    raw.storage = string(options, "storage")?;
+    raw.storage_key_prefix = string(options, "storageKeyPrefix")?;
+    raw.auto_renew = boolean(options, "autoRenew")?;
+    raw.renew_before_seconds = number(options, "renewBeforeSeconds")?;
+    raw.request_timeout_ms = number(options, "requestTimeoutMs")?;
+    raw.allowed_origins = strings(options, "allowedOrigins")?;
+    raw.on_secret_rejected = string(options, "onSecretRejected")?;
+    Options::from_raw(&raw).map_err(error::invalid_options)
 }

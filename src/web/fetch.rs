@@ -28,16 +28,14 @@ pub enum FetchError {
     Timeout,
 }
 
+const INIT: &str = r#"{"method":"POST","headers":{"Content-Type":"application/json","Accept":"application/json"}}"#;
+
 /// `POST url` with a JSON body; the answer's body is read in full, within `timeout_ms` in all.
 /// Aborting `controller` ends the request early (as `Network`).
 pub async fn post_json(url: &str, body: &str, timeout_ms: u32, controller: &AbortController) -> Result<Answer, FetchError> {
-    let headers = sys::object();
-    let init = sys::object();
-    // Setting properties on fresh plain objects cannot fail.
-    let _ = sys::set(&headers, &"Content-Type".into(), &"application/json".into());
-    let _ = sys::set(&headers, &"Accept".into(), &"application/json".into());
-    let _ = sys::set(&init, &"method".into(), &"POST".into());
-    let _ = sys::set(&init, &"headers".into(), &headers);
+    // The constant part in one call (fewer bytes than building it property by property).
+    let init = sys::parse(INIT).map_err(|_| FetchError::Network)?;
+    // Setting properties on a fresh plain object cannot fail.
     let _ = sys::set(&init, &"body".into(), &body.into());
     let _ = sys::set(&init, &"signal".into(), &controller.signal());
     let timed_out = Rc::new(Cell::new(false));
