@@ -68,6 +68,21 @@ async fn a_lock_held_by_a_hung_tab_delays_the_renewal_but_does_not_stop_it() {
     assert_eq!(env.auth_requests().await, 2);
 }
 
+#[wasm_bindgen_test]
+async fn the_lock_counts_as_contended_only_when_another_holder_had_it() {
+    use giosg_visitor::web::locks::exclusive;
+    let name = format!("{}:contention", new_prefix());
+    // A free lock: granted at once, however long the browser takes to say so.
+    assert!(!exclusive(&name, 5000.0, |contended| async move { contended }).await);
+    // Held by another "tab" for 50 ms: this one waits, then looks for what that one stored.
+    let release = hold_lock(&name);
+    wasm_bindgen_futures::spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        release.call0(&JsValue::UNDEFINED).unwrap();
+    });
+    assert!(exclusive(&name, 5000.0, |contended| async move { contended }).await);
+}
+
 #[wasm_bindgen(inline_js = r#"
 export function remove_web_locks() {
   Object.defineProperty(navigator, "locks", { value: undefined, configurable: true });

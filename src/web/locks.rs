@@ -34,9 +34,9 @@ impl Drop for Held {
     }
 }
 
-/// Asks for the exclusive lock `name`, waiting `wait_ms` at most.
-async fn acquire(name: &str, wait_ms: f64) -> Option<Held> {
-    let manager = lock_manager()?;
+/// Asks for the exclusive lock `name`, waiting `wait_ms` at most; with `if_available`, only if
+/// nobody holds it or waits for it (the browser answers at once).
+async fn acquire(manager: &LockManager, name: &str, if_available: bool, wait_ms: f64) -> Option<Held> {
     // The lock is held until `hold` resolves, which `Held` does when dropped.
     let mut release = None;
     let hold = Promise::new(&mut |resolve, _| release = Some(resolve));
@@ -44,13 +44,20 @@ async fn acquire(name: &str, wait_ms: f64) -> Option<Held> {
     let mut grant = None;
     let granted = Promise::new(&mut |resolve, _| grant = Some(resolve));
     let grant = grant?;
-    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
-        let _ = grant.call1(&JsValue::UNDEFINED, &JsValue::TRUE);
-        hold.into()
+    let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
+        // `null` when `ifAvailable` found the lock taken.
+        let _ = grant.call1(&JsValue::UNDEFINED, &JsValue::from_bool(!lock.is_null()));
+        if lock.is_null() {
+            JsValue::UNDEFINED
+        } else {
+            hold.into()
+        }
     });
     let controller = AbortController::new().ok()?;
     let options = sys::object();
-    sys::set(&options, &"signal".into(), &controller.signal()).ok()?;
+    // A signal may not go with `ifAvailable` (NotSupportedError), nor is one needed there.
+    let (key, value) = if if_available { ("ifAvailable", JsValue::TRUE) } else { ("signal", controller.signal()) };
+    sys::set(&options, &key.into(), &value).ok()?;
     let request = manager.request(name, &options, &callback).ok()?;
     // Aborted or refused requests reject: that is expected, not an unhandled rejection.
     task::spawn(async move {
@@ -61,21 +68,27 @@ async fn acquire(name: &str, wait_ms: f64) -> Option<Held> {
     if won.ok() == Some(JsValue::TRUE) {
         return Some(held);
     }
-    // Not granted in time: withdraw the request (a lock granted meanwhile is released by `held`).
+    // Not granted (in time): withdraw the request (a lock granted meanwhile is released by `held`).
     controller.abort();
     None
 }
 
-/// A lock granted later than this after asking was held by someone else (contended).
-const CONTENDED_AFTER_MS: f64 = 5.0;
-
 /// Runs `work` holding the exclusive lock `name` where the browser has Web Locks and grants the
 /// lock within `wait_ms`; otherwise runs it without. `work` learns whether another holder had the
-/// lock first (what that holder wrote to storage may take a moment to reach this tab).
+/// lock first (what that holder wrote to storage may take a moment to reach this tab): the lock
+/// is first asked for `ifAvailable`, and only when that finds it taken does this tab wait.
 pub async fn exclusive<T, F: Future<Output = T>>(name: &str, wait_ms: f64, work: impl FnOnce(bool) -> F) -> T {
-    let asked = sys::now();
-    let held = acquire(name, wait_ms).await;
-    let contended = held.is_some() && sys::now() - asked > CONTENDED_AFTER_MS;
+    let (held, contended) = match lock_manager() {
+        None => (None, false),
+        Some(manager) => match acquire(&manager, name, true, wait_ms).await {
+            Some(held) => (Some(held), false),
+            None => {
+                let held = acquire(&manager, name, false, wait_ms).await;
+                let contended = held.is_some();
+                (held, contended)
+            }
+        },
+    };
     let out = work(contended).await;
     drop(held);
     out
