@@ -1,10 +1,11 @@
-//! A small, strict JSON reader and writer.
+//! JSON: the [`Document`] the checks of answers and records read, a small strict reader, and the
+//! string writer of the storage records.
 //!
 //! The SDK reads two kinds of JSON: auth answers from the network and its own records from
-//! storage. Both are small objects of strings and integers, so a few hundred lines here cost far
-//! fewer bytes in the shipped `.wasm` than serde would (see DESIGN.md), and the reader can be
-//! host-tested and fuzzed without a browser. Numbers are kept as their source text: callers ask
-//! for an integer and get `None` for anything else, so no float parsing or formatting is linked in.
+//! storage. The checks are written against [`Document`]; in the browser the document is what
+//! `JSON.parse` made (`web::json`, no reader in the shipped `.wasm`), on the host it is this
+//! module's [`Json`], so the rules are host-tested and fuzzed without a browser. The reader keeps
+//! numbers as their source text: callers ask for an integer and get `None` for anything else.
 //!
 //! Limits that make hostile input harmless: nesting deeper than [`MAX_DEPTH`] is an error, and the
 //! reader never recurses more than that, never panics, and never reads past the input.
@@ -79,18 +80,6 @@ impl Json {
             _ => None,
         }
     }
-
-    /// A short name of the value's type, for error messages.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Json::Null => "null",
-            Json::Bool(_) => "a boolean",
-            Json::Number(_) => "a number",
-            Json::String(_) => "a string",
-            Json::Array(_) => "an array",
-            Json::Object(_) => "an object",
-        }
-    }
 }
 
 /// A member of a parsed object, as the checks of answers and records see it.
@@ -157,7 +146,7 @@ impl Document for Json {
         Some(match self.get(key)? {
             Json::Null => Value::Null,
             Json::Bool(_) => Value::Bool,
-            Json::Number(text) => Value::Number(text.parse().ok()),
+            number @ Json::Number(_) => Value::Number(number.as_i64()),
             Json::String(s) => Value::String(s.clone()),
             Json::Array(_) => Value::Array,
             Json::Object(_) => Value::Object,

@@ -2,8 +2,9 @@
 
 use crate::prelude::*;
 
-use crate::web::sys::{self, Function};
 use wasm_bindgen::prelude::*;
+
+use crate::web::sys::{self, Function};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Event {

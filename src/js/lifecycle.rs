@@ -7,15 +7,12 @@
 
 use crate::prelude::*;
 
-use crate::web::cell::LocalCell;
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use core::future::Future;
 use core::pin::Pin;
 
-use crate::web::timer::Timeout;
 use wasm_bindgen::prelude::*;
-use crate::web::task;
 
 use super::error;
 use super::events::{dispatch, object, Event, Listeners};
@@ -23,16 +20,18 @@ use crate::core::options::{OnSecretRejected, Options, StorageKind};
 use crate::core::record;
 use crate::core::redact::Secret;
 use crate::core::retry;
-use crate::core::text;
 use crate::core::session::{timer_delay_ms, Session};
+use crate::core::text;
 use crate::core::wire::{auth_request_body, AuthAnswer};
+use crate::web::cell::LocalCell;
 use crate::web::fetch::{post_json, Answer, FetchError};
 use crate::web::json;
 use crate::web::locks;
 use crate::web::page::{PageEvents, StorageEvents};
 use crate::web::storage::Store;
 use crate::web::sys::{self, AbortController, Function, Promise};
-use crate::web::timer;
+use crate::web::task;
+use crate::web::timer::{self, Timeout};
 
 /// Where an adopted session came from, as the `session` event reports it.
 #[derive(Clone, Copy)]

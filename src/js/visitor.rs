@@ -6,20 +6,20 @@
 
 use crate::prelude::*;
 
-use crate::web::cell::LocalCell;
 use alloc::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use crate::web::task;
 
 use super::error;
 use super::events::Event;
 use super::lifecycle::{ensure_token, erase, guarded, halt, let_identity_go, load_cache, renew, session_object, start, Inner, Need, Shared};
 use super::options;
 use crate::core::text;
+use crate::web::cell::LocalCell;
 use crate::web::fetch::FetchError;
 use crate::web::sys::{self, Function, Headers, Promise, Response};
+use crate::web::task;
 
 /// A visitor of one giosg organization.
 #[wasm_bindgen]

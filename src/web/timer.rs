@@ -3,8 +3,10 @@
 //! leaves nothing behind.
 
 use alloc::boxed::Box;
+
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
+
 use crate::web::sys::Promise;
 use crate::web::task;
 
