@@ -267,16 +267,16 @@ impl Failure {
     }
 }
 
-/// One POST to the auth endpoint, abortable by `stop()`/`forget()`, and the time it was sent.
-async fn post(inner: &Shared, secret: Option<&Secret>) -> (f64, Result<Answer, FetchError>) {
+/// One POST to the auth endpoint, abortable by `stop()`/`forget()`: the time it is sent, and
+/// the answer to come.
+fn post(inner: &Shared, secret: Option<&Secret>) -> (f64, impl Future<Output = Result<Answer, FetchError>>) {
     let (url, timeout_ms, controller) = {
         let mut s = inner.borrow_mut();
-        let Ok(controller) = AbortController::new() else { return (sys::now(), Err(FetchError::Network)) };
-        s.abort = Some(controller.clone());
+        let controller = AbortController::new().ok();
+        s.abort = controller.clone();
         (s.options.api.auth_url(&s.options.org), s.options.request_timeout_ms, controller)
     };
-    let sent_at = sys::now();
-    (sent_at, post_json(&url, &auth_request_body(secret), timeout_ms, &controller).await)
+    (sys::now(), post_json(url, auth_request_body(secret), timeout_ms, controller))
 }
 
 /// A validated session from a 200 answer, or `invalid_response`.
@@ -303,7 +303,7 @@ async fn attempt(inner: &Shared, epoch: u32, need: Need) -> Result<Outcome, Fail
         // The holder's attempt is a request and perhaps a probe; past that, it hangs or is frozen.
         (s.lock_name.clone(), 2.0 * f64::from(s.options.request_timeout_ms) + 1000.0)
     };
-    let Some(lock_name) = lock_name else { return request_and_persist(inner, epoch).await };
+    let Some(lock_name) = lock_name else { return request(inner, epoch).await };
     locks::exclusive(&lock_name, wait_ms, |contended| async move {
         if let Need::Valid(min_ms) = need {
             // After another holder, its session may reach this tab's storage a few
@@ -319,7 +319,7 @@ async fn attempt(inner: &Shared, epoch: u32, need: Need) -> Result<Outcome, Fail
                 }
             }
         }
-        request_and_persist(inner, epoch).await
+        request(inner, epoch).await
     })
     .await
 }
@@ -337,39 +337,40 @@ fn fresh_session(inner: &Shared, min_ms: f64) -> Option<Session> {
     stored_session(&mut inner.borrow_mut()).filter(|s| s.valid_for(now, min_ms) && !s.due(now))
 }
 
-async fn request_and_persist(inner: &Shared, epoch: u32) -> Result<Outcome, Failure> {
-    let outcome = request(inner, epoch).await;
-    if let Ok(Outcome::Network { session, .. }) = &outcome {
-        persist(inner, session);
-    }
-    outcome
+/// A session from the server, stored before the lock is released.
+fn stored_outcome(inner: &Shared, session: Session, reset: bool) -> Result<Outcome, Failure> {
+    persist(inner, &session);
+    Ok(Outcome::Network { session, reset })
 }
 
 /// The auth request with the stored secret and, when its refusal may mean the secret was
-/// refused, the probe without it (SPEC §3).
+/// refused, the probe without it (SPEC §3). A session it brings is stored before it returns.
 async fn request(inner: &Shared, epoch: u32) -> Result<Outcome, Failure> {
     let secret = {
         let mut s = inner.borrow_mut();
         stored_secret(&mut s)
     };
     report_storage(inner);
-    let (sent_at, result) = post(inner, secret.as_ref()).await;
+    let (sent_at, answer) = post(inner, secret.as_ref());
+    let result = answer.await;
     if inner.borrow().epoch != epoch {
         return Err(Failure::fatal(stopped_error(&inner.borrow())));
     }
     let answer = result.map_err(|e| Failure { error: error::from_fetch(e), retryable: true, retry_after_ms: None })?;
     if answer.status == 200 {
-        return session_from(inner, &answer, sent_at).map(|session| Outcome::Network { session, reset: false }).map_err(Failure::fatal);
+        return session_from(inner, &answer, sent_at).map_err(Failure::fatal).and_then(|session| stored_outcome(inner, session, false));
     }
     if secret.is_some() && retry::may_refuse_secret(answer.status) {
         // Is it the secret, or the organization? Ask as a new visitor.
-        let (probe_sent_at, probe) = post(inner, None).await;
+        let (probe_sent_at, probe) = post(inner, None);
+        let probe = probe.await;
         if inner.borrow().epoch != epoch {
             return Err(Failure::fatal(stopped_error(&inner.borrow())));
         }
         let fresh = probe.ok().filter(|p| p.status == 200).and_then(|p| session_from(inner, &p, probe_sent_at).ok());
-        return match (fresh, inner.borrow().options.on_secret_rejected) {
-            (Some(session), OnSecretRejected::Reset) => Ok(Outcome::Network { session, reset: true }),
+        let on_rejected = inner.borrow().options.on_secret_rejected;
+        return match (fresh, on_rejected) {
+            (Some(session), OnSecretRejected::Reset) => stored_outcome(inner, session, true),
             (Some(_), OnSecretRejected::Error) => Err(Failure::fatal(error::secret_rejected())),
             // Refused without the secret too: not the secret's fault. It is kept.
             (None, _) => Err(Failure::fatal(error::http(answer.status))),

@@ -31,12 +31,14 @@ pub enum FetchError {
 const INIT: &str = r#"{"method":"POST","headers":{"Content-Type":"application/json","Accept":"application/json"}}"#;
 
 /// `POST url` with a JSON body; the answer's body is read in full, within `timeout_ms` in all.
-/// Aborting `controller` ends the request early (as `Network`).
-pub async fn post_json(url: &str, body: &str, timeout_ms: u32, controller: &AbortController) -> Result<Answer, FetchError> {
+/// Aborting `controller` ends the request early (as `Network`); without one (the browser could
+/// not make it), nothing is sent.
+pub async fn post_json(url: String, body: String, timeout_ms: u32, controller: Option<AbortController>) -> Result<Answer, FetchError> {
+    let controller = controller.ok_or(FetchError::Network)?;
     // The constant part in one call (fewer bytes than building it property by property).
     let init = sys::parse(INIT).map_err(|_| FetchError::Network)?;
     // Setting properties on a fresh plain object cannot fail.
-    let _ = sys::set(&init, &"body".into(), &body.into());
+    let _ = sys::set(&init, &"body".into(), &JsValue::from_str(&body));
     let _ = sys::set(&init, &"signal".into(), &controller.signal());
     let timed_out = Rc::new(Cell::new(false));
     let (abort, flag) = (controller.clone(), timed_out.clone());
@@ -45,7 +47,7 @@ pub async fn post_json(url: &str, body: &str, timeout_ms: u32, controller: &Abor
         flag.set(true);
         abort.abort();
     });
-    let result = receive(url, &init).await;
+    let result = receive(&url, &init).await;
     drop(timeout);
     result.map_err(|_| if timed_out.get() { FetchError::Timeout } else { FetchError::Network })
 }
