@@ -15,18 +15,12 @@ rm -rf pkg
 wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack -- --no-default-features
 rm -f pkg/web/.gitignore pkg/web/giosg_visitor_bg.wasm.d.ts
 
-# The embed: wasm-bindgen's classic-script glue on the same release build, kept out of the global
-# scope by a wrapper, then the same wasm-opt pass wasm-pack makes.
-wasm-bindgen --target no-modules --no-typescript --out-dir pkg/embed --out-name giosg-visitor \
-  target/wasm32-unknown-unknown/release/giosg_visitor.wasm
-wasm-opt -Oz --strip-producers --strip-target-features pkg/embed/giosg-visitor_bg.wasm -o pkg/embed/giosg-visitor_bg.wasm
-{
-  echo "/* giosg-visitor $VERSION: script-tag embed. Defines window.GiosgVisitor = { ready, Visitor }. */"
-  echo "(function () {"
-  cat pkg/embed/giosg-visitor.js
-  cat packaging/embed-footer.js
-} > pkg/embed/giosg-visitor.embed.js
-mv pkg/embed/giosg-visitor.embed.js pkg/embed/giosg-visitor.js
+# The embed: the same build bundled into one classic script (rolldown, IIFE) from
+# packaging/embed.js, beside the same .wasm.
+mkdir -p pkg/embed
+cp pkg/web/giosg_visitor_bg.wasm pkg/embed/giosg-visitor_bg.wasm
+rolldown packaging/embed.js --format iife --file pkg/embed/giosg-visitor.js --logLevel silent \
+  --banner "/* giosg-visitor $VERSION: script-tag embed. Defines window.GiosgVisitor = { ready, Visitor }. */" >/dev/null
 
 cp packaging/index.js packaging/index.d.ts packaging/README.md pkg/
 sed "s/\"VERSION\"/\"$VERSION\"/" packaging/package.json > pkg/package.json

@@ -6,6 +6,7 @@
 
 mod support;
 
+use giosg_visitor::web::shell::Effects;
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -68,19 +69,48 @@ async fn a_lock_held_by_a_hung_tab_delays_the_renewal_but_does_not_stop_it() {
     assert_eq!(env.auth_requests().await, 2);
 }
 
-#[wasm_bindgen_test]
-async fn the_lock_counts_as_contended_only_when_another_holder_had_it() {
-    use giosg_visitor::web::locks::exclusive;
-    let name = format!("{}:contention", new_prefix());
-    // A free lock: granted at once, however long the browser takes to say so.
-    assert!(!exclusive(&name, 5000.0, |contended| async move { contended }).await);
-    // Held by another "tab" for 50 ms: this one waits, then looks for what that one stored.
-    let release = hold_lock(&name);
-    wasm_bindgen_futures::spawn_local(async move {
-        gloo_timers::future::TimeoutFuture::new(50).await;
-        release.call0(&JsValue::UNDEFINED).unwrap();
+type Deliver = Closure<dyn FnMut(u32, f64, JsValue, JsValue, JsValue)>;
+
+/// The effects of one visitor asking for lock `name`, and the promise of their first answer:
+/// granted (1) or refused (0).
+fn ask_lock(name: &str, if_available: bool) -> (Effects, Deliver, js_sys::Promise) {
+    let mut resolve = None;
+    let answer = js_sys::Promise::new(&mut |res, _| resolve = Some(res));
+    let resolve = resolve.unwrap();
+    let deliver = Deliver::new(move |kind: u32, n: f64, _: JsValue, _: JsValue, _: JsValue| {
+        if kind == 3 {
+            resolve.call1(&JsValue::UNDEFINED, &n.into()).unwrap();
+        }
     });
-    assert!(exclusive(&name, 5000.0, |contended| async move { contended }).await);
+    let effects = Effects::new(deliver.as_ref());
+    assert!(effects.lock_(name, if_available), "this browser has Web Locks");
+    (effects, deliver, answer)
+}
+
+async fn answer(promise: js_sys::Promise) -> JsValue {
+    within(promise, 5000).await.expect("the lock request was answered")
+}
+
+#[wasm_bindgen_test]
+async fn the_lock_is_refused_if_available_only_while_another_holder_has_it() {
+    let name = format!("{}:contention", new_prefix());
+    // Free: granted at once, however long the browser takes to say so.
+    let (first, _d1, granted) = ask_lock(&name, true);
+    assert_eq!(answer(granted).await, 1.0);
+    // Held by the first: `ifAvailable` is refused (this tab then waits, and looks at what the
+    // holder stored)...
+    let (_, _d2, refused) = ask_lock(&name, true);
+    assert_eq!(answer(refused).await, 0.0);
+    // ... and a waiting request is granted once the holder lets go.
+    let (second, _d3, waiting) = ask_lock(&name, false);
+    assert!(within(waiting.clone(), 100).await.is_none(), "granted while another held it");
+    first.unlock_();
+    assert_eq!(answer(waiting).await, 1.0);
+    // Released by `unlock()` (a moment later: the browser lets go once the holder's promise
+    // settles), so the next waiting request gets it.
+    second.unlock_();
+    let (_, _d4, next) = ask_lock(&name, false);
+    assert_eq!(answer(next).await, 1.0, "unlock() released the lock");
 }
 
 #[wasm_bindgen(inline_js = r#"

@@ -4,8 +4,10 @@
 //! values and decisions. `cargo test` on the host covers it; the browser shell in `web/` and `js/`
 //! only carries its decisions out.
 
+pub mod error;
 pub mod ids;
 pub mod json;
+pub mod lifecycle;
 pub mod options;
 pub mod record;
 pub mod redact;

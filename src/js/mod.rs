@@ -4,8 +4,6 @@ mod error;
 mod visitor;
 
 pub use visitor::Visitor;
-mod events;
-mod lifecycle;
 mod options;
 
 use wasm_bindgen::prelude::*;

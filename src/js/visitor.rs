@@ -9,47 +9,34 @@ use crate::prelude::*;
 use alloc::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-use super::error;
-use super::events::Event;
-use super::lifecycle::{ensure_token, erase, guarded, halt, let_identity_go, load_cache, renew, session_object, start, Inner, Need, Shared};
-use super::options;
+use super::{error, options};
+use crate::core::error::{self as core_error, STOPPED};
+use crate::core::lifecycle::{Lifecycle, Want};
 use crate::core::text;
 use crate::web::cell::LocalCell;
-use crate::web::fetch::FetchError;
-use crate::web::sys::{self, Function, Headers, Promise, Response};
-use crate::web::task;
+use crate::web::shell::{session_object, to_js, Browser, State};
+use crate::web::sys::{self, Promise};
 
 /// A visitor of one giosg organization.
 #[wasm_bindgen]
 pub struct Visitor {
-    inner: Shared,
+    inner: Rc<LocalCell<State>>,
 }
 
-fn token_of(session: &JsValue) -> Result<String, JsValue> {
-    sys::string_prop(session, "accessToken")
-        .ok_or_else(|| error::stopped("no session"))
-}
-
-/// `fetch(url, init)` with `Authorization: Bearer <token>` set on a copy of `init`.
-async fn authorized_fetch(url: &str, init: &JsValue, token: &str) -> Result<Response, JsValue> {
-    let headers = match sys::prop(init, "headers") {
-        // `new Headers(init.headers)` takes a Headers, an array of pairs or a record alike.
-        h if !h.is_undefined() && !h.is_null() => Headers::new(&h),
-        _ => Headers::new(&JsValue::UNDEFINED),
-    }
-    .map_err(|_| error::invalid_options("fetch(): init.headers is not a valid headers value"))?;
-    headers
-        .set("Authorization", &text::cat(&["Bearer ", token]))
-        .map_err(|_| error::invalid_options("fetch(): the Authorization header could not be set"))?;
-    let copy = sys::assign(&sys::object(), init);
-    let _ = sys::set(&copy, &"headers".into(), &headers);
-    match task::wait(&sys::fetch(url, &copy)).await {
-        Ok(response) => Ok(response.unchecked_into()),
-        // The caller's own abort stays an AbortError, as with the platform fetch.
-        Err(e) if sys::string_prop(&e, "name").as_deref() == Some("AbortError") => Err(e),
-        Err(_) => Err(error::from_fetch(FetchError::Network)),
+impl Visitor {
+    /// A call of the page: its promise, settled by the lifecycle (`run`) or rejected by `stop()`.
+    fn call(&self, url: Option<String>, init: &JsValue, run: &mut dyn FnMut(&mut Lifecycle, &mut Browser, u32)) -> Promise {
+        let mut s = self.inner.borrow_mut();
+        if s.life.stopped {
+            return Promise::reject(&to_js(&core_error::stopped(STOPPED)));
+        }
+        s.next_call = s.next_call.wrapping_add(1);
+        let id = s.next_call;
+        let promise = s.shell.fx.call(id, url, init);
+        let State { life, shell, .. } = &mut *s;
+        run(life, shell, id);
+        promise
     }
 }
 
@@ -59,43 +46,26 @@ impl Visitor {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "VisitorOptions")] options: JsValue) -> Result<Visitor, JsValue> {
         let options = options::read(&options)?;
-        Ok(Visitor { inner: Rc::new(LocalCell::new(Inner::new(options))) })
+        Ok(Visitor { inner: State::new(Lifecycle::new(options)) })
     }
 
     /// A session valid for at least the renewal lead: the cached one when it qualifies (no
     /// request), else a new one; `{force: true}` always asks the server. Starts auto-renewal.
     #[wasm_bindgen(skip_typescript)]
     pub fn authenticate(&self, opts: Option<JsValue>) -> Promise {
-        let force = match read_flag(&opts.unwrap_or(JsValue::UNDEFINED), "force") {
-            Ok(force) => force,
-            Err(e) => return Promise::reject(&e),
-        };
-        let inner = self.inner.clone();
-        guarded(&self.inner, async move {
-            load_cache(&inner);
-            start(&inner);
-            if !force {
-                let s = inner.borrow();
-                if let Some(session) = s.session.as_ref().filter(|x| x.qualifies(sys::now(), s.options.renew_before_ms)) {
-                    return Ok(session_object(session));
-                }
-            }
-            renew(&inner, true, if force { Need::Fresh } else { Need::Valid(0.0) }).await
-        })
+        match read_flag(&opts.unwrap_or(JsValue::UNDEFINED), "force") {
+            Ok(force) => self.call(None, &JsValue::UNDEFINED, &mut |life, shell, id| life.authenticate(id, force, shell)),
+            Err(e) => Promise::reject(&e),
+        }
     }
 
     /// A token valid for at least `minValidity` seconds (default 5), renewing first when needed.
     #[wasm_bindgen(js_name = getAccessToken, skip_typescript)]
     pub fn get_access_token(&self, opts: Option<JsValue>) -> Promise {
-        let min_ms = match read_min_validity(&opts.unwrap_or(JsValue::UNDEFINED)) {
-            Ok(ms) => ms,
-            Err(e) => return Promise::reject(&e),
-        };
-        let inner = self.inner.clone();
-        guarded(&self.inner, async move {
-            let session = ensure_token(inner, min_ms).await?;
-            token_of(&session).map(JsValue::from)
-        })
+        match read_min_validity(&opts.unwrap_or(JsValue::UNDEFINED)) {
+            Ok(min_ms) => self.call(None, &JsValue::UNDEFINED, &mut |life, shell, id| life.token(id, min_ms, Want::Token, shell)),
+            Err(e) => Promise::reject(&e),
+        }
     }
 
     /// The platform `fetch` with the token: a path resolves against `apiBaseUrl`; an absolute
@@ -105,118 +75,100 @@ impl Visitor {
     pub fn fetch(&self, input: JsValue, init: Option<JsValue>) -> Promise {
         let url = {
             let s = self.inner.borrow();
-            let text = input.as_string().or_else(|| {
-                // A URL object.
-                sys::string_prop(&input, "href")
-            });
-            match text {
-                None => Err(error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
-                Some(path) if path.starts_with('/') && !path.starts_with("//") => Ok(s.options.api.url(&path)),
-                Some(url) if s.options.may_send_token_to(&url) => Ok(url),
-                Some(_) => Err(error::origin_not_allowed()),
+            let options = &s.life.options;
+            // A string, or a URL object.
+            match input.as_string().or_else(|| sys::string_prop(&input, "href")) {
+                None => Err(core_error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
+                Some(path) if path.starts_with('/') && !path.starts_with("//") => Ok(options.api.url(&path)),
+                Some(url) if options.may_send_token_to(&url) => Ok(url),
+                Some(_) => Err(core_error::origin_not_allowed()),
             }
-        };
-        let url = match url {
-            Ok(url) => url,
-            Err(e) => return Promise::reject(&e),
         };
         let init = match init {
             Some(init) if !init.is_undefined() && !init.is_null() => init,
             _ => sys::object(),
         };
-        let inner = self.inner.clone();
-        guarded(&self.inner, async move {
-            let token = token_of(&ensure_token(inner.clone(), 5000.0).await?)?;
-            let response = authorized_fetch(&url, &init, &token).await?;
-            if response.status() != 401 {
-                return Ok(response.into());
-            }
-            // The server refused this token: only a new one from the server will do.
-            let renewed = token_of(&renew(&inner, true, Need::Fresh).await?)?;
-            Ok(authorized_fetch(&url, &init, &renewed).await?.into())
-        })
+        match url {
+            Ok(url) => self.call(Some(url), &init, &mut |life, shell, id| life.token(id, 5000.0, Want::Send { retried: false }, shell)),
+            Err(e) => Promise::reject(&to_js(&e)),
+        }
     }
 
     /// Subscribes to `session`, `identitychange`, `error` or `storage`; returns the function
     /// that unsubscribes. (Typed in `types.d.ts`, like the methods with optional arguments.)
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, event: &str, listener: JsValue) -> Result<JsValue, JsValue> {
-        let event = Event::parse(event).ok_or_else(|| {
-            error::invalid_options("on(event): event must be \"session\", \"identitychange\", \"error\" or \"storage\"")
-        })?;
+        if !matches!(event, "session" | "identitychange" | "error" | "storage") {
+            return Err(error::invalid_options("on(event): event must be \"session\", \"identitychange\", \"error\" or \"storage\""));
+        }
         if !listener.is_function() {
             return Err(error::invalid_options("on(event, listener): listener must be a function"));
         }
-        let listener: Function = listener.unchecked_into();
-        let id = self.inner.borrow_mut().listeners.add(event, listener);
-        let weak = Rc::downgrade(&self.inner);
-        let off = Closure::<dyn FnMut()>::new(move || {
-            if let Some(inner) = weak.upgrade() {
-                inner.borrow_mut().listeners.remove(id);
-            }
-        });
-        Ok(off.into_js_value())
+        Ok(self.inner.borrow().shell.fx.on(event, &listener))
     }
 
     /// Erases the secret and the session from storage and memory and stops the timers; the next
     /// `authenticate()` makes a new visitor.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn forget(&self) -> Promise {
-        if self.inner.borrow().stopped {
-            return Promise::reject(&error::stopped("the visitor was stopped"));
+        let mut s = self.inner.borrow_mut();
+        if s.life.stopped {
+            return Promise::reject(&to_js(&core_error::stopped(STOPPED)));
         }
-        halt(&self.inner, false);
-        erase(&self.inner);
-        let_identity_go(&self.inner);
+        let State { life, shell, .. } = &mut *s;
+        life.forget(shell);
         Promise::resolve(&JsValue::UNDEFINED)
     }
 
     /// Stops timers and listeners; pending and later calls reject with `stopped`.
     pub fn stop(&self) {
-        halt(&self.inner, true);
+        let mut s = self.inner.borrow_mut();
+        let State { life, shell, .. } = &mut *s;
+        life.stop(shell);
+        shell.fx.halt(&to_js(&core_error::stopped(STOPPED)));
     }
 
     #[wasm_bindgen(getter, js_name = organizationId)]
     pub fn organization_id(&self) -> String {
-        self.inner.borrow().options.org.as_str().to_owned()
+        self.inner.borrow().life.options.org.as_str().to_owned()
     }
 
     #[wasm_bindgen(getter, unchecked_return_type = "Session | null")]
     pub fn session(&self) -> JsValue {
-        self.inner.borrow().session.as_ref().map(session_object).unwrap_or(JsValue::NULL)
+        self.inner.borrow().life.session.as_ref().map_or(JsValue::NULL, session_object)
     }
 
     #[wasm_bindgen(getter, js_name = visitorId, unchecked_return_type = "string | null")]
     pub fn visitor_id(&self) -> JsValue {
-        self.inner.borrow().session.as_ref().map_or(JsValue::NULL, |s| JsValue::from(s.answer.visitor_id.clone()))
+        self.inner.borrow().life.session.as_ref().map_or(JsValue::NULL, |s| JsValue::from(&s.answer.visitor_id))
     }
 
     #[wasm_bindgen(getter, js_name = accessToken, unchecked_return_type = "string | null")]
     pub fn access_token(&self) -> JsValue {
-        self.inner.borrow().session.as_ref().map_or(JsValue::NULL, |s| JsValue::from(s.answer.access_token.expose().to_owned()))
+        self.inner.borrow().life.session.as_ref().map_or(JsValue::NULL, |s| JsValue::from(s.answer.access_token.expose()))
     }
 
     #[wasm_bindgen(getter, js_name = socketUrl, unchecked_return_type = "string | null")]
     pub fn socket_url(&self) -> JsValue {
-        self.inner.borrow().session.as_ref().map_or(JsValue::NULL, |s| JsValue::from(s.answer.socket_url.clone()))
+        self.inner.borrow().life.session.as_ref().map_or(JsValue::NULL, |s| JsValue::from(&s.answer.socket_url))
     }
 
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date | null")]
     pub fn expires_at(&self) -> JsValue {
-        self.inner.borrow().session.as_ref().map_or(JsValue::NULL, |s| sys::date(s.expires_at_ms))
+        self.inner.borrow().life.session.as_ref().map_or(JsValue::NULL, |s| sys::date(s.expires_at_ms))
     }
 
     /// Whether the current token is still valid on the local clock.
     #[wasm_bindgen(getter, js_name = isAuthenticated)]
     pub fn is_authenticated(&self) -> bool {
-        self.inner.borrow().session.as_ref().is_some_and(|s| s.valid_for(sys::now(), 0.0))
+        self.inner.borrow().life.session.as_ref().is_some_and(|s| s.valid_for(sys::now(), 0.0))
     }
 }
 
 /// `free()` and `[Symbol.dispose]()` drop the object: that stops it first.
 impl Drop for Visitor {
     fn drop(&mut self) {
-        halt(&self.inner, true);
+        self.stop();
     }
 }
 

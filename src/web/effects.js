@@ -1,0 +1,176 @@
+// The browser effects the lifecycle asks for (src/core/lifecycle.rs, `Shell`), done with
+// `fetch`, Web Locks, `setTimeout` and page events, and the promises of the page's calls.
+//
+// No decisions here: what to send, when, what an answer means and what to keep are the Rust
+// core's. What an effect brings goes back through `deliver(kind, n, a, b, c)`, always from a
+// microtask of its own, never from inside a call of the Rust side (which holds its state then).
+// The kinds are numbered in src/web/shell.rs.
+
+const POST = { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" } };
+
+export class Effects {
+  constructor(deliver) {
+    this.d = (...args) => queueMicrotask(() => this.c && deliver(...args));
+    /** Pending calls of the page: id -> [resolve, reject, url, init]. */
+    this.c = new Map();
+    /** Listeners: [event, listener]. */
+    this.l = [];
+  }
+
+  // ---- The page's calls ----
+
+  /** The promise of call `id`; `fetch()` calls keep their URL and init for `send`. */
+  call(id, url, init) {
+    return new Promise((resolve, reject) => this.c.set(id, [resolve, reject, url, init]));
+  }
+
+  settle(id, ok, value) {
+    const call = this.c?.get(id);
+    if (call) {
+      this.c.delete(id);
+      call[ok ? 0 : 1](value);
+    }
+  }
+
+  /** `stop()`: every pending call rejects with `error`; listeners are dropped, and nothing is
+   * delivered any more (the Rust side may be gone). */
+  halt(error) {
+    for (const call of this.c?.values() ?? []) call[1](error);
+    this.c = null;
+    this.l = [];
+  }
+
+  /** The page's request of `fetch()` call `id`, with the token; its response or failure is
+   * delivered (6). A bad `init.headers` is delivered as failure `0`. */
+  send(id, token, retried) {
+    const call = this.c?.get(id);
+    if (!call) return;
+    const init = call[3];
+    let headers;
+    try {
+      headers = new Headers(init.headers ?? undefined);
+      headers.set("Authorization", "Bearer " + token);
+    } catch {
+      return this.d(6, id, undefined, 0, retried);
+    }
+    fetch(call[2], { ...init, headers }).then(
+      (response) => this.d(6, id, response, null, retried),
+      (error) => this.d(6, id, undefined, error, retried),
+    );
+  }
+
+  // ---- Events ----
+
+  /** Subscribes; returns the function that unsubscribes. */
+  on(event, listener) {
+    const entry = [event, listener];
+    this.l.push(entry);
+    return () => {
+      this.l = this.l.filter((e) => e !== entry);
+    };
+  }
+
+  /** Calls the listeners of `event` from a microtask; one that throws does not stop the others
+   * (its exception is reported as the page reports uncaught ones). */
+  emit(event, detail) {
+    queueMicrotask(() => {
+      for (const [e, listener] of this.l) {
+        if (e !== event) continue;
+        try {
+          listener(detail);
+        } catch (error) {
+          globalThis.reportError?.(error);
+        }
+      }
+    });
+  }
+
+  // ---- The auth request ----
+
+  /** POSTs `body`, all within `ms`; delivers (1, seq, status, body, Retry-After), or status 0
+   * (network) or -1 (timeout). */
+  post(seq, url, body, ms) {
+    const controller = (this.a = new AbortController());
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      controller.abort();
+    }, ms);
+    fetch(url, { ...POST, body, signal: controller.signal })
+      .then((r) => r.text().then((text) => this.d(1, seq, r.status, text, r.headers.get("Retry-After"))))
+      .catch(() => this.d(1, seq, late ? -1 : 0))
+      .finally(() => clearTimeout(timer));
+  }
+
+  abort() {
+    this.a?.abort();
+  }
+
+  // ---- The timer, the lock, the page ----
+
+  /** Arms the one timer, which delivers (2); a negative delay disarms it. */
+  timer(ms) {
+    clearTimeout(this.t);
+    if (ms >= 0) this.t = setTimeout(() => this.d(2), ms);
+  }
+
+  /** Asks for the exclusive lock `name`; delivers (3, 1) when granted, (3, 0) when refused.
+   * `false` without Web Locks. */
+  lock(name, ifAvailable) {
+    const mine = (this.k = { abort: new AbortController() });
+    const say = (granted) => queueMicrotask(() => this.k === mine && this.d(3, granted));
+    try {
+      // A signal may not go with `ifAvailable`, nor is one needed there.
+      navigator.locks
+        .request(name, ifAvailable ? { ifAvailable } : { signal: mine.abort.signal }, (lock) => {
+          if (this.k !== mine) return;
+          say(lock ? 1 : 0);
+          // Held until `unlock()`.
+          if (lock) return new Promise((release) => (mine.release = release));
+        })
+        .catch(() => say(0));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Releases the lock held, or withdraws the request for it. */
+  unlock() {
+    const mine = this.k;
+    this.k = null;
+    if (mine) mine.release ? mine.release() : mine.abort.abort();
+  }
+
+  /** Page events that mean "check the token now" deliver (4): `visibilitychange` to visible,
+   * `pageshow`, `online`. With `tabs`, other tabs' storage writes deliver (5, 0, key, value).
+   * Outside a window (a worker), nothing. */
+  listen(on, tabs) {
+    const window = globalThis;
+    const document = window.document;
+    if (!document) return;
+    const method = on ? "addEventListener" : "removeEventListener";
+    this.p ??= (event) => (event.type !== "visibilitychange" || !document.hidden) && this.d(4);
+    this.s ??= (event) => this.d(5, 0, event.key, event.newValue);
+    document[method]("visibilitychange", this.p);
+    window[method]("pageshow", this.p);
+    window[method]("online", this.p);
+    if (tabs || !on) window[method]("storage", this.s);
+  }
+}
+
+/** A `VisitorError`: an `Error` with `name`, `code` and, for HTTP errors, `status`. */
+export function visitorError(code, message, status) {
+  const error = new Error(message);
+  error.name = "VisitorError";
+  error.code = code;
+  if (status) error.status = status;
+  return error;
+}
+
+/** A `Session` object. */
+export function session(visitorId, organizationId, socketUrl, accessToken, expiresAt, expiresIn, visitorGlobalId) {
+  const session = { visitorId, organizationId, socketUrl, accessToken, expiresAt: new Date(expiresAt), expiresIn };
+  if (visitorGlobalId != null) session.visitorGlobalId = visitorGlobalId;
+  return session;
+}
