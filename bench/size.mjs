@@ -42,10 +42,14 @@ export function measure() {
   const wasm = readFileSync(join(ROOT, "pkg/web/giosg_visitor_bg.wasm"));
   const glue = readFileSync(join(ROOT, "pkg/web/giosg_visitor.js"));
   const entry = readFileSync(join(ROOT, "pkg/index.js"));
+  // The JS modules wasm-bindgen copies beside the glue (src/web/effects.js).
+  const snippets = readdirSync(join(ROOT, "pkg/web/snippets"), { recursive: true })
+    .filter((f) => f.endsWith(".js"))
+    .map((f) => readFileSync(join(ROOT, "pkg/web/snippets", f)));
   const embed = readFileSync(join(ROOT, "pkg/embed/giosg-visitor.js"));
   const rows = {
     "wasm": sizes(wasm),
-    "JS glue (web/ + index.js)": sizes(Buffer.concat([glue, entry])),
+    "JS glue (web/ with snippets, index.js)": sizes(Buffer.concat([glue, ...snippets, entry])),
     "JS glue, minified by Vite": sizes(bundledGlue()),
     "embed script (unminified)": sizes(embed),
   };

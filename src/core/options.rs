@@ -21,7 +21,8 @@ pub enum OnSecretRejected {
     Error,
 }
 
-/// The names a user may pass; anything else is a typo worth an error.
+/// The names a user may pass; anything else is a typo worth an error. (`js/options.rs` reads
+/// them by position: keep the order.)
 pub const NAMES: [&str; 9] = [
     "organizationId",
     "apiBaseUrl",

@@ -106,6 +106,68 @@ export class Effects {
     this.a?.abort();
   }
 
+  // ---- Storage ----
+
+  /** Uses the browser storage `name` (`localStorage` or `sessionStorage`; `memory`: none). Every
+   * value read or written is also kept in memory, so that when the browser storage goes missing
+   * or starts throwing (SecurityError in sandboxed iframes, QuotaExceededError), the visitor
+   * carries on in memory; `degraded()` says why, once. */
+  storage(name) {
+    this.n = name;
+    this.m = new Map();
+    if (name === "memory") return;
+    try {
+      // Reading the property itself throws in some sandboxed iframes.
+      this.b = globalThis[name];
+      if (!this.b) this.r = name + " is not available: keeping the visitor in memory";
+    } catch (error) {
+      this.r = name + " threw " + errorName(error) + ": keeping the visitor in memory";
+    }
+  }
+
+  get(key) {
+    if (this.b) {
+      try {
+        const value = this.b.getItem(key);
+        value == null ? this.m.delete(key) : this.m.set(key, value);
+        return value;
+      } catch (error) {
+        this.fail(error, "reading");
+      }
+    }
+    return this.m.get(key);
+  }
+
+  set(key, value) {
+    this.m.set(key, value);
+    try {
+      this.b?.setItem(key, value);
+    } catch (error) {
+      this.fail(error, "writing");
+    }
+  }
+
+  remove(key) {
+    this.m.delete(key);
+    try {
+      this.b?.removeItem(key);
+    } catch (error) {
+      this.fail(error, "removing from");
+    }
+  }
+
+  fail(error, doing) {
+    this.r = errorName(error) + " " + doing + " " + this.n + ": keeping the visitor in memory";
+    this.b = null;
+  }
+
+  /** Why the browser storage is no longer used, if not said yet. */
+  degraded() {
+    const reason = this.r;
+    this.r = null;
+    return reason;
+  }
+
   // ---- The timer, the lock, the page ----
 
   /** Arms the one timer, which delivers (2); a negative delay disarms it. */
@@ -158,6 +220,9 @@ export class Effects {
     if (tabs || !on) window[method]("storage", this.s);
   }
 }
+
+/** The name of a thrown value (`SecurityError`, `QuotaExceededError`, ...). */
+const errorName = (error) => (typeof error?.name == "string" ? error.name : "an error");
 
 /** A `VisitorError`: an `Error` with `name`, `code` and, for HTTP errors, `status`. */
 export function visitorError(code, message, status) {

@@ -3,5 +3,4 @@
 pub mod cell;
 pub mod json;
 pub mod shell;
-pub mod storage;
 pub mod sys;

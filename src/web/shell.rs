@@ -1,7 +1,6 @@
 //! The browser shell of the lifecycle: [`Browser`] does what `core::lifecycle` asks for, with
-//! the effects of `effects.js` (fetch, Web Locks, the timer, page events, the page's promises)
-//! and [`Store`] (storage with its fallback to memory); [`deliver`] feeds what they bring back
-//! into the lifecycle.
+//! the effects of `effects.js` (fetch, storage with its fallback to memory, Web Locks, the timer,
+//! page events, the page's promises); [`deliver`] feeds what they bring back into the lifecycle.
 
 use crate::prelude::*;
 
@@ -9,10 +8,10 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::{Detail, Lifecycle, Reply, Response, Shell};
+use crate::core::options::StorageKind;
 use crate::core::session::Session;
 use crate::web::cell::LocalCell;
 use crate::web::json::{self, JsJson};
-use crate::web::storage::Store;
 use crate::web::sys::{self, Promise};
 
 #[wasm_bindgen(module = "/src/web/effects.js")]
@@ -45,6 +44,16 @@ extern "C" {
     pub fn unlock_(this: &Effects);
     #[wasm_bindgen(method, js_name = listen)]
     fn listen_(this: &Effects, on: bool, tabs: bool);
+    #[wasm_bindgen(method)]
+    fn storage(this: &Effects, name: &str);
+    #[wasm_bindgen(method, js_name = get)]
+    fn get_(this: &Effects, key: &str) -> Option<String>;
+    #[wasm_bindgen(method, js_name = set)]
+    fn set_(this: &Effects, key: &str, value: &str);
+    #[wasm_bindgen(method, js_name = remove)]
+    fn remove_(this: &Effects, key: &str);
+    #[wasm_bindgen(method, js_name = degraded)]
+    fn degraded_(this: &Effects) -> Option<String>;
 
     #[wasm_bindgen(js_name = visitorError)]
     fn visitor_error(code: &str, message: &str, status: Option<u16>) -> JsValue;
@@ -84,7 +93,6 @@ pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
 
 pub struct Browser {
     pub fx: Effects,
-    store: Store,
 }
 
 /// One visitor: its lifecycle, the shell that carries it out, and the function through which
@@ -106,8 +114,12 @@ impl State {
                 }
             });
             let fx = Effects::new(deliver.as_ref());
-            let store = Store::new(life.options.storage);
-            LocalCell::new(State { life, shell: Browser { fx, store }, next_call: 0, _deliver: deliver })
+            fx.storage(match life.options.storage {
+                StorageKind::Local => "localStorage",
+                StorageKind::Session => "sessionStorage",
+                StorageKind::Memory => "memory",
+            });
+            LocalCell::new(State { life, shell: Browser { fx }, next_call: 0, _deliver: deliver })
         })
     }
 }
@@ -169,19 +181,19 @@ impl Shell for Browser {
     }
 
     fn get(&mut self, key: &str) -> Option<String> {
-        self.store.get(key)
+        self.fx.get_(key)
     }
 
     fn set(&mut self, key: &str, value: &str) {
-        self.store.set(key, value);
+        self.fx.set_(key, value);
     }
 
     fn remove(&mut self, key: &str) {
-        self.store.remove(key);
+        self.fx.remove_(key);
     }
 
     fn degraded(&mut self) -> Option<String> {
-        self.store.take_degradation()
+        self.fx.degraded_()
     }
 
     fn post(&mut self, seq: u32, url: &str, body: &str, timeout_ms: u32) {

@@ -148,3 +148,237 @@ fn a_new_visitor_is_one_request_and_its_session_is_stored_then_handed_out() {
     // The timer is armed for the renewal point: 60 s + 10% jitter (at 0.5) of 1800 s before expiry.
     assert_eq!(shell.timer, Some((1800 - 60 - 90) * 1000));
 }
+
+/// A lifecycle with a session from the server (visitor `v1`, token `t1`), and a clean record of
+/// what was done.
+fn authenticated(storage: &str) -> (Lifecycle, Fake) {
+    let (mut life, mut shell) = (lifecycle(storage), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    if storage == "local" {
+        life.locked(true, &mut shell);
+    }
+    life.answered(1, ok("v1", "t1", 1800), &mut shell);
+    shell.take();
+    (life, shell)
+}
+
+fn replies(did: &[Did]) -> Vec<Did> {
+    did.iter().filter(|d| matches!(d, Did::Reply(..))).cloned().collect()
+}
+
+#[test]
+fn concurrent_calls_share_one_request() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    life.token(2, 5000.0, Want::Token, &mut shell);
+    life.token(3, 5000.0, Want::Send { retried: false }, &mut shell);
+    assert_eq!(shell.take().iter().filter(|d| matches!(d, Did::Post { .. })).count(), 1);
+    life.answered(1, ok("v1", "t1", 1800), &mut shell);
+    assert_eq!(
+        replies(&shell.take()),
+        [Did::Reply(1, Ok("session v1".into())), Did::Reply(2, Ok("token t1".into())), Did::Reply(3, Ok("send t1 false".into()))]
+    );
+}
+
+#[test]
+fn a_reload_with_a_valid_stored_session_sends_nothing() {
+    let (_, stored) = authenticated("memory");
+    let (mut life, mut shell) = (lifecycle("memory"), Fake { storage: stored.storage, ..Fake::new() });
+    life.authenticate(7, false, &mut shell);
+    assert_eq!(shell.take(), [Did::Emit("session v1 cache".into()), Did::Listen(true), Did::Reply(7, Ok("session v1".into()))]);
+}
+
+#[test]
+fn a_5xx_is_retried_after_a_jittered_backoff_and_honors_retry_after() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    life.answered(1, status(500, None), &mut shell);
+    // Full jitter: random 0.5 of the first ceiling (1 s).
+    assert_eq!(shell.timer, Some(500));
+    shell.fire(&mut life);
+    assert!(shell.take().contains(&post(2, false)));
+    life.answered(2, status(503, Some("7")), &mut shell);
+    assert_eq!(shell.timer, Some(7000), "Retry-After beats the backoff");
+    shell.fire(&mut life);
+    life.answered(3, ok("v1", "t1", 1800), &mut shell);
+    assert!(shell.take().contains(&Did::Reply(1, Ok("session v1".into()))));
+}
+
+#[test]
+fn a_caller_gives_up_after_thirty_seconds_with_the_last_error() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    let start = shell.now;
+    let mut seq = 1;
+    while shell.now - start < 40_000.0 {
+        life.answered(seq, status(502, None), &mut shell);
+        if let Some(reply) = replies(&shell.take()).pop() {
+            assert_eq!(reply, Did::Reply(1, Err("http")));
+            assert!(shell.now - start <= retry::GIVE_UP_MS, "gave up late");
+            return;
+        }
+        shell.fire(&mut life);
+        seq += 1;
+    }
+    panic!("never gave up");
+}
+
+#[test]
+fn other_4xx_answers_are_not_retried() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    life.answered(1, status(422, None), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Err("http"))]);
+}
+
+#[test]
+fn an_invalid_answer_is_refused_and_nothing_is_stored() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    life.answered(1, Ok(Response { status: 200, body: "{\"visitor_id\":1}".into(), retry_after: None }), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Err("invalid_response"))]);
+    assert!(shell.storage.is_empty());
+}
+
+#[test]
+fn a_refused_secret_is_probed_then_reset_or_reported() {
+    for (mode, expect_reset) in [("reset", true), ("error", false)] {
+        let (_, stored) = authenticated("memory");
+        let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), on_secret_rejected: Some(mode.into()), ..RawOptions::default() };
+        let mut life = Lifecycle::new(Options::from_raw(&raw).unwrap());
+        let mut shell = Fake { storage: stored.storage, ..Fake::new() };
+        life.authenticate(1, true, &mut shell);
+        assert!(shell.take().contains(&post(1, true)), "the stored secret is sent");
+        life.answered(1, status(401, None), &mut shell);
+        assert_eq!(shell.take(), [post(2, false)], "asked again without the secret");
+        life.answered(2, ok("v2", "t2", 1800), &mut shell);
+        let did = shell.take();
+        if expect_reset {
+            assert!(did.contains(&Did::Emit("identitychange Some(\"v1\") Some(\"v2\")".into())), "{did:?}");
+            assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v2")));
+        } else {
+            assert_eq!(replies(&did), [Did::Reply(1, Err("secret_rejected"))]);
+            assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "kept");
+        }
+    }
+}
+
+#[test]
+fn a_refusal_without_the_secret_too_keeps_the_secret() {
+    let (mut life, mut shell) = authenticated("memory");
+    life.authenticate(2, true, &mut shell);
+    life.answered(2, status(403, None), &mut shell);
+    life.answered(3, status(403, None), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(2, Err("http"))]);
+    assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")));
+}
+
+#[test]
+fn an_answer_to_a_request_sent_before_forget_is_not_adopted() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    life.forget(&mut shell);
+    let did = shell.take();
+    assert!(did.contains(&Did::Abort) && did.contains(&Did::Reply(1, Err("stopped"))), "{did:?}");
+    life.answered(1, ok("v1", "t1", 1800), &mut shell);
+    assert_eq!(shell.take(), []);
+    assert!(life.session.is_none() && shell.storage.is_empty());
+    // Nor while a new request is out: only the answer to the latest counts.
+    life.authenticate(2, false, &mut shell);
+    life.answered(1, ok("v1", "t1", 1800), &mut shell);
+    assert!(life.session.is_none() && shell.storage.is_empty());
+    life.answered(2, ok("v2", "t2", 1800), &mut shell);
+    assert!(shell.take().contains(&Did::Reply(2, Ok("session v2".into()))));
+}
+
+#[test]
+fn the_timer_renews_in_the_background_and_reports_one_error_per_failure_streak() {
+    let (mut life, mut shell) = authenticated("memory");
+    shell.fire(&mut life);
+    assert_eq!(shell.take(), [post(2, true)]);
+    life.answered(2, status(500, None), &mut shell);
+    assert_eq!(shell.take(), [Did::Unlock, Did::Emit("error http".into())]);
+    shell.fire(&mut life);
+    life.answered(3, status(500, None), &mut shell);
+    assert!(!shell.take().iter().any(|d| matches!(d, Did::Emit(_))), "one error per streak");
+    shell.fire(&mut life);
+    life.answered(4, ok("v1", "t2", 1800), &mut shell);
+    assert!(shell.take().contains(&Did::Emit("session v1 network".into())));
+}
+
+#[test]
+fn a_free_lock_means_no_other_tab_renewed_so_the_request_goes_at_once() {
+    let (mut life, mut shell) = authenticated("local");
+    shell.fire(&mut life);
+    assert_eq!(shell.take(), [Did::Lock(true)]);
+    life.locked(true, &mut shell);
+    assert_eq!(shell.take(), [post(2, true)]);
+}
+
+#[test]
+fn after_waiting_for_the_lock_a_tab_takes_the_session_the_holder_stored() {
+    let (mut life, mut shell) = authenticated("local");
+    shell.fire(&mut life);
+    life.locked(false, &mut shell);
+    assert_eq!(shell.take(), [Did::Lock(true), Did::Lock(false)], "taken: wait for it");
+    life.locked(true, &mut shell);
+    assert_eq!(shell.take(), [], "looks at storage before asking");
+    assert_eq!(shell.timer, Some(SYNC_LOOK_MS as u32));
+    // The holder's session reaches this tab's storage.
+    let (mut other, mut other_shell) = (lifecycle("local"), Fake { storage: shell.storage.clone(), now: shell.now, ..Fake::new() });
+    other.authenticate(1, true, &mut other_shell);
+    other.locked(true, &mut other_shell);
+    other.answered(1, ok("v1", "t2", 1800), &mut other_shell);
+    shell.storage = other_shell.storage;
+    shell.fire(&mut life);
+    assert_eq!(shell.take(), [Did::Unlock, Did::Emit("session v1 tab".into())]);
+}
+
+#[test]
+fn without_web_locks_the_request_goes_without() {
+    let (mut life, mut shell) = (lifecycle("local"), Fake { locks: false, ..Fake::new() });
+    life.authenticate(1, false, &mut shell);
+    assert_eq!(shell.take(), [Did::Listen(true), post(1, false)]);
+}
+
+#[test]
+fn a_hung_lock_holder_delays_the_request_but_does_not_stop_it() {
+    let (mut life, mut shell) = authenticated("local");
+    shell.fire(&mut life);
+    life.locked(false, &mut shell);
+    shell.take();
+    // The holder never lets go: after its longest attempt, this tab goes without the lock.
+    shell.fire(&mut life);
+    assert_eq!(shell.take(), [Did::Unlock, post(2, true)]);
+}
+
+#[test]
+fn fetch_renews_and_sends_again_once_on_a_401() {
+    let (mut life, mut shell) = authenticated("memory");
+    life.token(5, 5000.0, Want::Send { retried: false }, &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(5, Ok("send t1 false".into()))]);
+    assert!(!life.sent(5, 401, false, &mut shell), "a first 401 renews");
+    life.answered(2, ok("v1", "t2", 1800), &mut shell);
+    assert!(shell.take().contains(&Did::Reply(5, Ok("send t2 true".into()))));
+    assert!(life.sent(5, 401, true, &mut shell), "a second 401 is the answer");
+    assert!(life.sent(6, 200, false, &mut shell));
+}
+
+#[test]
+fn another_tab_forgetting_lets_the_identity_go_here_too() {
+    let (mut life, mut shell) = authenticated("local");
+    let secret_key = shell.storage.iter().find(|(k, _)| k.ends_with(":secret")).map(|(k, _)| k.clone()).unwrap();
+    life.tab_changed(Some(&secret_key), None, &mut shell);
+    assert_eq!(shell.take(), [Did::Emit("identitychange Some(\"v1\") None".into())]);
+    assert!(life.session.is_none());
+}
+
+#[test]
+fn stop_cancels_everything() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    shell.take();
+    life.stop(&mut shell);
+    assert_eq!(shell.take(), [Did::Abort, Did::Unlock, Did::Reply(1, Err("stopped")), Did::Listen(false)]);
+    assert_eq!(shell.timer, None);
+}
