@@ -6,7 +6,7 @@
 
 mod support;
 
-use giosg_visitor::web::shell::Effects;
+use giosg_visitor::web::shell::{Effects, LOCK, UNLOCK};
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -83,7 +83,8 @@ fn ask_lock(name: &str, if_available: bool) -> (Effects, Deliver, js_sys::Promis
         }
     });
     let effects = Effects::new(deliver.as_ref());
-    assert!(effects.lock_(name, if_available), "this browser has Web Locks");
+    let requested = effects.run(LOCK, if if_available { 1.0 } else { 0.0 }, 0.0, name, "");
+    assert_eq!(requested, true, "this browser has Web Locks");
     (effects, deliver, answer)
 }
 
@@ -104,11 +105,11 @@ async fn the_lock_is_refused_if_available_only_while_another_holder_has_it() {
     // ... and a waiting request is granted once the holder lets go.
     let (second, _d3, waiting) = ask_lock(&name, false);
     assert!(within(waiting.clone(), 100).await.is_none(), "granted while another held it");
-    first.unlock_();
+    first.run(UNLOCK, 0.0, 0.0, "", "");
     assert_eq!(answer(waiting).await, 1.0);
     // Released by `unlock()` (a moment later: the browser lets go once the holder's promise
     // settles), so the next waiting request gets it.
-    second.unlock_();
+    second.run(UNLOCK, 0.0, 0.0, "", "");
     let (_, _d4, next) = ask_lock(&name, false);
     assert_eq!(answer(next).await, 1.0, "unlock() released the lock");
 }

@@ -64,32 +64,37 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
 }
 
 /// An HTTP date as milliseconds since the Unix epoch.
+///
+/// Read as the words between spaces, commas, dashes and colons: IMF-fixdate
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`) and RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) are eight
+/// words ending in `GMT`, told apart by the year's digits (4 or 2, with the dashes RFC 850 has
+/// and IMF-fixdate has not); asctime (`Sun Nov  6 08:49:37 1994`) is seven.
 pub fn parse_http_date(value: &str) -> Option<f64> {
-    let words: Vec<&str> = pieces(value, |b| b == b' ' || b == b',').filter(|w| !w.is_empty()).collect();
-    let (day, month, year, time) = match words.as_slice() {
-        // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-        [_, day, month, year, time, "GMT"] if year.len() == 4 => (*day, *month, parse_digits(year, 4, 4)?, *time),
-        // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
-        [_, date, time, "GMT"] => {
-            let mut parts = pieces(date, |b| b == b'-');
-            let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
-            if parts.next().is_some() || year.len() != 2 {
-                return None;
-            }
-            let yy = parse_digits(year, 2, 2)?;
-            // Two-digit years: 70-99 are 1900s, the rest 2000s.
-            (day, month, if yy >= 70 { 1900 + yy } else { 2000 + yy }, *time)
+    let mut words = [""; 8];
+    let mut count = 0;
+    for word in pieces(value).filter(|w| !w.is_empty()) {
+        *words.get_mut(count)? = word;
+        count += 1;
+    }
+    let dashed = value.bytes().any(|b| b == b'-');
+    let (day, month, year, hms) = match (count, words) {
+        (8, [_, day, month, year, h, m, s, "GMT"]) => {
+            let year = match (year.len(), dashed) {
+                (4, false) => parse_digits(year, 4, 4)?,
+                // Two-digit years: 70-99 are 1900s, the rest 2000s.
+                (2, true) => parse_digits(year, 2, 2).map(|yy| if yy >= 70 { 1900 + yy } else { 2000 + yy })?,
+                _ => return None,
+            };
+            (day, month, year, [h, m, s])
         }
-        // asctime: Sun Nov  6 08:49:37 1994
-        [_, month, day, time, year] if year.len() == 4 => (*day, *month, parse_digits(year, 4, 4)?, *time),
+        (7, [_, month, day, h, m, s, year, _]) if !dashed => (day, month, parse_digits(year, 4, 4)?, [h, m, s]),
         _ => return None,
     };
     let day: i64 = parse_digits(day, 1, 2)?;
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
-    let mut hms = pieces(time, |b| b == b':');
-    let (h, m, s) = (parse_digits(hms.next()?, 2, 2)?, parse_digits(hms.next()?, 2, 2)?, parse_digits(hms.next()?, 2, 2)?);
-    if hms.next().is_some() || h > 23 || m > 59 || s > 60 || day < 1 || day > days_in_month(year, month) {
+    let (h, m, s) = (parse_digits(hms[0], 2, 2)?, parse_digits(hms[1], 2, 2)?, parse_digits(hms[2], 2, 2)?);
+    if h > 23 || m > 59 || s > 60 || day < 1 || day > days_in_month(year, month) {
         return None;
     }
     let days = days_from_civil(year, month, day);
@@ -103,13 +108,13 @@ fn parse_digits(text: &str, min: usize, max: usize) -> Option<i64> {
     Some(text.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')))
 }
 
-/// The pieces of `text` between the bytes `is_separator` picks (ASCII ones), empty pieces
-/// included, like `str::split`.
-fn pieces(text: &str, is_separator: impl Fn(u8) -> bool + Copy) -> impl Iterator<Item = &str> {
+/// The pieces of `text` between spaces, commas, dashes and colons, empty pieces included, like
+/// `str::split`.
+fn pieces(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     core::iter::from_fn(move || {
         let current = rest?;
-        match current.bytes().position(is_separator) {
+        match current.bytes().position(|b| matches!(b, b' ' | b',' | b'-' | b':')) {
             Some(at) => {
                 rest = current.get(at + 1..);
                 current.get(..at)
@@ -240,6 +245,9 @@ mod tests {
             "Sun, 06 Nov 1994 08:49 GMT",
             "Sun, 06 Nov 94 08:49:37 GMT",
             "Sunday, 06-Nov-1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37:12 GMT",
+            "Sun Nov  6 08:49:37 1994 GMT",
+            "Sun Nov-6 08:49:37 1994",
             "2026-11-29T12:00:00Z",
             "",
         ] {

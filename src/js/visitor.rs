@@ -25,18 +25,23 @@ pub struct Visitor {
 }
 
 impl Visitor {
-    /// A call of the page: its promise, settled by the lifecycle (`run`) or rejected by `stop()`.
+    /// A call of the page: its promise, settled by the lifecycle (`run`) or rejected by `stop()`
+    /// (after `stop()`, rejected at once).
     fn call(&self, url: Option<String>, init: &JsValue, run: &mut dyn FnMut(&mut Lifecycle, &mut Browser, u32)) -> Promise {
         let mut s = self.inner.borrow_mut();
-        if s.life.stopped {
-            return Promise::reject(&to_js(&core_error::stopped(STOPPED)));
-        }
         s.next_call = s.next_call.wrapping_add(1);
         let id = s.next_call;
         let promise = s.shell.fx.call(id, url, init);
         let State { life, shell, .. } = &mut *s;
-        run(life, shell, id);
+        if !life.stopped {
+            run(life, shell, id);
+        }
         promise
+    }
+
+    /// A call settled at once: with `value` (`ok`), or rejected with it.
+    fn settled(&self, ok: bool, value: &JsValue) -> Promise {
+        self.call(None, &JsValue::UNDEFINED, &mut |_, shell, id| shell.fx.settle(id, ok, value))
     }
 }
 
@@ -55,7 +60,7 @@ impl Visitor {
     pub fn authenticate(&self, opts: Option<JsValue>) -> Promise {
         match read_flag(&opts.unwrap_or(JsValue::UNDEFINED), "force") {
             Ok(force) => self.call(None, &JsValue::UNDEFINED, &mut |life, shell, id| life.authenticate(id, force, shell)),
-            Err(e) => Promise::reject(&e),
+            Err(e) => self.settled(false, &e),
         }
     }
 
@@ -64,7 +69,7 @@ impl Visitor {
     pub fn get_access_token(&self, opts: Option<JsValue>) -> Promise {
         match read_min_validity(&opts.unwrap_or(JsValue::UNDEFINED)) {
             Ok(min_ms) => self.call(None, &JsValue::UNDEFINED, &mut |life, shell, id| life.token(id, min_ms, Want::Token, shell)),
-            Err(e) => Promise::reject(&e),
+            Err(e) => self.settled(false, &e),
         }
     }
 
@@ -84,13 +89,10 @@ impl Visitor {
                 Some(_) => Err(core_error::origin_not_allowed()),
             }
         };
-        let init = match init {
-            Some(init) if !init.is_undefined() && !init.is_null() => init,
-            _ => sys::object(),
-        };
         match url {
-            Ok(url) => self.call(Some(url), &init, &mut |life, shell, id| life.token(id, 5000.0, Want::Send { retried: false }, shell)),
-            Err(e) => Promise::reject(&to_js(&e)),
+            // A missing `init` is `{}` (effects.js).
+            Ok(url) => self.call(Some(url), &init.unwrap_or(JsValue::UNDEFINED), &mut |life, shell, id| life.token(id, 5000.0, Want::Send { retried: false }, shell)),
+            Err(e) => self.settled(false, &to_js(&e)),
         }
     }
 
@@ -111,13 +113,10 @@ impl Visitor {
     /// `authenticate()` makes a new visitor.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn forget(&self) -> Promise {
-        let mut s = self.inner.borrow_mut();
-        if s.life.stopped {
-            return Promise::reject(&to_js(&core_error::stopped(STOPPED)));
-        }
-        let State { life, shell, .. } = &mut *s;
-        life.forget(shell);
-        Promise::resolve(&JsValue::UNDEFINED)
+        self.call(None, &JsValue::UNDEFINED, &mut |life, shell, id| {
+            life.forget(shell);
+            shell.fx.settle(id, true, &JsValue::UNDEFINED);
+        })
     }
 
     /// Stops timers and listeners; pending and later calls reject with `stopped`.

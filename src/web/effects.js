@@ -2,11 +2,13 @@
 // `fetch`, Web Locks, `setTimeout` and page events, and the promises of the page's calls.
 //
 // No decisions here: what to send, when, what an answer means and what to keep are the Rust
-// core's. What an effect brings goes back through `deliver(kind, n, a, b, c)`, always from a
-// microtask of its own, never from inside a call of the Rust side (which holds its state then).
-// The kinds are numbered in src/web/shell.rs.
+// core's. The Rust side asks through `run(command, n, m, a, b)` (one import for all commands:
+// each import costs the shipped glue and .wasm a wrapper and a hashed name). What an effect
+// brings goes back through `deliver(kind, n, a, b, c)`, always from a microtask of its own,
+// never from inside a call of the Rust side (which holds its state then). Commands and kinds are
+// numbered alike in src/web/shell.rs.
 
-const POST = { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" } };
+const INIT = { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" } };
 
 export class Effects {
   constructor(deliver) {
@@ -17,11 +19,31 @@ export class Effects {
     this.l = [];
   }
 
+  /** Command `op` of the Rust side, with its numbers and strings. */
+  run(op, n, m, a, b) {
+    switch (op) {
+      case 1: return this.post(n, a, b, m);
+      case 2: return this.a?.abort();
+      case 3: return this.timer(n);
+      case 4: return this.lock(a, n);
+      case 5: return this.unlock();
+      case 6: return this.listen(n, m);
+      case 7: return this.storage(a);
+      case 8: return this.get(a);
+      case 9: return this.set(a, b);
+      case 10: return this.remove(a);
+      case 11: return this.degraded();
+      case 12: return this.send(n, a, m);
+    }
+  }
+
   // ---- The page's calls ----
 
-  /** The promise of call `id`; `fetch()` calls keep their URL and init for `send`. */
+  /** The promise of call `id`; `fetch()` calls keep their URL and init (default `{}`) for
+   * `send`. After `halt`, rejected at once. */
   call(id, url, init) {
-    return new Promise((resolve, reject) => this.c.set(id, [resolve, reject, url, init]));
+    if (!this.c) return Promise.reject(this.h);
+    return new Promise((resolve, reject) => this.c.set(id, [resolve, reject, url, init ?? {}]));
   }
 
   settle(id, ok, value) {
@@ -37,11 +59,12 @@ export class Effects {
   halt(error) {
     for (const call of this.c?.values() ?? []) call[1](error);
     this.c = null;
+    this.h = error;
     this.l = [];
   }
 
   /** The page's request of `fetch()` call `id`, with the token; its response or failure is
-   * delivered (6). A bad `init.headers` is delivered as failure `0`. */
+   * delivered (6, id, response, failure, retried). A bad `init.headers` is failure `0`. */
   send(id, token, retried) {
     const call = this.c?.get(id);
     if (!call) return;
@@ -70,9 +93,15 @@ export class Effects {
     };
   }
 
-  /** Calls the listeners of `event` from a microtask; one that throws does not stop the others
-   * (its exception is reported as the page reports uncaught ones). */
-  emit(event, detail) {
+  /** Calls the listeners of `event` from a microtask with its detail, made of `a` and `b`; one
+   * that throws does not stop the others (its exception is reported as the page reports
+   * uncaught ones). */
+  emit(event, a, b) {
+    const detail =
+      event == "session" ? { session: a, source: b }
+      : event == "identitychange" ? { previousVisitorId: a, visitorId: b }
+      : event == "storage" ? { reason: a }
+      : a;
     queueMicrotask(() => {
       for (const [e, listener] of this.l) {
         if (e !== event) continue;
@@ -96,14 +125,10 @@ export class Effects {
       late = true;
       controller.abort();
     }, ms);
-    fetch(url, { ...POST, body, signal: controller.signal })
+    fetch(url, { ...INIT, body, signal: controller.signal })
       .then((r) => r.text().then((text) => this.d(1, seq, r.status, text, r.headers.get("Retry-After"))))
       .catch(() => this.d(1, seq, late ? -1 : 0))
       .finally(() => clearTimeout(timer));
-  }
-
-  abort() {
-    this.a?.abort();
   }
 
   // ---- Storage ----
@@ -184,7 +209,7 @@ export class Effects {
     try {
       // A signal may not go with `ifAvailable`, nor is one needed there.
       navigator.locks
-        .request(name, ifAvailable ? { ifAvailable } : { signal: mine.abort.signal }, (lock) => {
+        .request(name, ifAvailable ? { ifAvailable: true } : { signal: mine.abort.signal }, (lock) => {
           if (this.k !== mine) return;
           say(lock ? 1 : 0);
           // Held until `unlock()`.

@@ -20,46 +20,40 @@ extern "C" {
     pub type Effects;
     #[wasm_bindgen(constructor)]
     pub fn new(deliver: &JsValue) -> Effects;
+    /// Command `op` (below) with its numbers and strings.
+    #[wasm_bindgen(method)]
+    pub fn run(this: &Effects, op: u32, n: f64, m: f64, a: &str, b: &str) -> JsValue;
+    /// The promise of a call of the page (rejected at once after `halt`).
     #[wasm_bindgen(method)]
     pub fn call(this: &Effects, id: u32, url: Option<String>, init: &JsValue) -> Promise;
     #[wasm_bindgen(method)]
-    fn settle(this: &Effects, id: u32, ok: bool, value: &JsValue);
+    pub fn settle(this: &Effects, id: u32, ok: bool, value: &JsValue);
     #[wasm_bindgen(method)]
     pub fn halt(this: &Effects, error: &JsValue);
     #[wasm_bindgen(method)]
-    fn send(this: &Effects, id: u32, token: &str, retried: bool);
-    #[wasm_bindgen(method)]
     pub fn on(this: &Effects, event: &str, listener: &JsValue) -> JsValue;
     #[wasm_bindgen(method)]
-    fn emit(this: &Effects, event: &str, detail: &JsValue);
-    #[wasm_bindgen(method, js_name = post)]
-    fn post_(this: &Effects, seq: u32, url: &str, body: &str, timeout_ms: u32);
-    #[wasm_bindgen(method, js_name = abort)]
-    fn abort_(this: &Effects);
-    #[wasm_bindgen(method, js_name = timer)]
-    fn timer_(this: &Effects, delay_ms: f64);
-    #[wasm_bindgen(method, js_name = lock)]
-    pub fn lock_(this: &Effects, name: &str, if_available: bool) -> bool;
-    #[wasm_bindgen(method, js_name = unlock)]
-    pub fn unlock_(this: &Effects);
-    #[wasm_bindgen(method, js_name = listen)]
-    fn listen_(this: &Effects, on: bool, tabs: bool);
-    #[wasm_bindgen(method)]
-    fn storage(this: &Effects, name: &str);
-    #[wasm_bindgen(method, js_name = get)]
-    fn get_(this: &Effects, key: &str) -> Option<String>;
-    #[wasm_bindgen(method, js_name = set)]
-    fn set_(this: &Effects, key: &str, value: &str);
-    #[wasm_bindgen(method, js_name = remove)]
-    fn remove_(this: &Effects, key: &str);
-    #[wasm_bindgen(method, js_name = degraded)]
-    fn degraded_(this: &Effects) -> Option<String>;
+    fn emit(this: &Effects, event: &str, a: &JsValue, b: &JsValue);
 
     #[wasm_bindgen(js_name = visitorError)]
     fn visitor_error(code: &str, message: &str, status: Option<u16>) -> JsValue;
     #[wasm_bindgen(js_name = session)]
     fn session_(visitor_id: &str, organization_id: &str, socket_url: &str, access_token: &str, expires_at: f64, expires_in: u32, visitor_global_id: Option<String>) -> JsValue;
 }
+
+/// The commands of `Effects::run`, numbered as in `effects.js`.
+const POST: u32 = 1;
+const ABORT: u32 = 2;
+const TIMER: u32 = 3;
+pub const LOCK: u32 = 4;
+pub const UNLOCK: u32 = 5;
+const LISTEN: u32 = 6;
+const STORAGE: u32 = 7;
+const GET: u32 = 8;
+const SET: u32 = 9;
+const REMOVE: u32 = 10;
+const DEGRADED: u32 = 11;
+const SEND: u32 = 12;
 
 /// What `deliver` brings, by kind (numbered as in `effects.js`).
 const ANSWERED: u32 = 1;
@@ -81,18 +75,14 @@ pub fn session_object(session: &Session) -> JsValue {
     session_(&a.visitor_id, &a.organization_id, &a.socket_url, a.access_token.expose(), session.expires_at_ms, a.expires_in, a.visitor_global_id.clone())
 }
 
-/// A plain object from key-value pairs.
-pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let object = sys::object();
-    for (key, value) in pairs {
-        // Defining a property on a fresh plain object cannot fail.
-        let _ = sys::set(&object, &(*key).into(), value);
-    }
-    object
-}
-
 pub struct Browser {
     pub fx: Effects,
+}
+
+impl Browser {
+    fn run(&self, op: u32, n: f64, m: f64, a: &str, b: &str) -> JsValue {
+        self.fx.run(op, n, m, a, b)
+    }
 }
 
 /// One visitor: its lifecycle, the shell that carries it out, and the function through which
@@ -113,13 +103,14 @@ impl State {
                     deliver(&mut state.borrow_mut(), kind, n, a, b, c);
                 }
             });
-            let fx = Effects::new(deliver.as_ref());
-            fx.storage(match life.options.storage {
+            let shell = Browser { fx: Effects::new(deliver.as_ref()) };
+            let storage = match life.options.storage {
                 StorageKind::Local => "localStorage",
                 StorageKind::Session => "sessionStorage",
                 StorageKind::Memory => "memory",
-            });
-            LocalCell::new(State { life, shell: Browser { fx }, next_call: 0, _deliver: deliver })
+            };
+            shell.run(STORAGE, 0.0, 0.0, storage, "");
+            LocalCell::new(State { life, shell, next_call: 0, _deliver: deliver })
         })
     }
 }
@@ -156,7 +147,7 @@ fn deliver(state: &mut State, kind: u32, n: f64, a: JsValue, b: JsValue, c: JsVa
                 shell.fx.settle(call, false, &error);
             } else {
                 let status = sys::prop(&a, "status").as_f64().unwrap_or(0.0) as u16;
-                if life.sent(call, status, c.as_bool() == Some(true), shell) {
+                if life.sent(call, status, c.as_f64() == Some(1.0), shell) {
                     shell.fx.settle(call, true, &a);
                 }
             }
@@ -181,61 +172,61 @@ impl Shell for Browser {
     }
 
     fn get(&mut self, key: &str) -> Option<String> {
-        self.fx.get_(key)
+        self.run(GET, 0.0, 0.0, key, "").as_string()
     }
 
     fn set(&mut self, key: &str, value: &str) {
-        self.fx.set_(key, value);
+        self.run(SET, 0.0, 0.0, key, value);
     }
 
     fn remove(&mut self, key: &str) {
-        self.fx.remove_(key);
+        self.run(REMOVE, 0.0, 0.0, key, "");
     }
 
     fn degraded(&mut self) -> Option<String> {
-        self.fx.degraded_()
+        self.run(DEGRADED, 0.0, 0.0, "", "").as_string()
     }
 
     fn post(&mut self, seq: u32, url: &str, body: &str, timeout_ms: u32) {
-        self.fx.post_(seq, url, body, timeout_ms);
+        self.run(POST, seq.into(), timeout_ms.into(), url, body);
     }
 
     fn abort(&mut self) {
-        self.fx.abort_();
+        self.run(ABORT, 0.0, 0.0, "", "");
     }
 
     fn lock(&mut self, name: &str, if_available: bool) -> bool {
-        self.fx.lock_(name, if_available)
+        self.run(LOCK, f64::from(u8::from(if_available)), 0.0, name, "").as_bool() == Some(true)
     }
 
     fn unlock(&mut self) {
-        self.fx.unlock_();
+        self.run(UNLOCK, 0.0, 0.0, "", "");
     }
 
     fn timer(&mut self, delay_ms: Option<u32>) {
-        self.fx.timer_(delay_ms.map_or(-1.0, f64::from));
+        self.run(TIMER, delay_ms.map_or(-1.0, f64::from), 0.0, "", "");
     }
 
     fn listen(&mut self, on: bool, tabs: bool) {
-        self.fx.listen_(on, tabs);
+        self.run(LISTEN, f64::from(u8::from(on)), f64::from(u8::from(tabs)), "", "");
     }
 
     fn emit(&mut self, detail: Detail<'_>) {
-        let (event, detail) = match detail {
-            Detail::Session(session, source) => ("session", object(&[("session", session_object(session)), ("source", source.name().into())])),
-            Detail::IdentityChange(previous, current) => (
-                "identitychange",
-                object(&[("previousVisitorId", previous.map_or(JsValue::NULL, JsValue::from)), ("visitorId", current.map_or(JsValue::NULL, JsValue::from))]),
-            ),
-            Detail::Error(error) => ("error", to_js(error)),
-            Detail::Storage(reason) => ("storage", object(&[("reason", reason.into())])),
+        let (event, a, b) = match detail {
+            Detail::Session(session, source) => ("session", session_object(session), source.name().into()),
+            Detail::IdentityChange(previous, current) => ("identitychange", previous.map_or(JsValue::NULL, JsValue::from), current.map_or(JsValue::NULL, JsValue::from)),
+            Detail::Error(error) => ("error", to_js(error), JsValue::UNDEFINED),
+            Detail::Storage(reason) => ("storage", reason.into(), JsValue::UNDEFINED),
         };
-        self.fx.emit(event, &detail);
+        self.fx.emit(event, &a, &b);
     }
 
     fn reply(&mut self, call: u32, reply: Result<Reply<'_>, &Error>) {
         let value = match reply {
-            Ok(Reply::Send(token, retried)) => return self.fx.send(call, token, retried),
+            Ok(Reply::Send(token, retried)) => {
+                self.run(SEND, call.into(), f64::from(u8::from(retried)), token, "");
+                return;
+            }
             Ok(Reply::Session(session)) => session_object(session),
             Ok(Reply::Token(token)) => token.into(),
             Err(error) => return self.fx.settle(call, false, &to_js(error)),

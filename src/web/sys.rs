@@ -10,26 +10,16 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    #[derive(Clone)]
+    /// A promise made by `effects.js`.
     pub type Promise;
-    #[wasm_bindgen(static_method_of = Promise)]
-    pub fn reject(reason: &JsValue) -> Promise;
-    #[wasm_bindgen(static_method_of = Promise)]
-    pub fn resolve(value: &JsValue) -> Promise;
 
     #[wasm_bindgen(js_namespace = Reflect, catch)]
     pub fn get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_namespace = Reflect, catch)]
-    pub fn set(target: &JsValue, key: &JsValue, value: &JsValue) -> Result<bool, JsValue>;
 
     #[wasm_bindgen(js_namespace = Object, js_name = hasOwn)]
     pub fn has_own(object: &JsValue, key: &str) -> bool;
     #[wasm_bindgen(js_namespace = Object, js_name = keys)]
     pub fn keys(object: &JsValue) -> Array;
-    #[wasm_bindgen(js_name = Object)]
-    type PlainObject;
-    #[wasm_bindgen(constructor, js_class = Object)]
-    fn new_object() -> PlainObject;
 
     pub type Array;
     #[wasm_bindgen(static_method_of = Array, js_name = isArray)]
@@ -62,11 +52,6 @@ pub fn prop(target: &JsValue, key: &str) -> JsValue {
 /// A string property, if it is a string.
 pub fn string_prop(target: &JsValue, key: &str) -> Option<String> {
     prop(target, key).as_string()
-}
-
-/// A new plain object.
-pub fn object() -> JsValue {
-    PlainObject::new_object().into()
 }
 
 /// `new Date(ms)`.
