@@ -21,19 +21,9 @@ pub enum OnSecretRejected {
     Error,
 }
 
-/// The names a user may pass; anything else is a typo worth an error. (`js/options.rs` reads
-/// them by position: keep the order.)
-pub const NAMES: [&str; 9] = [
-    "organizationId",
-    "apiBaseUrl",
-    "storage",
-    "storageKeyPrefix",
-    "autoRenew",
-    "renewBeforeSeconds",
-    "requestTimeoutMs",
-    "allowedOrigins",
-    "onSecretRejected",
-];
+/// The names a user may pass, space-separated; anything else is a typo worth an error.
+/// (`js/options.rs` reads them by position: keep the order.)
+pub const NAMES: &str = "organizationId apiBaseUrl storage storageKeyPrefix autoRenew renewBeforeSeconds requestTimeoutMs allowedOrigins onSecretRejected";
 
 /// Options as the user gave them, each already of its JS type; `None` means "not given".
 #[derive(Default, Debug)]

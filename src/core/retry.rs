@@ -1,8 +1,6 @@
 //! What to do after a failed auth request (SPEC §3): whether to retry, how long to wait, when a
 //! waiting caller gives up, and whether the failure may mean the stored secret was refused.
 
-use crate::prelude::*;
-
 /// The first retry waits up to this long; each further one doubles it.
 pub const BASE_MS: f64 = 1_000.0;
 /// No backoff wait is longer than this.
@@ -63,37 +61,59 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     Some((at - now_ms).max(0.0))
 }
 
-/// An HTTP date as milliseconds since the Unix epoch.
+/// An HTTP date as milliseconds since the Unix epoch: IMF-fixdate
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) or asctime
+/// (`Sun Nov  6 08:49:37 1994`).
 ///
-/// Read as the words between spaces, commas, dashes and colons: IMF-fixdate
-/// (`Sun, 06 Nov 1994 08:49:37 GMT`) and RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) are eight
-/// words ending in `GMT`, told apart by the year's digits (4 or 2, with the dashes RFC 850 has
-/// and IMF-fixdate has not); asctime (`Sun Nov  6 08:49:37 1994`) is seven.
+/// Each form has a fixed shape after its weekday (RFC 850's is a whole word, up to its comma),
+/// matched byte by byte against a pattern: `d` `y` `h` `m` `s` are digits of the day, year,
+/// hours, minutes and seconds, `_` a space or a digit of the day, `a` a letter of the month;
+/// anything else stands for itself.
 pub fn parse_http_date(value: &str) -> Option<f64> {
-    let mut words = [""; 8];
-    let mut count = 0;
-    for word in pieces(value).filter(|w| !w.is_empty()) {
-        *words.get_mut(count)? = word;
-        count += 1;
-    }
-    let dashed = value.bytes().any(|b| b == b'-');
-    let (day, month, year, hms) = match (count, words) {
-        (8, [_, day, month, year, h, m, s, "GMT"]) => {
-            let year = match (year.len(), dashed) {
-                (4, false) => parse_digits(year, 4, 4)?,
-                // Two-digit years: 70-99 are 1900s, the rest 2000s.
-                (2, true) => parse_digits(year, 2, 2).map(|yy| if yy >= 70 { 1900 + yy } else { 2000 + yy })?,
-                _ => return None,
-            };
-            (day, month, year, [h, m, s])
-        }
-        (7, [_, month, day, h, m, s, year, _]) if !dashed => (day, month, parse_digits(year, 4, 4)?, [h, m, s]),
-        _ => return None,
+    let bytes = value.as_bytes();
+    let (rest, pattern): (&[u8], &[u8]) = match bytes.iter().position(|&b| b == b',') {
+        Some(3) => (bytes.get(3..)?, b", dd aaa yyyy hh:mm:ss GMT"),
+        Some(at) => (bytes.get(at..)?, b", dd-aaa-yy hh:mm:ss GMT"),
+        None => (bytes.get(3..)?, b" aaa _d hh:mm:ss yyyy"),
     };
-    let day: i64 = parse_digits(day, 1, 2)?;
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
-    let (h, m, s) = (parse_digits(hms[0], 2, 2)?, parse_digits(hms[1], 2, 2)?, parse_digits(hms[2], 2, 2)?);
+    if rest.len() != pattern.len() {
+        return None;
+    }
+    // Day, year, hours, minutes, seconds; the year's digit count; the month's letters.
+    let mut fields = [0i64; 5];
+    let mut year_digits = 0;
+    let mut month = [0u8; 3];
+    let mut letters = 0;
+    for (&b, &p) in rest.iter().zip(pattern) {
+        let slot = match p {
+            b'd' | b'_' => 0,
+            b'y' => 1,
+            b'h' => 2,
+            b'm' => 3,
+            b's' => 4,
+            b'a' if b.is_ascii_alphabetic() => {
+                *month.get_mut(letters)? = b;
+                letters += 1;
+                continue;
+            }
+            _ if b == p => continue,
+            _ => return None,
+        };
+        if p == b'_' && b == b' ' {
+            continue;
+        }
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        fields[slot] = fields[slot] * 10 + i64::from(b - b'0');
+        year_digits += usize::from(slot == 1);
+    }
+    let [day, mut year, h, m, s] = fields;
+    if year_digits == 2 {
+        // Two-digit years: 70-99 are 1900s, the rest 2000s.
+        year += if year >= 70 { 1900 } else { 2000 };
+    }
+    let month = b"JanFebMarAprMayJunJulAugSepOctNovDec".chunks(3).position(|name| name == month)? as i64 + 1;
     if h > 23 || m > 59 || s > 60 || day < 1 || day > days_in_month(year, month) {
         return None;
     }
@@ -106,25 +126,6 @@ fn parse_digits(text: &str, min: usize, max: usize) -> Option<i64> {
         return None;
     }
     Some(text.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')))
-}
-
-/// The pieces of `text` between spaces, commas, dashes and colons, empty pieces included, like
-/// `str::split`.
-fn pieces(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(text);
-    core::iter::from_fn(move || {
-        let current = rest?;
-        match current.bytes().position(|b| matches!(b, b' ' | b',' | b'-' | b':')) {
-            Some(at) => {
-                rest = current.get(at + 1..);
-                current.get(..at)
-            }
-            None => {
-                rest = None;
-                Some(current)
-            }
-        }
-    })
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -150,6 +151,7 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prelude::*;
 
     #[test]
     fn what_is_retried() {

@@ -1,21 +1,21 @@
 //! Reading the options object: each option with its JS type; the rules are in `core::options`.
 
-use crate::prelude::*;
-
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::error;
 use crate::core::options::{Options, RawOptions, NAMES};
-use crate::core::text;
-use crate::web::sys::{self, Array};
+use crate::web::shell;
+use crate::web::sys::Array;
 
-/// An array of strings, or `None`.
-fn strings(value: &JsValue) -> Option<Vec<String>> {
-    if !sys::is_array(value) {
-        return None;
+/// The members `names` (space-separated) of `object`, each of its JS type (`kinds`: a letter
+/// per name, `s` string, `n` number, `b` boolean, `a` array of strings), read by `effects.js`;
+/// with `strict`, any other member is an error. `invalid_options` for what is wrong.
+pub fn fields(object: &JsValue, names: &str, kinds: &str, strict: bool) -> Result<Array, JsValue> {
+    let values = shell::fields(object, names, kinds, strict);
+    match values.as_string() {
+        Some(problem) => Err(error::invalid_options(&problem)),
+        None => Ok(values.unchecked_into()),
     }
-    let array: &Array = value.unchecked_ref();
-    (0..array.length()).map(|i| array.at(i).as_string()).collect()
 }
 
 /// The options of `new Visitor(options)`, checked; `invalid_options` for anything wrong,
@@ -24,39 +24,22 @@ pub fn read(options: &JsValue) -> Result<Options, JsValue> {
     if !options.is_object() || options.is_function() {
         return Err(error::invalid_options("new Visitor(options) needs an options object"));
     }
-    let keys = sys::keys(options);
-    for i in 0..keys.length() {
-        let key = keys.at(i).as_string().unwrap_or_default();
-        if !NAMES.contains(&key.as_str()) {
-            return Err(error::invalid_options(&text::cat(&["unknown option \"", &key, "\""])));
-        }
-    }
-    // One loop over the names (in `NAMES`' order), each value checked for its JS type.
-    let mut raw = RawOptions::default();
-    for (i, name) in NAMES.iter().enumerate() {
-        let wrong = |what: &str| error::invalid_options(&text::cat(&[name, what]));
-        let value = sys::get(options, &(*name).into()).map_err(|_| wrong(" could not be read"))?;
-        if value.is_undefined() {
-            continue;
-        }
-        match i {
-            4 => raw.auto_renew = Some(value.as_bool().ok_or_else(|| wrong(" must be true or false"))?),
-            5 | 6 => {
-                let number = Some(value.as_f64().ok_or_else(|| wrong(" must be a number"))?);
-                *if i == 5 { &mut raw.renew_before_seconds } else { &mut raw.request_timeout_ms } = number;
-            }
-            7 => raw.allowed_origins = Some(strings(&value).ok_or_else(|| wrong(" must be an array of strings"))?),
-            _ => {
-                let string = Some(value.as_string().ok_or_else(|| wrong(" must be a string"))?);
-                *match i {
-                    0 => &mut raw.organization_id,
-                    1 => &mut raw.api_base_url,
-                    2 => &mut raw.storage,
-                    3 => &mut raw.storage_key_prefix,
-                    _ => &mut raw.on_secret_rejected,
-                } = string;
-            }
-        }
-    }
+    let values = fields(options, NAMES, "ssssbnnas", true)?;
+    let text = |i| values.at(i).as_string();
+    let origins = values.at(7);
+    let raw = RawOptions {
+        organization_id: text(0),
+        api_base_url: text(1),
+        storage: text(2),
+        storage_key_prefix: text(3),
+        auto_renew: values.at(4).as_bool(),
+        renew_before_seconds: values.at(5).as_f64(),
+        request_timeout_ms: values.at(6).as_f64(),
+        allowed_origins: (!origins.is_undefined()).then(|| {
+            let origins: &Array = origins.unchecked_ref();
+            (0..origins.length()).filter_map(|i| origins.at(i).as_string()).collect()
+        }),
+        on_secret_rejected: text(8),
+    };
     Options::from_raw(&raw).map_err(error::invalid_options)
 }

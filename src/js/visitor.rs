@@ -13,7 +13,6 @@ use wasm_bindgen::prelude::*;
 use super::{error, options};
 use crate::core::error::{self as core_error, STOPPED};
 use crate::core::lifecycle::{Lifecycle, Want};
-use crate::core::text;
 use crate::web::cell::LocalCell;
 use crate::web::shell::{session_object, to_js, Browser, State};
 use crate::web::sys::{self, Promise};
@@ -58,7 +57,7 @@ impl Visitor {
     /// request), else a new one; `{force: true}` always asks the server. Starts auto-renewal.
     #[wasm_bindgen(skip_typescript)]
     pub fn authenticate(&self, opts: Option<JsValue>) -> Promise {
-        match read_flag(&opts.unwrap_or(JsValue::UNDEFINED), "force") {
+        match read_force(&opts.unwrap_or(JsValue::UNDEFINED)) {
             Ok(force) => self.call(None, &JsValue::UNDEFINED, &mut |life, shell, id| life.authenticate(id, force, shell)),
             Err(e) => self.settled(false, &e),
         }
@@ -171,30 +170,16 @@ impl Drop for Visitor {
     }
 }
 
-/// An optional boolean member of an optional options object.
-fn read_flag(opts: &JsValue, name: &str) -> Result<bool, JsValue> {
-    if opts.is_undefined() || opts.is_null() {
-        return Ok(false);
-    }
-    let value = sys::get(opts, &name.into()).map_err(|_| error::invalid_options(&text::cat(&[name, " could not be read"])))?;
-    if value.is_undefined() {
-        return Ok(false);
-    }
-    value.as_bool().ok_or_else(|| error::invalid_options(&text::cat(&[name, " must be true or false"])))
+/// `force` of `authenticate(opts)`: an optional boolean of an optional object.
+fn read_force(opts: &JsValue) -> Result<bool, JsValue> {
+    Ok(options::fields(opts, "force", "b", false)?.at(0).as_bool() == Some(true))
 }
 
 /// `minValidity` in seconds (default 5, at most a day), as milliseconds.
 fn read_min_validity(opts: &JsValue) -> Result<f64, JsValue> {
-    const DEFAULT_S: f64 = 5.0;
-    if opts.is_undefined() || opts.is_null() {
-        return Ok(DEFAULT_S * 1000.0);
-    }
-    let value = sys::get(opts, &"minValidity".into()).map_err(|_| error::invalid_options("minValidity could not be read"))?;
-    if value.is_undefined() {
-        return Ok(DEFAULT_S * 1000.0);
-    }
-    match value.as_f64() {
+    match options::fields(opts, "minValidity", "n", false)?.at(0).as_f64() {
+        None => Ok(5000.0),
         Some(s) if s.is_finite() && (0.0..=86_400.0).contains(&s) => Ok(s * 1000.0),
-        _ => Err(error::invalid_options("minValidity must be a number of seconds from 0 to 86400")),
+        Some(_) => Err(error::invalid_options("minValidity must be a number of seconds from 0 to 86400")),
     }
 }

@@ -246,6 +246,34 @@ export class Effects {
   }
 }
 
+/** The members `names` (space-separated) of `object` (`null` or `undefined`: none), each checked
+ * for its JS type, `kinds` having a letter per name: `s` string, `n` number, `b` boolean, `a`
+ * array of strings. With `strict`, other own enumerable members are refused (a typo would go
+ * unnoticed). The values (`undefined` for absent ones), or what is wrong. Only the types: what
+ * a valid value is, the Rust core decides. */
+export function fields(object, names, kinds, strict) {
+  const list = names.split(" ");
+  if (object == null) return [];
+  if (strict) for (const key of Object.keys(object)) if (!list.includes(key)) return `unknown option "${key}"`;
+  const values = [];
+  for (let i = 0; i < list.length; i++) {
+    let value;
+    try {
+      value = object[list[i]];
+    } catch {
+      return list[i] + " could not be read";
+    }
+    const kind = kinds[i];
+    const ok = kind == "a" ? Array.isArray(value) && value.every((v) => typeof v == "string") : typeof value == TYPES[kind];
+    if (value !== undefined && !ok) return list[i] + MUST[kind];
+    values.push(value);
+  }
+  return values;
+}
+
+const TYPES = { s: "string", n: "number", b: "boolean" };
+const MUST = { s: " must be a string", n: " must be a number", b: " must be true or false", a: " must be an array of strings" };
+
 /** The name of a thrown value (`SecurityError`, `QuotaExceededError`, ...). */
 const errorName = (error) => (typeof error?.name == "string" ? error.name : "an error");
 

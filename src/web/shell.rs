@@ -35,6 +35,8 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn emit(this: &Effects, event: &str, a: &JsValue, b: &JsValue);
 
+    /// See `js::options::fields`: the values, or what is wrong.
+    pub fn fields(object: &JsValue, names: &str, kinds: &str, strict: bool) -> JsValue;
     #[wasm_bindgen(js_name = visitorError)]
     fn visitor_error(code: &str, message: &str, status: Option<u16>) -> JsValue;
     #[wasm_bindgen(js_name = session)]
