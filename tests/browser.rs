@@ -201,6 +201,31 @@ async fn fetch_refuses_a_foreign_origin_and_sends_nothing() {
 }
 
 #[wasm_bindgen_test]
+async fn fetch_takes_url_objects_and_reports_each_failure_as_it_is() {
+    let env = Env::new();
+    let room = env.room().await;
+    let visitor = env.visitor(&[("allowedOrigins", js_sys::Array::of1(&"http://127.0.0.1:1".into()).into())]);
+    let url = format!("{SERVER}/api/v5/public/orgs/{}/rooms/{room}", env.org);
+    // A URL object is taken for its href.
+    let object = web_sys::Url::new(&url).unwrap();
+    let response: web_sys::Response = settle(visitor.fetch(object.into(), None)).await.unwrap().dyn_into().unwrap();
+    assert_eq!(response.status(), 200);
+    // The caller's own abort stays the platform's AbortError.
+    let controller = web_sys::AbortController::new().unwrap();
+    controller.abort();
+    let aborted = settle(visitor.fetch(url.as_str().into(), Some(obj(&[("signal", controller.signal().into())])))).await.unwrap_err();
+    assert_eq!(get_str(&aborted, "name"), "AbortError");
+    // Headers the platform refuses: the caller's mistake, nothing sent.
+    let bad = obj(&[("headers", js_sys::Array::of1(&js_sys::Array::of2(&"bad name".into(), &"x".into())).into())]);
+    let error = settle(visitor.fetch(url.as_str().into(), Some(bad))).await.unwrap_err();
+    assert_eq!(code(&error), "invalid_options");
+    // Nobody listening there: a network error.
+    let error = settle(visitor.fetch("http://127.0.0.1:1/x".into(), None)).await.unwrap_err();
+    assert_eq!(code(&error), "network");
+    assert_eq!(env.api_requests().await, 1);
+}
+
+#[wasm_bindgen_test]
 async fn fetch_renews_and_repeats_once_on_a_401() {
     let env = Env::new();
     let room = env.room().await;

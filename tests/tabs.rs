@@ -83,7 +83,7 @@ fn ask_lock(name: &str, if_available: bool) -> (Effects, Deliver, js_sys::Promis
         }
     });
     let effects = Effects::new(deliver.as_ref());
-    let requested = effects.run(LOCK, if if_available { 1.0 } else { 0.0 }, 0.0, name, "");
+    let requested = effects.run(LOCK, if if_available { 1.0 } else { 0.0 }, 0.0, name, "", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
     assert_eq!(requested, true, "this browser has Web Locks");
     (effects, deliver, answer)
 }
@@ -105,11 +105,11 @@ async fn the_lock_is_refused_if_available_only_while_another_holder_has_it() {
     // ... and a waiting request is granted once the holder lets go.
     let (second, _d3, waiting) = ask_lock(&name, false);
     assert!(within(waiting.clone(), 100).await.is_none(), "granted while another held it");
-    first.run(UNLOCK, 0.0, 0.0, "", "");
+    first.run(UNLOCK, 0.0, 0.0, "", "", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
     assert_eq!(answer(waiting).await, 1.0);
     // Released by `unlock()` (a moment later: the browser lets go once the holder's promise
     // settles), so the next waiting request gets it.
-    second.run(UNLOCK, 0.0, 0.0, "", "");
+    second.run(UNLOCK, 0.0, 0.0, "", "", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
     let (_, _d4, next) = ask_lock(&name, false);
     assert_eq!(answer(next).await, 1.0, "unlock() released the lock");
 }

@@ -4,8 +4,6 @@
 //! holds the state of one visitor and carries the decisions out with fetch, storage, timers and
 //! page events.
 
-use crate::prelude::*;
-
 use alloc::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -14,7 +12,7 @@ use super::{error, options};
 use crate::core::error::{self as core_error, STOPPED};
 use crate::core::lifecycle::{Lifecycle, Want};
 use crate::web::cell::LocalCell;
-use crate::web::shell::{session_object, to_js, Browser, State};
+use crate::web::shell::{to_js, Browser, State};
 use crate::web::sys::{self, Promise};
 
 /// A visitor of one giosg organization.
@@ -26,11 +24,11 @@ pub struct Visitor {
 impl Visitor {
     /// A call of the page: its promise, settled by the lifecycle (`run`) or rejected by `stop()`
     /// (after `stop()`, rejected at once).
-    fn call(&self, url: Option<String>, init: &JsValue, run: &mut dyn FnMut(&mut Lifecycle, &mut Browser, u32)) -> Promise {
+    fn call(&self, url: &str, init: &JsValue, run: &mut dyn FnMut(&mut Lifecycle, &mut Browser, u32)) -> Promise {
         let mut s = self.inner.borrow_mut();
         s.next_call = s.next_call.wrapping_add(1);
         let id = s.next_call;
-        let promise = s.shell.fx.call(id, url, init);
+        let promise = s.shell.call(id, url, init);
         let State { life, shell, .. } = &mut *s;
         if !life.stopped {
             run(life, shell, id);
@@ -40,7 +38,7 @@ impl Visitor {
 
     /// A call settled at once: with `value` (`ok`), or rejected with it.
     fn settled(&self, ok: bool, value: &JsValue) -> Promise {
-        self.call(None, &JsValue::UNDEFINED, &mut |_, shell, id| shell.fx.settle(id, ok, value))
+        self.call("", &JsValue::UNDEFINED, &mut |_, shell, id| shell.settle(id, ok, value))
     }
 }
 
@@ -58,7 +56,7 @@ impl Visitor {
     #[wasm_bindgen(skip_typescript)]
     pub fn authenticate(&self, opts: Option<JsValue>) -> Promise {
         match read_force(&opts.unwrap_or(JsValue::UNDEFINED)) {
-            Ok(force) => self.call(None, &JsValue::UNDEFINED, &mut |life, shell, id| life.authenticate(id, force, shell)),
+            Ok(force) => self.call("", &JsValue::UNDEFINED, &mut |life, shell, id| life.authenticate(id, force, shell)),
             Err(e) => self.settled(false, &e),
         }
     }
@@ -67,7 +65,7 @@ impl Visitor {
     #[wasm_bindgen(js_name = getAccessToken, skip_typescript)]
     pub fn get_access_token(&self, opts: Option<JsValue>) -> Promise {
         match read_min_validity(&opts.unwrap_or(JsValue::UNDEFINED)) {
-            Ok(min_ms) => self.call(None, &JsValue::UNDEFINED, &mut |life, shell, id| life.token(id, min_ms, Want::Token, shell)),
+            Ok(min_ms) => self.call("", &JsValue::UNDEFINED, &mut |life, shell, id| life.token(id, min_ms, Want::Token, shell)),
             Err(e) => self.settled(false, &e),
         }
     }
@@ -81,7 +79,8 @@ impl Visitor {
             let s = self.inner.borrow();
             let options = &s.life.options;
             // A string, or a URL object.
-            match input.as_string().or_else(|| sys::string_prop(&input, "href")) {
+            let href = || options::fields(&input, "href", "s", false).ok()?.at(0).as_string();
+            match input.as_string().or_else(href) {
                 None => Err(core_error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
                 Some(path) if path.starts_with('/') && !path.starts_with("//") => Ok(options.api.url(&path)),
                 Some(url) if options.may_send_token_to(&url) => Ok(url),
@@ -90,7 +89,7 @@ impl Visitor {
         };
         match url {
             // A missing `init` is `{}` (effects.js).
-            Ok(url) => self.call(Some(url), &init.unwrap_or(JsValue::UNDEFINED), &mut |life, shell, id| life.token(id, 5000.0, Want::Send { retried: false }, shell)),
+            Ok(url) => self.call(&url, &init.unwrap_or(JsValue::UNDEFINED), &mut |life, shell, id| life.token(id, 5000.0, Want::Send { retried: false }, shell)),
             Err(e) => self.settled(false, &to_js(&e)),
         }
     }
@@ -105,16 +104,16 @@ impl Visitor {
         if !listener.is_function() {
             return Err(error::invalid_options("on(event, listener): listener must be a function"));
         }
-        Ok(self.inner.borrow().shell.fx.on(event, &listener))
+        Ok(self.inner.borrow().shell.on(event, &listener))
     }
 
     /// Erases the secret and the session from storage and memory and stops the timers; the next
     /// `authenticate()` makes a new visitor.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn forget(&self) -> Promise {
-        self.call(None, &JsValue::UNDEFINED, &mut |life, shell, id| {
+        self.call("", &JsValue::UNDEFINED, &mut |life, shell, id| {
             life.forget(shell);
-            shell.fx.settle(id, true, &JsValue::UNDEFINED);
+            shell.settle(id, true, &JsValue::UNDEFINED);
         })
     }
 
@@ -123,17 +122,18 @@ impl Visitor {
         let mut s = self.inner.borrow_mut();
         let State { life, shell, .. } = &mut *s;
         life.stop(shell);
-        shell.fx.halt(&to_js(&core_error::stopped(STOPPED)));
+        shell.halt(&to_js(&core_error::stopped(STOPPED)));
     }
 
-    #[wasm_bindgen(getter, js_name = organizationId)]
-    pub fn organization_id(&self) -> String {
-        self.inner.borrow().life.options.org.as_str().to_owned()
+    #[wasm_bindgen(getter, js_name = organizationId, unchecked_return_type = "string")]
+    pub fn organization_id(&self) -> JsValue {
+        self.inner.borrow().life.options.org.as_str().into()
     }
 
     #[wasm_bindgen(getter, unchecked_return_type = "Session | null")]
     pub fn session(&self) -> JsValue {
-        self.inner.borrow().life.session.as_ref().map_or(JsValue::NULL, session_object)
+        let s = self.inner.borrow();
+        s.life.session.as_ref().map_or(JsValue::NULL, |session| s.shell.session(session))
     }
 
     #[wasm_bindgen(getter, js_name = visitorId, unchecked_return_type = "string | null")]
@@ -153,7 +153,8 @@ impl Visitor {
 
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date | null")]
     pub fn expires_at(&self) -> JsValue {
-        self.inner.borrow().life.session.as_ref().map_or(JsValue::NULL, |s| sys::date(s.expires_at_ms))
+        let s = self.inner.borrow();
+        s.life.session.as_ref().map_or(JsValue::NULL, |session| s.shell.date(session.expires_at_ms))
     }
 
     /// Whether the current token is still valid on the local clock.

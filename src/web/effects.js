@@ -19,8 +19,8 @@ export class Effects {
     this.l = [];
   }
 
-  /** Command `op` of the Rust side, with its numbers and strings. */
-  run(op, n, m, a, b) {
+  /** Command `op` of the Rust side, with its numbers `n` `m`, strings `a` `b` and values `v` `w`. */
+  run(op, n, m, a, b, v, w) {
     switch (op) {
       case 1: return this.post(n, a, b, m);
       case 2: return this.a?.abort();
@@ -34,6 +34,13 @@ export class Effects {
       case 10: return this.remove(a);
       case 11: return this.degraded();
       case 12: return this.send(n, a, m);
+      case 13: return this.call(n, a, v);
+      case 14: return this.settle(n, m, v);
+      case 15: return this.halt(v);
+      case 16: return this.on(a, v);
+      case 17: return this.emit(a, v, w);
+      case 18: return session(a);
+      case 19: return new Date(n);
     }
   }
 
@@ -63,8 +70,9 @@ export class Effects {
     this.l = [];
   }
 
-  /** The page's request of `fetch()` call `id`, with the token; its response or failure is
-   * delivered (6, id, response, failure, retried). A bad `init.headers` is failure `0`. */
+  /** The page's request of `fetch()` call `id`, with the token; delivers (6, id, response,
+   * status, retried), or for a failure (6, id, error, how, retried): `how` -1 for a bad
+   * `init.headers`, -2 for the caller's own abort (an `AbortError`), 0 for anything else. */
   send(id, token, retried) {
     const call = this.c?.get(id);
     if (!call) return;
@@ -74,11 +82,11 @@ export class Effects {
       headers = new Headers(init.headers ?? undefined);
       headers.set("Authorization", "Bearer " + token);
     } catch {
-      return this.d(6, id, undefined, 0, retried);
+      return this.d(6, id, undefined, -1, retried);
     }
     fetch(call[2], { ...init, headers }).then(
-      (response) => this.d(6, id, response, null, retried),
-      (error) => this.d(6, id, undefined, error, retried),
+      (response) => this.d(6, id, response, response.status, retried),
+      (error) => this.d(6, id, error, error?.name == "AbortError" ? -2 : 0, retried),
     );
   }
 
@@ -274,6 +282,14 @@ export function fields(object, names, kinds, strict) {
 const TYPES = { s: "string", n: "number", b: "boolean" };
 const MUST = { s: " must be a string", n: " must be a number", b: " must be true or false", a: " must be an array of strings" };
 
+/** The own member `key` of a plain (not array) object, as `JSON.parse` makes them, or
+ * `undefined` (members a page added to `Object.prototype` do not count). */
+export function member(object, key) {
+  try {
+    if (typeof object == "object" && object && !Array.isArray(object) && Object.hasOwn(object, key)) return object[key];
+  } catch {}
+}
+
 /** The name of a thrown value (`SecurityError`, `QuotaExceededError`, ...). */
 const errorName = (error) => (typeof error?.name == "string" ? error.name : "an error");
 
@@ -286,9 +302,17 @@ export function visitorError(code, message, status) {
   return error;
 }
 
-/** A `Session` object. */
-export function session(visitorId, organizationId, socketUrl, accessToken, expiresAt, expiresIn, visitorGlobalId) {
-  const session = { visitorId, organizationId, socketUrl, accessToken, expiresAt: new Date(expiresAt), expiresIn };
-  if (visitorGlobalId != null) session.visitorGlobalId = visitorGlobalId;
+/** The `Session` object of a session record (src/core/record.rs), which never holds the secret. */
+function session(record) {
+  const r = JSON.parse(record);
+  const session = {
+    visitorId: r.visitorId,
+    organizationId: r.organizationId,
+    socketUrl: r.socketUrl,
+    accessToken: r.accessToken,
+    expiresAt: new Date(r.expiresAtMs),
+    expiresIn: r.expiresIn,
+  };
+  if (r.visitorGlobalId != null) session.visitorGlobalId = r.visitorGlobalId;
   return session;
 }

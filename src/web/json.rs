@@ -1,10 +1,16 @@
 //! JSON through the browser's `JSON.parse`: the core's checks of answers and records read the
 //! result through `core::json::Document`, so the shipped `.wasm` carries no JSON reader.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
 use crate::core::json::{Document, Value};
 use crate::web::sys;
+
+#[wasm_bindgen(module = "/src/web/effects.js")]
+extern "C" {
+    /// An own member of a plain object, or `undefined`.
+    fn member(object: &JsValue, key: &str) -> JsValue;
+}
 
 /// A value `JSON.parse` made.
 pub struct JsJson(JsValue);
@@ -24,12 +30,8 @@ impl Document for JsJson {
 
     fn member(&self, key: &str) -> Option<Value> {
         // Own members only: a page may have added properties to `Object.prototype`.
-        if !self.is_object() || !sys::has_own(&self.0, key) {
-            return None;
-        }
-        let value = sys::prop(&self.0, key);
+        let value = member(&self.0, key);
         Some(if value.is_undefined() {
-            // Not from `JSON.parse`: a getter that threw, say.
             return None;
         } else if value.is_null() {
             Value::Null

@@ -5,10 +5,12 @@
 use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::{Detail, Lifecycle, Reply, Response, Shell};
 use crate::core::options::StorageKind;
+use crate::core::record;
 use crate::core::session::Session;
 use crate::web::cell::LocalCell;
 use crate::web::json::{self, JsJson};
@@ -20,27 +22,14 @@ extern "C" {
     pub type Effects;
     #[wasm_bindgen(constructor)]
     pub fn new(deliver: &JsValue) -> Effects;
-    /// Command `op` (below) with its numbers and strings.
+    /// Command `op` (below) with its numbers, strings and JS values.
     #[wasm_bindgen(method)]
-    pub fn run(this: &Effects, op: u32, n: f64, m: f64, a: &str, b: &str) -> JsValue;
-    /// The promise of a call of the page (rejected at once after `halt`).
-    #[wasm_bindgen(method)]
-    pub fn call(this: &Effects, id: u32, url: Option<String>, init: &JsValue) -> Promise;
-    #[wasm_bindgen(method)]
-    pub fn settle(this: &Effects, id: u32, ok: bool, value: &JsValue);
-    #[wasm_bindgen(method)]
-    pub fn halt(this: &Effects, error: &JsValue);
-    #[wasm_bindgen(method)]
-    pub fn on(this: &Effects, event: &str, listener: &JsValue) -> JsValue;
-    #[wasm_bindgen(method)]
-    fn emit(this: &Effects, event: &str, a: &JsValue, b: &JsValue);
+    pub fn run(this: &Effects, op: u32, n: f64, m: f64, a: &str, b: &str, v: &JsValue, w: &JsValue) -> JsValue;
 
     /// See `js::options::fields`: the values, or what is wrong.
     pub fn fields(object: &JsValue, names: &str, kinds: &str, strict: bool) -> JsValue;
     #[wasm_bindgen(js_name = visitorError)]
     fn visitor_error(code: &str, message: &str, status: Option<u16>) -> JsValue;
-    #[wasm_bindgen(js_name = session)]
-    fn session_(visitor_id: &str, organization_id: &str, socket_url: &str, access_token: &str, expires_at: f64, expires_in: u32, visitor_global_id: Option<String>) -> JsValue;
 }
 
 /// The commands of `Effects::run`, numbered as in `effects.js`.
@@ -56,6 +45,13 @@ const SET: u32 = 9;
 const REMOVE: u32 = 10;
 const DEGRADED: u32 = 11;
 const SEND: u32 = 12;
+const CALL: u32 = 13;
+const SETTLE: u32 = 14;
+const HALT: u32 = 15;
+const ON: u32 = 16;
+const EMIT: u32 = 17;
+const SESSION: u32 = 18;
+const DATE: u32 = 19;
 
 /// What `deliver` brings, by kind (numbered as in `effects.js`).
 const ANSWERED: u32 = 1;
@@ -70,20 +66,45 @@ pub fn to_js(error: &Error) -> JsValue {
     visitor_error(error.code, &error.message, error.status)
 }
 
-/// The JS object of a session: `{visitorId, organizationId, socketUrl, accessToken, expiresAt,
-/// expiresIn, visitorGlobalId?}`. Never the secret.
-pub fn session_object(session: &Session) -> JsValue {
-    let a = &session.answer;
-    session_(&a.visitor_id, &a.organization_id, &a.socket_url, a.access_token.expose(), session.expires_at_ms, a.expires_in, a.visitor_global_id.clone())
-}
-
 pub struct Browser {
     pub fx: Effects,
 }
 
 impl Browser {
     fn run(&self, op: u32, n: f64, m: f64, a: &str, b: &str) -> JsValue {
-        self.fx.run(op, n, m, a, b)
+        self.fx.run(op, n, m, a, b, &JsValue::UNDEFINED, &JsValue::UNDEFINED)
+    }
+
+    /// The promise of call `id` of the page (`fetch()` gives its URL and init), rejected at once
+    /// after `halt`.
+    pub fn call(&self, id: u32, url: &str, init: &JsValue) -> Promise {
+        self.fx.run(CALL, id.into(), 0.0, url, "", init, &JsValue::UNDEFINED).unchecked_into()
+    }
+
+    pub fn settle(&self, id: u32, ok: bool, value: &JsValue) {
+        self.fx.run(SETTLE, id.into(), f64::from(u8::from(ok)), "", "", value, &JsValue::UNDEFINED);
+    }
+
+    /// `stop()`: every pending call rejects with `error`, listeners go, nothing is delivered.
+    pub fn halt(&self, error: &JsValue) {
+        self.fx.run(HALT, 0.0, 0.0, "", "", error, &JsValue::UNDEFINED);
+    }
+
+    /// Subscribes `listener` to `event`; the function that unsubscribes.
+    pub fn on(&self, event: &str, listener: &JsValue) -> JsValue {
+        self.fx.run(ON, 0.0, 0.0, event, "", listener, &JsValue::UNDEFINED)
+    }
+
+    /// The JS object of a session: `{visitorId, organizationId, socketUrl, accessToken,
+    /// expiresAt, expiresIn, visitorGlobalId?}`, made from its record (which never holds the
+    /// secret).
+    pub fn session(&self, session: &Session) -> JsValue {
+        self.run(SESSION, 0.0, 0.0, &record::encode_session(session), "")
+    }
+
+    /// `new Date(ms)`.
+    pub fn date(&self, ms: f64) -> JsValue {
+        self.run(DATE, ms, 0.0, "", "")
     }
 }
 
@@ -137,22 +158,19 @@ fn deliver(state: &mut State, kind: u32, n: f64, a: JsValue, b: JsValue, c: JsVa
         TAB_CHANGED => life.tab_changed(a.as_string().as_deref(), b.as_string().as_deref(), shell),
         SENT => {
             let call = n as u32;
-            if a.is_undefined() {
-                let error = if b.as_f64() == Some(0.0) {
-                    to_js(&error::invalid_options("fetch(): init.headers is not a valid headers value"))
-                } else if sys::string_prop(&b, "name").as_deref() == Some("AbortError") {
-                    // The caller's own abort stays an AbortError, as with the platform fetch.
-                    b
-                } else {
-                    to_js(&error::network())
-                };
-                shell.fx.settle(call, false, &error);
-            } else {
-                let status = sys::prop(&a, "status").as_f64().unwrap_or(0.0) as u16;
-                if life.sent(call, status, c.as_f64() == Some(1.0), shell) {
-                    shell.fx.settle(call, true, &a);
+            let error = match b.as_f64().unwrap_or(0.0) {
+                status if status > 0.0 => {
+                    if life.sent(call, status as u16, c.as_f64() == Some(1.0), shell) {
+                        shell.settle(call, true, &a);
+                    }
+                    return;
                 }
-            }
+                -1.0 => to_js(&error::invalid_options("fetch(): init.headers is not a valid headers value")),
+                // The caller's own abort stays an AbortError, as with the platform fetch.
+                -2.0 => a,
+                _ => to_js(&error::network()),
+            };
+            shell.settle(call, false, &error);
         }
         _ => {}
     }
@@ -215,12 +233,12 @@ impl Shell for Browser {
 
     fn emit(&mut self, detail: Detail<'_>) {
         let (event, a, b) = match detail {
-            Detail::Session(session, source) => ("session", session_object(session), source.name().into()),
+            Detail::Session(session, source) => ("session", self.session(session), source.name().into()),
             Detail::IdentityChange(previous, current) => ("identitychange", previous.map_or(JsValue::NULL, JsValue::from), current.map_or(JsValue::NULL, JsValue::from)),
             Detail::Error(error) => ("error", to_js(error), JsValue::UNDEFINED),
             Detail::Storage(reason) => ("storage", reason.into(), JsValue::UNDEFINED),
         };
-        self.fx.emit(event, &a, &b);
+        self.fx.run(EMIT, 0.0, 0.0, event, "", &a, &b);
     }
 
     fn reply(&mut self, call: u32, reply: Result<Reply<'_>, &Error>) {
@@ -229,10 +247,10 @@ impl Shell for Browser {
                 self.run(SEND, call.into(), f64::from(u8::from(retried)), token, "");
                 return;
             }
-            Ok(Reply::Session(session)) => session_object(session),
+            Ok(Reply::Session(session)) => self.session(session),
             Ok(Reply::Token(token)) => token.into(),
-            Err(error) => return self.fx.settle(call, false, &to_js(error)),
+            Err(error) => return self.settle(call, false, &to_js(error)),
         };
-        self.fx.settle(call, true, &value);
+        self.settle(call, true, &value);
     }
 }
