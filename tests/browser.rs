@@ -120,7 +120,7 @@ async fn renewal_happens_before_expiry_without_a_call_from_the_page() {
 async fn ten_concurrent_token_requests_make_one_request() {
     let env = Env::new();
     let visitor = env.visitor(&[]);
-    let calls: Vec<_> = (0..10).map(|_| visitor.get_access_token(None)).collect();
+    let calls: Vec<_> = (0..10).map(|_| visitor.get_access_token(JsValue::UNDEFINED)).collect();
     let mut tokens = Vec::new();
     for call in calls {
         tokens.push(settle(call).await.unwrap().as_string().unwrap());
@@ -134,14 +134,14 @@ async fn get_access_token_renews_when_the_token_is_too_short_lived() {
     let env = Env::new();
     env.set_lifetime(3).await;
     let visitor = env.visitor(&[("autoRenew", false.into())]);
-    let first = settle(visitor.get_access_token(Some(obj(&[("minValidity", 1.into())])))).await.unwrap();
-    let same = settle(visitor.get_access_token(Some(obj(&[("minValidity", 1.into())])))).await.unwrap();
+    let first = settle(visitor.get_access_token(obj(&[("minValidity", 1.into())]))).await.unwrap();
+    let same = settle(visitor.get_access_token(obj(&[("minValidity", 1.into())]))).await.unwrap();
     assert_eq!(first, same);
     assert_eq!(env.auth_requests().await, 1);
-    let fresh = settle(visitor.get_access_token(Some(obj(&[("minValidity", 10.into())])))).await.unwrap();
+    let fresh = settle(visitor.get_access_token(obj(&[("minValidity", 10.into())]))).await.unwrap();
     assert_ne!(fresh, first);
     assert_eq!(env.auth_requests().await, 2);
-    let bad = settle(visitor.get_access_token(Some(obj(&[("minValidity", (-1).into())])))).await.unwrap_err();
+    let bad = settle(visitor.get_access_token(obj(&[("minValidity", (-1).into())]))).await.unwrap_err();
     assert_eq!(code(&bad), "invalid_options");
 }
 
@@ -150,7 +150,7 @@ async fn authenticate_force_always_asks_the_server() {
     let env = Env::new();
     let visitor = env.visitor(&[]);
     let first = authenticate(&visitor).await;
-    let again = settle(visitor.authenticate(Some(obj(&[("force", true.into())])))).await.unwrap();
+    let again = settle(visitor.authenticate(obj(&[("force", true.into())]))).await.unwrap();
     assert_ne!(get(&again, "accessToken"), get(&first, "accessToken"));
     assert_eq!(env.auth_requests().await, 2);
 }
@@ -161,14 +161,14 @@ async fn fetch_adds_the_token_and_resolves_paths_against_the_api() {
     let room = env.room().await;
     let visitor = env.visitor(&[]);
     let path = format!("/api/v5/public/orgs/{}/rooms/{room}", env.org);
-    let response: web_sys::Response = settle(visitor.fetch(path.as_str().into(), None)).await.unwrap().dyn_into().unwrap();
+    let response: web_sys::Response = settle(visitor.fetch(path.as_str().into(), JsValue::UNDEFINED)).await.unwrap().dyn_into().unwrap();
     assert_eq!(response.status(), 200);
     let body = settle(response.json().unwrap()).await.unwrap();
     assert_eq!(get_str(&body, "id"), room);
     // An absolute URL of the API origin, with the caller's own headers kept.
     let init = obj(&[("headers", obj(&[("Accept", "application/json".into())]))]);
     let url = format!("{SERVER}{path}");
-    let response: web_sys::Response = settle(visitor.fetch(url.as_str().into(), Some(init))).await.unwrap().dyn_into().unwrap();
+    let response: web_sys::Response = settle(visitor.fetch(url.as_str().into(), init)).await.unwrap().dyn_into().unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(env.api_requests().await, 2);
 }
@@ -181,13 +181,13 @@ async fn fetch_refuses_a_foreign_origin_and_sends_nothing() {
     // The local server on another host name is another origin.
     let foreign = SERVER.replace("127.0.0.1", "localhost");
     for url in [format!("{foreign}/api/v5/public/orgs/{}/rooms/x", env.org), "https://example.com/x".into(), "//example.com/x".into(), "relative/path".into()] {
-        let error = settle(visitor.fetch(url.as_str().into(), None)).await.unwrap_err();
+        let error = settle(visitor.fetch(url.as_str().into(), JsValue::UNDEFINED)).await.unwrap_err();
         assert_eq!(code(&error), "origin_not_allowed", "{url}");
     }
     // Not a path or a URL at all (a Request object, nothing): an input error, nothing sent.
     let request = web_sys::Request::new_with_str(&format!("{SERVER}/api/v5/public/orgs/{}/rooms/x", env.org)).unwrap();
     for input in [JsValue::from(request), JsValue::UNDEFINED, JsValue::from(5)] {
-        let error = settle(visitor.fetch(input, None)).await.unwrap_err();
+        let error = settle(visitor.fetch(input, JsValue::UNDEFINED)).await.unwrap_err();
         assert_eq!(code(&error), "invalid_options");
     }
     assert_eq!(env.api_requests().await, 0);
@@ -196,7 +196,7 @@ async fn fetch_refuses_a_foreign_origin_and_sends_nothing() {
     let allowed = env.visitor(&[("allowedOrigins", js_sys::Array::of1(&foreign.as_str().into()).into())]);
     let room = env.room().await;
     let url = format!("{foreign}/api/v5/public/orgs/{}/rooms/{room}", env.org);
-    let response: web_sys::Response = settle(allowed.fetch(url.as_str().into(), None)).await.unwrap().dyn_into().unwrap();
+    let response: web_sys::Response = settle(allowed.fetch(url.as_str().into(), JsValue::UNDEFINED)).await.unwrap().dyn_into().unwrap();
     assert_eq!(response.status(), 200);
 }
 
@@ -208,19 +208,19 @@ async fn fetch_takes_url_objects_and_reports_each_failure_as_it_is() {
     let url = format!("{SERVER}/api/v5/public/orgs/{}/rooms/{room}", env.org);
     // A URL object is taken for its href.
     let object = web_sys::Url::new(&url).unwrap();
-    let response: web_sys::Response = settle(visitor.fetch(object.into(), None)).await.unwrap().dyn_into().unwrap();
+    let response: web_sys::Response = settle(visitor.fetch(object.into(), JsValue::UNDEFINED)).await.unwrap().dyn_into().unwrap();
     assert_eq!(response.status(), 200);
     // The caller's own abort stays the platform's AbortError.
     let controller = web_sys::AbortController::new().unwrap();
     controller.abort();
-    let aborted = settle(visitor.fetch(url.as_str().into(), Some(obj(&[("signal", controller.signal().into())])))).await.unwrap_err();
+    let aborted = settle(visitor.fetch(url.as_str().into(), obj(&[("signal", controller.signal().into())]))).await.unwrap_err();
     assert_eq!(get_str(&aborted, "name"), "AbortError");
     // Headers the platform refuses: the caller's mistake, nothing sent.
     let bad = obj(&[("headers", js_sys::Array::of1(&js_sys::Array::of2(&"bad name".into(), &"x".into())).into())]);
-    let error = settle(visitor.fetch(url.as_str().into(), Some(bad))).await.unwrap_err();
+    let error = settle(visitor.fetch(url.as_str().into(), bad)).await.unwrap_err();
     assert_eq!(code(&error), "invalid_options");
     // Nobody listening there: a network error.
-    let error = settle(visitor.fetch("http://127.0.0.1:1/x".into(), None)).await.unwrap_err();
+    let error = settle(visitor.fetch("http://127.0.0.1:1/x".into(), JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(code(&error), "network");
     assert_eq!(env.api_requests().await, 1);
 }
@@ -233,14 +233,14 @@ async fn fetch_renews_and_repeats_once_on_a_401() {
     let first = authenticate(&visitor).await;
     env.fault(r#"{"scope":"api","status":401,"times":1}"#).await;
     let path = format!("/api/v5/public/orgs/{}/rooms/{room}", env.org);
-    let response: web_sys::Response = settle(visitor.fetch(path.as_str().into(), None)).await.unwrap().dyn_into().unwrap();
+    let response: web_sys::Response = settle(visitor.fetch(path.as_str().into(), JsValue::UNDEFINED)).await.unwrap().dyn_into().unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(env.auth_requests().await, 2);
     assert_eq!(env.api_requests().await, 2);
     assert_ne!(visitor.access_token(), get(&first, "accessToken"));
     // Only once: a server that keeps answering 401 gets two requests, and the 401 is returned.
     env.fault(r#"{"scope":"api","status":401}"#).await;
-    let response: web_sys::Response = settle(visitor.fetch(path.as_str().into(), None)).await.unwrap().dyn_into().unwrap();
+    let response: web_sys::Response = settle(visitor.fetch(path.as_str().into(), JsValue::UNDEFINED)).await.unwrap().dyn_into().unwrap();
     assert_eq!(response.status(), 401);
     assert_eq!(env.api_requests().await, 4);
     assert_eq!(env.auth_requests().await, 3);
@@ -271,14 +271,14 @@ async fn stop_rejects_pending_calls_with_stopped() {
     let env = Env::new();
     env.fault(r#"{"delay_ms":3000,"times":1}"#).await;
     let visitor = env.visitor(&[]);
-    let pending = visitor.authenticate(None);
-    let token = visitor.get_access_token(None);
+    let pending = visitor.authenticate(JsValue::UNDEFINED);
+    let token = visitor.get_access_token(JsValue::UNDEFINED);
     visitor.stop();
     for call in [pending, token] {
         let outcome = within(call, 1000).await.expect("a pending call did not settle after stop()");
         assert_eq!(code(&get(&outcome, "__rejected__")), "stopped");
     }
-    let later = settle(visitor.authenticate(None)).await.unwrap_err();
+    let later = settle(visitor.authenticate(JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(code(&later), "stopped");
     assert!(get(&later, "message").as_string().unwrap().contains("stopped"));
 }
@@ -378,12 +378,12 @@ async fn the_secret_never_appears_in_events_errors_or_the_console() {
     authenticate(&other).await;
     for fault in [r#"{"status":409,"times":1}"#, r#"{"set":{"expires_in":"x"},"times":1}"#, r#"{"body":"not json","times":1}"#] {
         failing.fault(fault).await;
-        seen.push(settle(other.authenticate(Some(obj(&[("force", true.into())])))).await.unwrap_err());
+        seen.push(settle(other.authenticate(obj(&[("force", true.into())]))).await.unwrap_err());
     }
     let strict = failing.visitor(&[("onSecretRejected", "error".into())]);
     local_storage().remove_item(&failing.session_key()).unwrap();
     failing.fault(r#"{"status":401,"times":1}"#).await;
-    seen.push(settle(strict.authenticate(None)).await.unwrap_err());
+    seen.push(settle(strict.authenticate(JsValue::UNDEFINED)).await.unwrap_err());
     let secrets = [renewing.stored_secret().unwrap(), failing.stored_secret().unwrap()];
     settle(other.forget()).await.unwrap();
     for c in &all {
@@ -446,7 +446,7 @@ async fn after_a_sleep_past_expiry_the_first_use_returns_a_fresh_token() {
     let first = get_str(&authenticate(&visitor).await, "accessToken");
     let _jump = ClockJump::ahead(2_000_000.0);
     assert!(!visitor.is_authenticated());
-    let token = settle(visitor.get_access_token(None)).await.unwrap().as_string().unwrap();
+    let token = settle(visitor.get_access_token(JsValue::UNDEFINED)).await.unwrap().as_string().unwrap();
     assert_ne!(token, first);
     assert!(visitor.is_authenticated());
     assert_eq!(env.auth_requests().await, 2);

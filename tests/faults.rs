@@ -44,7 +44,7 @@ impl Authenticated {
     }
 
     async fn force(&self) -> Result<JsValue, JsValue> {
-        settle(self.visitor.authenticate(Some(obj(&[("force", true.into())])))).await
+        settle(self.visitor.authenticate(obj(&[("force", true.into())]))).await
     }
 }
 
@@ -63,7 +63,7 @@ async fn background_row(row: &str, fault: &str, extra: &[(&str, JsValue)], expec
     a.assert_storage_untouched(row);
     // The token is still valid (at least 0.5 s of its 2 s are left): it stays in use while the
     // renewal fails.
-    let token = settle(a.visitor.get_access_token(Some(obj(&[("minValidity", 0.2.into())])))).await.unwrap();
+    let token = settle(a.visitor.get_access_token(obj(&[("minValidity", 0.2.into())]))).await.unwrap();
     assert_eq!(token.as_string(), a.visitor.access_token().as_string(), "{row}");
     let renewed = next_event(&a.visitor, "session", 8000, |_| true).await;
     assert_eq!(get_str(&get(&renewed, "session"), "visitorId"), a.visitor_id, "{row}");
@@ -158,7 +158,7 @@ async fn an_invalid_answer_to_a_new_visitor_stores_nothing() {
     let env = Env::new();
     env.fault(r#"{"remove":["visitor_secret_id"],"times":1}"#).await;
     let visitor = env.visitor(&[]);
-    assert_eq!(code(&settle(visitor.authenticate(None)).await.unwrap_err()), "invalid_response");
+    assert_eq!(code(&settle(visitor.authenticate(JsValue::UNDEFINED)).await.unwrap_err()), "invalid_response");
     assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none());
     assert!(local_storage().get_item(&env.session_key()).unwrap().is_none());
     authenticate(&visitor).await;
@@ -175,7 +175,7 @@ async fn an_answer_with_a_lone_surrogate_in_a_string_is_refused() {
     let spec = js_sys::JSON::stringify(&obj(&[("body", body.into()), ("times", 1.into())])).unwrap();
     env.fault(&String::from(spec)).await;
     let visitor = env.visitor(&[]);
-    let error = settle(visitor.authenticate(None)).await.unwrap_err();
+    let error = settle(visitor.authenticate(JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(get_str(&error, "message"), "`visitor_id` in the auth answer is a string that is not valid Unicode, expected a string");
     assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none());
 }
@@ -186,7 +186,7 @@ async fn members_a_page_added_to_object_prototype_do_not_fill_an_answer() {
     env.fault(r#"{"remove":["access_token"],"times":1}"#).await;
     let prototype: JsValue = js_sys::Object::get_prototype_of(&js_sys::Object::new().into()).into();
     js_sys::Reflect::set(&prototype, &"access_token".into(), &"planted".into()).unwrap();
-    let result = settle(env.visitor(&[]).authenticate(None)).await;
+    let result = settle(env.visitor(&[]).authenticate(JsValue::UNDEFINED)).await;
     js_sys::Reflect::delete_property(prototype.unchecked_ref::<js_sys::Object>(), &"access_token".into()).unwrap();
     let error = result.unwrap_err();
     assert_eq!(code(&error), "invalid_response");
@@ -229,7 +229,7 @@ async fn an_unknown_secret_is_an_error_and_kept_with_on_secret_rejected_error() 
     let env = Env::new();
     plant_unknown_secret(&env);
     let visitor = env.visitor(&[("onSecretRejected", "error".into())]);
-    let error = settle(visitor.authenticate(None)).await.unwrap_err();
+    let error = settle(visitor.authenticate(JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(code(&error), "secret_rejected");
     assert_eq!(env.stored_secret().as_deref(), Some("a112586d51354fcbbcb9d55daee36e76"));
     assert!(local_storage().get_item(&env.session_key()).unwrap().is_none());
@@ -291,7 +291,7 @@ async fn storage_that_throws_on_read_and_write_degrades_to_memory_once() {
     let visitor = env.visitor(&[]);
     let reports = capture(&visitor, "storage");
     let first = get_str(&authenticate(&visitor).await, "visitorId");
-    let again = get_str(&settle(visitor.authenticate(Some(obj(&[("force", true.into())])))).await.unwrap(), "visitorId");
+    let again = get_str(&settle(visitor.authenticate(obj(&[("force", true.into())]))).await.unwrap(), "visitorId");
     drop(broken);
     assert_eq!(first, again, "the secret kept in memory was sent again");
     assert_eq!(reports.len(), 1);
@@ -336,7 +336,7 @@ async fn garbage_in_storage_reads_as_absent() {
         local_storage().set_item(&env.secret_key(), value).unwrap();
         local_storage().set_item(&env.session_key(), value).unwrap();
         let visitor = env.visitor(&[]);
-        let session = settle(visitor.authenticate(None)).await.unwrap_or_else(|e| panic!("{value:?}: {:?}", get(&e, "message")));
+        let session = settle(visitor.authenticate(JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{value:?}: {:?}", get(&e, "message")));
         assert!(get(&session, "visitorId").is_string());
         let log = env.auth_log().await;
         assert_eq!(get(&log[0], "secret_sent").as_bool(), Some(false), "{value:?}");

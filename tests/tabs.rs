@@ -29,7 +29,7 @@ async fn two_tabs_due_at_once_send_one_request_under_the_lock() {
     let adopted = capture(&second, "session");
     // Both are past their renewal point (as after a sleep) and renew at once.
     let _jump = ClockJump::ahead(1_770_000.0);
-    let min = || Some(obj(&[("minValidity", 120.into())]));
+    let min = || obj(&[("minValidity", 120.into())]);
     let (a, b) = (first.get_access_token(min()), second.get_access_token(min()));
     let (a, b) = (settle(a).await.unwrap(), settle(b).await.unwrap());
     assert_eq!(a, b, "both hold the one new token");
@@ -44,7 +44,7 @@ async fn without_web_locks_tabs_still_renew_without_errors() {
     let errors = [capture(&first, "error"), capture(&second, "error")];
     let removed = remove_web_locks();
     let _jump = ClockJump::ahead(1_770_000.0);
-    let min = || Some(obj(&[("minValidity", 120.into())]));
+    let min = || obj(&[("minValidity", 120.into())]);
     let (a, b) = (first.get_access_token(min()), second.get_access_token(min()));
     let (a, b) = (settle(a).await, settle(b).await);
     removed.call0(&JsValue::UNDEFINED).unwrap();
@@ -62,7 +62,7 @@ async fn a_lock_held_by_a_hung_tab_delays_the_renewal_but_does_not_stop_it() {
     // Another "tab" takes the lock and never lets go (hung, or frozen by the browser).
     let release = hold_lock(&format!("{}:{}:auth", env.prefix, SERVER));
     let _jump = ClockJump::ahead(1_770_000.0);
-    let token = within(visitor.get_access_token(Some(obj(&[("minValidity", 120.into())]))), 5000).await;
+    let token = within(visitor.get_access_token(obj(&[("minValidity", 120.into())])), 5000).await;
     release.call0(&JsValue::UNDEFINED).unwrap();
     let token = token.expect("the renewal waited for the hung lock without end");
     assert!(token.is_string(), "{token:?}");

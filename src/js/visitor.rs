@@ -54,8 +54,8 @@ impl Visitor {
     /// A session valid for at least the renewal lead: the cached one when it qualifies (no
     /// request), else a new one; `{force: true}` always asks the server. Starts auto-renewal.
     #[wasm_bindgen(skip_typescript)]
-    pub fn authenticate(&self, opts: Option<JsValue>) -> Promise {
-        match read_force(&opts.unwrap_or(JsValue::UNDEFINED)) {
+    pub fn authenticate(&self, opts: JsValue) -> Promise {
+        match read_force(&opts) {
             Ok(force) => self.call("", &JsValue::UNDEFINED, &mut |life, shell, id| life.authenticate(id, force, shell)),
             Err(e) => self.settled(false, &e),
         }
@@ -63,8 +63,8 @@ impl Visitor {
 
     /// A token valid for at least `minValidity` seconds (default 5), renewing first when needed.
     #[wasm_bindgen(js_name = getAccessToken, skip_typescript)]
-    pub fn get_access_token(&self, opts: Option<JsValue>) -> Promise {
-        match read_min_validity(&opts.unwrap_or(JsValue::UNDEFINED)) {
+    pub fn get_access_token(&self, opts: JsValue) -> Promise {
+        match read_min_validity(&opts) {
             Ok(min_ms) => self.call("", &JsValue::UNDEFINED, &mut |life, shell, id| life.token(id, min_ms, Want::Token, shell)),
             Err(e) => self.settled(false, &e),
         }
@@ -74,7 +74,7 @@ impl Visitor {
     /// URL must be of `apiBaseUrl`'s origin or `allowedOrigins`, else `origin_not_allowed` and
     /// nothing is sent. A 401 renews the token once and repeats the request once.
     #[wasm_bindgen(skip_typescript)]
-    pub fn fetch(&self, input: JsValue, init: Option<JsValue>) -> Promise {
+    pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
         let url = {
             let s = self.inner.borrow();
             let options = &s.life.options;
@@ -89,7 +89,7 @@ impl Visitor {
         };
         match url {
             // A missing `init` is `{}` (effects.js).
-            Ok(url) => self.call(&url, &init.unwrap_or(JsValue::UNDEFINED), &mut |life, shell, id| life.token(id, 5000.0, Want::Send { retried: false }, shell)),
+            Ok(url) => self.call(&url, &init, &mut |life, shell, id| life.token(id, 5000.0, Want::Send { retried: false }, shell)),
             Err(e) => self.settled(false, &to_js(&e)),
         }
     }

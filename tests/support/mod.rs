@@ -159,7 +159,7 @@ pub async fn settle(promise: impl Into<JsValue>) -> Result<JsValue, JsValue> {
 }
 
 pub async fn authenticate(visitor: &Visitor) -> JsValue {
-    settle(visitor.authenticate(None)).await.unwrap()
+    settle(visitor.authenticate(JsValue::UNDEFINED)).await.unwrap()
 }
 
 /// The error code of a rejection.
