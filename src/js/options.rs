@@ -1,27 +1,35 @@
 //! Reading the options object: each option with its JS type; the rules are in `core::options`.
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use super::error;
 use crate::core::options::{Options, RawOptions, NAMES};
-use crate::web::shell;
-use crate::web::sys::Array;
+use crate::web::sys;
 
 /// The members `names` (space-separated) of `object`, each of its JS type (`kinds`: a letter
 /// per name, `s` string, `n` number, `b` boolean, `a` array of strings), read by `effects.js`;
 /// with `strict`, any other member is an error. `invalid_options` for what is wrong.
-pub fn fields(object: &JsValue, names: &str, kinds: &str, strict: bool) -> Result<Array, JsValue> {
-    let values = shell::fields(object, names, kinds, strict);
+pub fn fields(object: &JsValue, names: &str, kinds: &str, strict: bool) -> Result<Fields, JsValue> {
+    let values = sys::fields(object, names, kinds, strict);
     match values.as_string() {
         Some(problem) => Err(error::invalid_options(&problem)),
-        None => Ok(values.unchecked_into()),
+        None => Ok(Fields(values)),
+    }
+}
+
+/// The values `fields` read, by position.
+pub struct Fields(JsValue);
+
+impl Fields {
+    pub fn at(&self, index: u32) -> JsValue {
+        sys::at(&self.0, index)
     }
 }
 
 /// The options of `new Visitor(options)`, checked; `invalid_options` for anything wrong,
 /// including names that are not options (a typo would otherwise go unnoticed).
 pub fn read(options: &JsValue) -> Result<Options, JsValue> {
-    if !options.is_object() || options.is_function() {
+    if !matches!(sys::kind(options), sys::OBJECT | sys::ARRAY) {
         return Err(error::invalid_options("new Visitor(options) needs an options object"));
     }
     let values = fields(options, NAMES, "ssssbnnas", true)?;
@@ -35,10 +43,7 @@ pub fn read(options: &JsValue) -> Result<Options, JsValue> {
         auto_renew: values.at(4).as_bool(),
         renew_before_seconds: values.at(5).as_f64(),
         request_timeout_ms: values.at(6).as_f64(),
-        allowed_origins: (!origins.is_undefined()).then(|| {
-            let origins: &Array = origins.unchecked_ref();
-            (0..origins.length()).filter_map(|i| origins.at(i).as_string()).collect()
-        }),
+        allowed_origins: (!origins.is_undefined()).then(|| (0..sys::length(&origins)).filter_map(|i| sys::at(&origins, i).as_string()).collect()),
         on_secret_rejected: text(8),
     };
     Options::from_raw(&raw).map_err(error::invalid_options)

@@ -101,7 +101,7 @@ impl Visitor {
         if !matches!(event, "session" | "identitychange" | "error" | "storage") {
             return Err(error::invalid_options("on(event): event must be \"session\", \"identitychange\", \"error\" or \"storage\""));
         }
-        if !listener.is_function() {
+        if sys::kind(&listener) != sys::FUNCTION {
             return Err(error::invalid_options("on(event, listener): listener must be a function"));
         }
         Ok(self.inner.borrow().shell.on(event, &listener))

@@ -254,12 +254,33 @@ export class Effects {
   }
 }
 
+/** Helper `op` of the Rust side, which needs no `Effects` (one import for all, as `run`; the
+ * numbers are in src/web/sys.rs). */
+export function helper(op, v, a, b, n) {
+  switch (op) {
+    case 1: return fields(v, a, b, n);
+    case 2: return visitorError(a, b, n);
+    case 3: return member(v, a);
+    case 4:
+      try {
+        return JSON.parse(a);
+      } catch {
+        return; // Not JSON: `undefined`, which JSON cannot be.
+      }
+    case 5: return Date.now();
+    case 6: return Math.random();
+    case 7: return v === null ? 1 : Array.isArray(v) ? 5 : (KINDS[typeof v] ?? 6);
+    case 8: return v[n];
+    case 9: return v.length;
+  }
+}
+
 /** The members `names` (space-separated) of `object` (`null` or `undefined`: none), each checked
  * for its JS type, `kinds` having a letter per name: `s` string, `n` number, `b` boolean, `a`
  * array of strings. With `strict`, other own enumerable members are refused (a typo would go
  * unnoticed). The values (`undefined` for absent ones), or what is wrong. Only the types: what
  * a valid value is, the Rust core decides. */
-export function fields(object, names, kinds, strict) {
+function fields(object, names, kinds, strict) {
   const list = names.split(" ");
   if (object == null) return [];
   if (strict) for (const key of Object.keys(object)) if (!list.includes(key)) return `unknown option "${key}"`;
@@ -279,12 +300,15 @@ export function fields(object, names, kinds, strict) {
   return values;
 }
 
+/** What a value is, for `helper` 7 (null is 1, an array 5). */
+const KINDS = { undefined: 0, boolean: 2, number: 3, string: 4, object: 6, function: 7 };
+
 const TYPES = { s: "string", n: "number", b: "boolean" };
 const MUST = { s: " must be a string", n: " must be a number", b: " must be true or false", a: " must be an array of strings" };
 
 /** The own member `key` of a plain (not array) object, as `JSON.parse` makes them, or
  * `undefined` (members a page added to `Object.prototype` do not count). */
-export function member(object, key) {
+function member(object, key) {
   try {
     if (typeof object == "object" && object && !Array.isArray(object) && Object.hasOwn(object, key)) return object[key];
   } catch {}
@@ -294,7 +318,7 @@ export function member(object, key) {
 const errorName = (error) => (typeof error?.name == "string" ? error.name : "an error");
 
 /** A `VisitorError`: an `Error` with `name`, `code` and, for HTTP errors, `status`. */
-export function visitorError(code, message, status) {
+function visitorError(code, message, status) {
   const error = new Error(message);
   error.name = "VisitorError";
   error.code = code;

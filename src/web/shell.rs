@@ -25,11 +25,6 @@ extern "C" {
     /// Command `op` (below) with its numbers, strings and JS values.
     #[wasm_bindgen(method)]
     pub fn run(this: &Effects, op: u32, n: f64, m: f64, a: &str, b: &str, v: &JsValue, w: &JsValue) -> JsValue;
-
-    /// See `js::options::fields`: the values, or what is wrong.
-    pub fn fields(object: &JsValue, names: &str, kinds: &str, strict: bool) -> JsValue;
-    #[wasm_bindgen(js_name = visitorError)]
-    fn visitor_error(code: &str, message: &str, status: Option<u16>) -> JsValue;
 }
 
 /// The commands of `Effects::run`, numbered as in `effects.js`.
@@ -63,7 +58,7 @@ const SENT: u32 = 6;
 
 /// A `VisitorError` object.
 pub fn to_js(error: &Error) -> JsValue {
-    visitor_error(error.code, &error.message, error.status)
+    sys::visitor_error(error.code, &error.message, error.status)
 }
 
 pub struct Browser {

@@ -2,36 +2,86 @@
 //!
 //! Not `js-sys`/`web-sys`: their generic wrappers, and exports such as `js-sys`'s JSPI task poll
 //! (which keeps its wakers and panic formatting in the binary), cost more in the shipped `.wasm`
-//! than these few declarations. Calls that can throw are `catch`: they return `Err(exception)`.
-//! The effects themselves (fetch, storage, timers, locks, events) are in `effects.js`.
+//! than these few declarations. The effects themselves (fetch, storage, timers, locks, events)
+//! are in `effects.js`.
 
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/src/web/effects.js")]
 extern "C" {
     /// A promise made by `effects.js`.
     pub type Promise;
-
-    pub type Array;
-    #[wasm_bindgen(static_method_of = Array, js_name = isArray)]
-    fn is_array_(value: &JsValue) -> bool;
-    #[wasm_bindgen(method, getter)]
-    pub fn length(this: &Array) -> u32;
-    #[wasm_bindgen(method, indexing_getter)]
-    pub fn at(this: &Array, index: u32) -> JsValue;
-
-    #[wasm_bindgen(js_namespace = Date)]
-    pub fn now() -> f64;
-
-    #[wasm_bindgen(js_namespace = Math)]
-    pub fn random() -> f64;
-
-    #[wasm_bindgen(js_namespace = JSON, catch)]
-    pub fn parse(text: &str) -> Result<JsValue, JsValue>;
+    /// Helper `op` (below) of `effects.js`: one import for all of them (each import costs the
+    /// shipped glue and `.wasm` a wrapper and a hashed name).
+    fn helper(op: u32, v: &JsValue, a: &str, b: &str, n: f64) -> JsValue;
 }
 
-/// `Array.isArray(value)`.
-pub fn is_array(value: &JsValue) -> bool {
-    Array::is_array_(value)
+/// The helpers, numbered as in `effects.js`.
+const FIELDS: u32 = 1;
+const VISITOR_ERROR: u32 = 2;
+const MEMBER: u32 = 3;
+const PARSE: u32 = 4;
+const NOW: u32 = 5;
+const RANDOM: u32 = 6;
+const KIND: u32 = 7;
+const AT: u32 = 8;
+const LENGTH: u32 = 9;
+
+fn call(op: u32, v: &JsValue, a: &str, b: &str, n: f64) -> JsValue {
+    helper(op, v, a, b, n)
 }
 
+/// See `js::options::fields`: the values, or what is wrong.
+pub fn fields(object: &JsValue, names: &str, kinds: &str, strict: bool) -> JsValue {
+    call(FIELDS, object, names, kinds, f64::from(u8::from(strict)))
+}
+
+/// A `VisitorError`: an `Error` with `name`, `code` and, for HTTP errors, `status`.
+pub fn visitor_error(code: &str, message: &str, status: Option<u16>) -> JsValue {
+    call(VISITOR_ERROR, &JsValue::UNDEFINED, code, message, status.map_or(0.0, f64::from))
+}
+
+/// An own member of a plain object, or `undefined`.
+pub fn member(object: &JsValue, key: &str) -> JsValue {
+    call(MEMBER, object, key, "", 0.0)
+}
+
+/// `JSON.parse(text)`, or `undefined` when `text` is not JSON.
+pub fn parse(text: &str) -> JsValue {
+    call(PARSE, &JsValue::UNDEFINED, text, "", 0.0)
+}
+
+/// `Date.now()`.
+pub fn now() -> f64 {
+    call(NOW, &JsValue::UNDEFINED, "", "", 0.0).as_f64().unwrap_or(0.0)
+}
+
+/// `Math.random()`.
+pub fn random() -> f64 {
+    call(RANDOM, &JsValue::UNDEFINED, "", "", 0.0).as_f64().unwrap_or(0.0)
+}
+
+/// What a JS value is, by `kind`.
+pub const UNDEFINED: u32 = 0;
+pub const NULL: u32 = 1;
+pub const BOOLEAN: u32 = 2;
+pub const NUMBER: u32 = 3;
+pub const STRING: u32 = 4;
+pub const ARRAY: u32 = 5;
+pub const OBJECT: u32 = 6;
+pub const FUNCTION: u32 = 7;
+
+/// What `value` is: `UNDEFINED` ... `FUNCTION` above (anything else counts as an object).
+pub fn kind(value: &JsValue) -> u32 {
+    call(KIND, value, "", "", 0.0).as_f64().unwrap_or(0.0) as u32
+}
+
+/// `array[index]`.
+pub fn at(array: &JsValue, index: u32) -> JsValue {
+    call(AT, array, "", "", index.into())
+}
+
+/// `array.length`.
+pub fn length(array: &JsValue) -> u32 {
+    call(LENGTH, array, "", "", 0.0).as_f64().unwrap_or(0.0) as u32
+}
