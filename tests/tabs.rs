@@ -84,7 +84,7 @@ fn ask_lock(name: &str, if_available: bool) -> (Effects, Deliver, js_sys::Promis
     });
     let effects = Effects::new(deliver.as_ref());
     let requested = effects.run(LOCK, if if_available { 1.0 } else { 0.0 }, 0.0, name, "", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
-    assert_eq!(requested, true, "this browser has Web Locks");
+    assert_eq!(requested, 1, "this browser has Web Locks");
     (effects, deliver, answer)
 }
 

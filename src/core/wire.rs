@@ -175,11 +175,11 @@ fn string(doc: &impl Document, field: &'static str) -> Result<String, InvalidAns
     }
 }
 
-/// `http://` or `https://` followed by a host, without white space.
+/// `http://` or `https://` followed by a host, without spaces or control characters.
 fn is_http_url(url: &str) -> bool {
     let Some((_, rest)) = split_scheme(url) else { return false };
     let host_end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(rest.len());
-    host_end > 0 && !url.chars().any(char::is_whitespace)
+    host_end > 0 && !url.bytes().any(|b| b <= b' ' || b == 0x7f)
 }
 
 #[cfg(test)]
@@ -340,7 +340,7 @@ mod tests {
 
     #[test]
     fn socket_url_must_be_http() {
-        for bad in ["\"wss://x/router\"", "\"javascript:alert(1)\"", "\"https://\"", "\"/relative\"", "\"https://a b\""] {
+        for bad in ["\"wss://x/router\"", "\"javascript:alert(1)\"", "\"https://\"", "\"/relative\"", "\"https://a b\"", "\"https://a/\\tb\"", "\"https://a/\\u0000\""] {
             assert_eq!(parse(&with("socket_url", Some(bad))), Err(InvalidAnswer::SocketUrlNotHttp), "{bad}");
         }
         assert!(parse(&with("socket_url", Some("\"http://127.0.0.1:8080/router\""))).is_ok());

@@ -7,8 +7,9 @@ use crate::core::options::{Options, RawOptions, NAMES};
 use crate::web::sys;
 
 /// The members `names` (space-separated) of `object`, each of its JS type (`kinds`: a letter
-/// per name, `s` string, `n` number, `b` boolean, `a` array of strings), read by `effects.js`;
-/// with `strict`, any other member is an error. `invalid_options` for what is wrong.
+/// per name, `s` string, `n` number, `b` boolean (read as 1 or 0), `a` array of strings), read
+/// by `effects.js`; with `strict`, any other member is an error. `invalid_options` for what is
+/// wrong.
 pub fn fields(object: &JsValue, names: &str, kinds: &str, strict: bool) -> Result<Fields, JsValue> {
     let values = sys::fields(object, names, kinds, strict);
     match values.as_string() {
@@ -40,10 +41,10 @@ pub fn read(options: &JsValue) -> Result<Options, JsValue> {
         api_base_url: text(1),
         storage: text(2),
         storage_key_prefix: text(3),
-        auto_renew: values.at(4).as_bool(),
+        auto_renew: values.at(4).as_f64().map(|b| b != 0.0),
         renew_before_seconds: values.at(5).as_f64(),
         request_timeout_ms: values.at(6).as_f64(),
-        allowed_origins: (!origins.is_undefined()).then(|| (0..sys::length(&origins)).filter_map(|i| sys::at(&origins, i).as_string()).collect()),
+        allowed_origins: (sys::kind(&origins) != sys::UNDEFINED).then(|| (0..sys::length(&origins)).filter_map(|i| sys::at(&origins, i).as_string()).collect()),
         on_secret_rejected: text(8),
     };
     Options::from_raw(&raw).map_err(error::invalid_options)

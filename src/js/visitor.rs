@@ -173,7 +173,7 @@ impl Drop for Visitor {
 
 /// `force` of `authenticate(opts)`: an optional boolean of an optional object.
 fn read_force(opts: &JsValue) -> Result<bool, JsValue> {
-    Ok(options::fields(opts, "force", "b", false)?.at(0).as_bool() == Some(true))
+    Ok(options::fields(opts, "force", "b", false)?.at(0).as_f64() == Some(1.0))
 }
 
 /// `minValidity` in seconds (default 5, at most a day), as milliseconds.

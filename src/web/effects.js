@@ -210,7 +210,7 @@ export class Effects {
   }
 
   /** Asks for the exclusive lock `name`; delivers (3, 1) when granted, (3, 0) when refused.
-   * `false` without Web Locks. */
+   * 0 without Web Locks, else 1. */
   lock(name, ifAvailable) {
     const mine = (this.k = { abort: new AbortController() });
     const say = (granted) => queueMicrotask(() => this.k === mine && this.d(3, granted));
@@ -224,9 +224,9 @@ export class Effects {
           if (lock) return new Promise((release) => (mine.release = release));
         })
         .catch(() => say(0));
-      return true;
+      return 1;
     } catch {
-      return false;
+      return 0;
     }
   }
 
@@ -276,8 +276,8 @@ export function helper(op, v, a, b, n) {
 }
 
 /** The members `names` (space-separated) of `object` (`null` or `undefined`: none), each checked
- * for its JS type, `kinds` having a letter per name: `s` string, `n` number, `b` boolean, `a`
- * array of strings. With `strict`, other own enumerable members are refused (a typo would go
+ * for its JS type, `kinds` having a letter per name: `s` string, `n` number, `b` boolean (given
+ * as 1 or 0), `a` array of strings. With `strict`, other own enumerable members are refused (a typo would go
  * unnoticed). The values (`undefined` for absent ones), or what is wrong. Only the types: what
  * a valid value is, the Rust core decides. */
 function fields(object, names, kinds, strict) {
@@ -295,7 +295,8 @@ function fields(object, names, kinds, strict) {
     const kind = kinds[i];
     const ok = kind == "a" ? Array.isArray(value) && value.every((v) => typeof v == "string") : typeof value == TYPES[kind];
     if (value !== undefined && !ok) return list[i] + MUST[kind];
-    values.push(value);
+    // Booleans as 1 and 0: numbers are what the Rust side reads anyway.
+    values.push(kind == "b" && value !== undefined ? +value : value);
   }
   return values;
 }

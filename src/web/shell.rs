@@ -211,7 +211,7 @@ impl Shell for Browser {
     }
 
     fn lock(&mut self, name: &str, if_available: bool) -> bool {
-        self.run(LOCK, f64::from(u8::from(if_available)), 0.0, name, "").as_bool() == Some(true)
+        self.run(LOCK, f64::from(u8::from(if_available)), 0.0, name, "").as_f64() == Some(1.0)
     }
 
     fn unlock(&mut self) {
