@@ -180,7 +180,18 @@ async fn fetch_refuses_a_foreign_origin_and_sends_nothing() {
     authenticate(&visitor).await;
     // The local server on another host name is another origin.
     let foreign = SERVER.replace("127.0.0.1", "localhost");
-    for url in [format!("{foreign}/api/v5/public/orgs/{}/rooms/x", env.org), "https://example.com/x".into(), "//example.com/x".into(), "relative/path".into()] {
+    let port = SERVER.rsplit(':').next().unwrap();
+    for url in [
+        format!("{foreign}/api/v5/public/orgs/{}/rooms/x", env.org),
+        "https://example.com/x".into(),
+        "//example.com/x".into(),
+        "relative/path".into(),
+        format!("http://127.0.0.1:{port}.evil.com/x"),
+        format!("http://127.0.0.1.evil.com:{port}/x"),
+        format!("https://127.0.0.1:{port}/x"),
+        format!("http://user:pw@127.0.0.1:{port}/x"),
+        "javascript:alert(1)".into(),
+    ] {
         let error = settle(visitor.fetch(url.as_str().into(), JsValue::UNDEFINED)).await.unwrap_err();
         assert_eq!(code(&error), "origin_not_allowed", "{url}");
     }

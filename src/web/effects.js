@@ -272,6 +272,13 @@ export function helper(op, v, a, b, n) {
     case 7: return v === null ? 1 : Array.isArray(v) ? 5 : (KINDS[typeof v] ?? 6);
     case 8: return v[n];
     case 9: return v.length;
+    case 10:
+      try {
+        const url = new URL(a);
+        if (!url.username && !url.password) return url.origin;
+      } catch {
+        return; // Not an absolute URL.
+      }
   }
 }
 
@@ -327,17 +334,10 @@ function visitorError(code, message, status) {
   return error;
 }
 
-/** The `Session` object of a session record (src/core/record.rs), which never holds the secret. */
+/** The `Session` object of a session record (src/core/record.rs), which never holds the secret:
+ * the record's members but its version, the secret's tag, the renewal point and the server's
+ * `expiresAt` text, with `expiresAt` the local expiry as a `Date`. */
 function session(record) {
-  const r = JSON.parse(record);
-  const session = {
-    visitorId: r.visitorId,
-    organizationId: r.organizationId,
-    socketUrl: r.socketUrl,
-    accessToken: r.accessToken,
-    expiresAt: new Date(r.expiresAtMs),
-    expiresIn: r.expiresIn,
-  };
-  if (r.visitorGlobalId != null) session.visitorGlobalId = r.visitorGlobalId;
-  return session;
+  const { v, secretTag, renewAtMs, expiresAt, expiresAtMs, ...session } = JSON.parse(record);
+  return { ...session, expiresAt: new Date(expiresAtMs) };
 }

@@ -5,6 +5,8 @@
 //! than these few declarations. The effects themselves (fetch, storage, timers, locks, events)
 //! are in `effects.js`.
 
+use alloc::string::String;
+
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/web/effects.js")]
@@ -26,6 +28,7 @@ const RANDOM: u32 = 6;
 const KIND: u32 = 7;
 const AT: u32 = 8;
 const LENGTH: u32 = 9;
+const ORIGIN: u32 = 10;
 
 fn call(op: u32, v: &JsValue, a: &str, b: &str, n: f64) -> JsValue {
     helper(op, v, a, b, n)
@@ -84,4 +87,10 @@ pub fn at(array: &JsValue, index: u32) -> JsValue {
 /// `array.length`.
 pub fn length(array: &JsValue) -> u32 {
     call(LENGTH, array, "", "", 0.0).as_f64().unwrap_or(0.0) as u32
+}
+
+/// The origin of an absolute URL as the browser parses it (`new URL(url).origin`), or `None`
+/// for what is not an absolute URL or carries a user name or password.
+pub fn origin(url: &str) -> Option<String> {
+    call(ORIGIN, &JsValue::UNDEFINED, url, "", 0.0).as_string()
 }
