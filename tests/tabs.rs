@@ -82,7 +82,7 @@ fn ask_lock(name: &str, if_available: bool) -> (Effects, Deliver, js_sys::Promis
             resolve.call1(&JsValue::UNDEFINED, &n.into()).unwrap();
         }
     });
-    let effects = Effects::new(deliver.as_ref());
+    let effects = Effects::new(deliver.as_ref(), "memory");
     let requested = effects.run(LOCK, if if_available { 1.0 } else { 0.0 }, 0.0, name, "", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
     assert_eq!(requested, 1, "this browser has Web Locks");
     (effects, deliver, answer)

@@ -97,14 +97,14 @@ impl Visitor {
     /// Subscribes to `session`, `identitychange`, `error` or `storage`; returns the function
     /// that unsubscribes. (Typed in `types.d.ts`, like the methods with optional arguments.)
     #[wasm_bindgen(skip_typescript)]
-    pub fn on(&self, event: &str, listener: JsValue) -> Result<JsValue, JsValue> {
-        if !matches!(event, "session" | "identitychange" | "error" | "storage") {
-            return Err(error::invalid_options("on(event): event must be \"session\", \"identitychange\", \"error\" or \"storage\""));
+    pub fn on(&self, event: JsValue, listener: JsValue) -> Result<JsValue, JsValue> {
+        // effects.js checks the event name and the listener: the function that unsubscribes, or
+        // what is wrong.
+        let off = self.inner.borrow().shell.on(&event, &listener);
+        match off.as_string() {
+            Some(problem) => Err(error::invalid_options(&problem)),
+            None => Ok(off),
         }
-        if sys::kind(&listener) != sys::FUNCTION {
-            return Err(error::invalid_options("on(event, listener): listener must be a function"));
-        }
-        Ok(self.inner.borrow().shell.on(event, &listener))
     }
 
     /// Erases the secret and the session from storage and memory and stops the timers; the next

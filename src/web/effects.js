@@ -11,8 +11,9 @@
 const INIT = { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" } };
 
 export class Effects {
-  constructor(deliver) {
+  constructor(deliver, storage) {
     this.d = (...args) => queueMicrotask(() => this.c && deliver(...args));
+    this.storage(storage);
     /** Pending calls of the page: id -> [resolve, reject, url, init]. */
     this.c = new Map();
     /** Listeners: [event, listener]. */
@@ -28,19 +29,18 @@ export class Effects {
       case 4: return this.lock(a, n);
       case 5: return this.unlock();
       case 6: return this.listen(n, m);
-      case 7: return this.storage(a);
-      case 8: return this.get(a);
-      case 9: return this.set(a, b);
-      case 10: return this.remove(a);
-      case 11: return this.degraded();
-      case 12: return this.send(n, a, m);
-      case 13: return this.call(n, a, v);
-      case 14: return this.settle(n, m, v);
-      case 15: return this.halt(v);
-      case 16: return this.on(a, v);
-      case 17: return this.emit(a, v, w);
-      case 18: return session(a);
-      case 19: return new Date(n);
+      case 7: return this.get(a);
+      case 8: return this.set(a, b);
+      case 9: return this.remove(a);
+      case 10: return this.degraded();
+      case 11: return this.send(n, a, m);
+      case 12: return this.call(n, a, v);
+      case 13: return this.settle(n, m, v);
+      case 14: return this.halt(v);
+      case 15: return this.on(v, w);
+      case 16: return this.emit(a, v, w);
+      case 17: return session(a);
+      case 18: return new Date(n);
     }
   }
 
@@ -92,8 +92,12 @@ export class Effects {
 
   // ---- Events ----
 
-  /** Subscribes; returns the function that unsubscribes. */
+  /** Subscribes; returns the function that unsubscribes, or what is wrong with the arguments. */
   on(event, listener) {
+    if (!["session", "identitychange", "error", "storage"].includes(event)) {
+      return 'on(event): event must be "session", "identitychange", "error" or "storage"';
+    }
+    if (typeof listener != "function") return "on(event, listener): listener must be a function";
     const entry = [event, listener];
     this.l.push(entry);
     return () => {

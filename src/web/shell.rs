@@ -20,8 +20,10 @@ use crate::web::sys::{self, Promise};
 extern "C" {
     /// One visitor's effects and pending calls (see `effects.js`).
     pub type Effects;
+    /// Effects delivering to `deliver`, keeping the visitor in `storage` (`localStorage`,
+    /// `sessionStorage` or `memory`).
     #[wasm_bindgen(constructor)]
-    pub fn new(deliver: &JsValue) -> Effects;
+    pub fn new(deliver: &JsValue, storage: &str) -> Effects;
     /// Command `op` (below) with its numbers, strings and JS values.
     #[wasm_bindgen(method)]
     pub fn run(this: &Effects, op: u32, n: f64, m: f64, a: &str, b: &str, v: &JsValue, w: &JsValue) -> JsValue;
@@ -34,19 +36,18 @@ const TIMER: u32 = 3;
 pub const LOCK: u32 = 4;
 pub const UNLOCK: u32 = 5;
 const LISTEN: u32 = 6;
-const STORAGE: u32 = 7;
-const GET: u32 = 8;
-const SET: u32 = 9;
-const REMOVE: u32 = 10;
-const DEGRADED: u32 = 11;
-const SEND: u32 = 12;
-const CALL: u32 = 13;
-const SETTLE: u32 = 14;
-const HALT: u32 = 15;
-const ON: u32 = 16;
-const EMIT: u32 = 17;
-const SESSION: u32 = 18;
-const DATE: u32 = 19;
+const GET: u32 = 7;
+const SET: u32 = 8;
+const REMOVE: u32 = 9;
+const DEGRADED: u32 = 10;
+const SEND: u32 = 11;
+const CALL: u32 = 12;
+const SETTLE: u32 = 13;
+const HALT: u32 = 14;
+const ON: u32 = 15;
+const EMIT: u32 = 16;
+const SESSION: u32 = 17;
+const DATE: u32 = 18;
 
 /// What `deliver` brings, by kind (numbered as in `effects.js`).
 const ANSWERED: u32 = 1;
@@ -85,9 +86,10 @@ impl Browser {
         self.fx.run(HALT, 0.0, 0.0, "", "", error, &JsValue::UNDEFINED);
     }
 
-    /// Subscribes `listener` to `event`; the function that unsubscribes.
-    pub fn on(&self, event: &str, listener: &JsValue) -> JsValue {
-        self.fx.run(ON, 0.0, 0.0, event, "", listener, &JsValue::UNDEFINED)
+    /// Subscribes `listener` to `event`: the function that unsubscribes, or what is wrong with
+    /// the arguments.
+    pub fn on(&self, event: &JsValue, listener: &JsValue) -> JsValue {
+        self.fx.run(ON, 0.0, 0.0, "", "", event, listener)
     }
 
     /// The JS object of a session: `{visitorId, organizationId, socketUrl, accessToken,
@@ -121,13 +123,12 @@ impl State {
                     deliver(&mut state.borrow_mut(), kind, n, a, b, c);
                 }
             });
-            let shell = Browser { fx: Effects::new(deliver.as_ref()) };
             let storage = match life.options.storage {
                 StorageKind::Local => "localStorage",
                 StorageKind::Session => "sessionStorage",
                 StorageKind::Memory => "memory",
             };
-            shell.run(STORAGE, 0.0, 0.0, storage, "");
+            let shell = Browser { fx: Effects::new(deliver.as_ref(), storage) };
             LocalCell::new(State { life, shell, next_call: 0, _deliver: deliver })
         })
     }
