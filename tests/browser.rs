@@ -203,8 +203,9 @@ async fn fetch_refuses_a_foreign_origin_and_sends_nothing() {
     }
     assert_eq!(env.api_requests().await, 0);
     assert_eq!(env.auth_requests().await, 1);
-    // Allowed once listed.
-    let allowed = env.visitor(&[("allowedOrigins", js_sys::Array::of1(&foreign.as_str().into()).into())]);
+    // Allowed once listed (as the browser reads URLs: in any case, with a trailing slash).
+    let listed = format!("{}/", foreign.to_uppercase());
+    let allowed = env.visitor(&[("allowedOrigins", js_sys::Array::of1(&listed.as_str().into()).into())]);
     let room = env.room().await;
     let url = format!("{foreign}/api/v5/public/orgs/{}/rooms/{room}", env.org);
     let response: web_sys::Response = settle(allowed.fetch(url.as_str().into(), JsValue::UNDEFINED)).await.unwrap().dyn_into().unwrap();
@@ -305,7 +306,7 @@ async fn unsubscribed_listeners_hear_nothing() {
     assert_eq!((sessions.len(), kept.len()), (0, 1));
     assert_eq!(get_str(&kept.all()[0], "source"), "network");
     for (event, listener) in [("sessions", JsValue::from(js_sys::Function::new_no_args(""))), ("session", JsValue::from(5))] {
-        let error = visitor.on(event, listener).unwrap_err();
+        let error = visitor.on(event.into(), listener).unwrap_err();
         assert_eq!(code(&error), "invalid_options");
     }
 }
@@ -328,6 +329,14 @@ fn every_invalid_option_is_rejected_with_invalid_options() {
         with(&[("apiBaseUrl", "http://example.com".into())]),
         with(&[("apiBaseUrl", "ftp://localhost".into())]),
         with(&[("apiBaseUrl", 1.into())]),
+        with(&[("apiBaseUrl", "not a URL".into())]),
+        with(&[("apiBaseUrl", "localhost:8080".into())]),
+        with(&[("apiBaseUrl", "http://127.0.0.2".into())]),
+        with(&[("apiBaseUrl", "http://localhost.example.com".into())]),
+        with(&[("apiBaseUrl", "https://user:pw@service.example.com".into())]),
+        with(&[("apiBaseUrl", "https://service.example.com/?".into())]),
+        with(&[("apiBaseUrl", "https://service.example.com/#x".into())]),
+        with(&[("apiBaseUrl", "https://host:99999".into())]),
         with(&[("storage", "cookies".into())]),
         with(&[("storage", true.into())]),
         with(&[("storageKeyPrefix", "".into())]),

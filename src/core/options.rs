@@ -5,7 +5,7 @@
 
 use crate::prelude::*;
 
-use super::ids::{ApiBase, OrganizationId};
+use super::ids::{ApiBase, OrganizationId, UrlParts};
 use super::text;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -60,10 +60,11 @@ pub const MAX_TIMEOUT_MS: f64 = 600_000.0;
 pub const MAX_RENEW_BEFORE_S: f64 = 86_400.0;
 
 impl Options {
-    /// The options, or why not: every reason is a fixed sentence.
-    pub fn from_raw(raw: &RawOptions) -> Result<Self, &'static str> {
+    /// The options, or why not: every reason is a fixed sentence. `parse_url` splits URLs (in
+    /// the browser, its own parser).
+    pub fn from_raw(raw: &RawOptions, parse_url: impl Fn(&str) -> Option<UrlParts>) -> Result<Self, &'static str> {
         let org = OrganizationId::parse(raw.organization_id.as_deref().ok_or("organizationId is required")?)?;
-        let api = ApiBase::parse(raw.api_base_url.as_deref().unwrap_or(ApiBase::DEFAULT))?;
+        let api = ApiBase::from_url(parse_url(raw.api_base_url.as_deref().unwrap_or(ApiBase::DEFAULT)))?;
         let storage = match raw.storage.as_deref() {
             None | Some("local") => StorageKind::Local,
             Some("session") => StorageKind::Session,
@@ -84,9 +85,9 @@ impl Options {
         }
         let mut allowed_origins = vec![api.origin().to_owned()];
         for origin in raw.allowed_origins.iter().flatten() {
-            let parsed = ApiBase::parse(origin)
+            let parsed = ApiBase::from_url(parse_url(origin))
                 .ok()
-                .filter(|base| base.url("") == base.origin())
+                .filter(ApiBase::is_origin)
                 .ok_or("allowedOrigins must hold origins like https://example.com (http only for localhost)")?;
             allowed_origins.push(parsed.origin().to_owned());
         }
@@ -119,6 +120,7 @@ impl Options {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::ids::parse_url;
 
     const ORG: &str = "e6a08f51-c250-4074-847b-58d444dbbeb1";
 
@@ -128,7 +130,7 @@ mod tests {
 
     #[test]
     fn defaults_follow_the_spec() {
-        let o = Options::from_raw(&raw()).unwrap();
+        let o = Options::from_raw(&raw(), parse_url).unwrap();
         assert_eq!(o.api.origin(), "https://service.giosg.com");
         assert_eq!(o.storage, StorageKind::Local);
         assert_eq!(o.prefix, "giosg");
@@ -162,7 +164,7 @@ mod tests {
             ("onSecretRejected", RawOptions { on_secret_rejected: Some("ignore".into()), ..raw() }),
         ];
         for (name, options) in cases {
-            let message = Options::from_raw(&options).unwrap_err();
+            let message = Options::from_raw(&options, parse_url).unwrap_err();
             assert!(message.contains(name), "{name}: {message}");
         }
     }
@@ -179,7 +181,7 @@ mod tests {
             allowed_origins: Some(vec!["https://CDN.example.com:443/".into(), "http://localhost:3000".into()]),
             on_secret_rejected: Some("error".into()),
             ..raw()
-        })
+        }, parse_url)
         .unwrap();
         assert_eq!(o.storage, StorageKind::Memory);
         assert!(!o.auto_renew);
@@ -191,7 +193,7 @@ mod tests {
 
     #[test]
     fn the_token_goes_only_to_allowed_origins() {
-        let o = Options::from_raw(&RawOptions { allowed_origins: Some(vec!["https://files.example.com".into()]), ..raw() }).unwrap();
+        let o = Options::from_raw(&RawOptions { allowed_origins: Some(vec!["https://files.example.com".into()]), ..raw() }, parse_url).unwrap();
         for ok in ["https://service.giosg.com", "https://files.example.com"] {
             assert!(o.may_send_token_to(ok), "{ok}");
         }

@@ -129,6 +129,7 @@ pub fn decode_secret(doc: &impl Document) -> Option<Secret> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::ids::parse_url;
     use crate::core::json::Json;
 
     /// The decoders on text, read with the crate's JSON reader.
@@ -142,9 +143,9 @@ mod tests {
 
     #[test]
     fn the_secret_key_is_scoped_by_prefix_and_api_origin() {
-        let api = ApiBase::parse("https://service.giosg.com/").unwrap();
+        let api = ApiBase::from_url(parse_url("https://service.giosg.com/")).unwrap();
         assert_eq!(secret_key("giosg", &api), "giosg:https://service.giosg.com:secret");
-        let local = ApiBase::parse("http://127.0.0.1:8080").unwrap();
+        let local = ApiBase::from_url(parse_url("http://127.0.0.1:8080")).unwrap();
         assert_eq!(secret_key("app", &local), "app:http://127.0.0.1:8080:secret");
     }
 
@@ -165,7 +166,7 @@ mod tests {
 
     #[test]
     fn the_session_key_is_per_organization() {
-        let api = ApiBase::parse("https://service.giosg.com").unwrap();
+        let api = ApiBase::from_url(parse_url("https://service.giosg.com")).unwrap();
         assert_eq!(session_key("giosg", &api, &org()), "giosg:https://service.giosg.com:e6a08f51-c250-4074-847b-58d444dbbeb1:session");
     }
 

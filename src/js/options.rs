@@ -47,5 +47,5 @@ pub fn read(options: &JsValue) -> Result<Options, JsValue> {
         allowed_origins: (sys::kind(&origins) != sys::UNDEFINED).then(|| (0..sys::length(&origins)).filter_map(|i| sys::at(&origins, i).as_string()).collect()),
         on_secret_rejected: text(8),
     };
-    Options::from_raw(&raw).map_err(error::invalid_options)
+    Options::from_raw(&raw, sys::parse_url).map_err(error::invalid_options)
 }

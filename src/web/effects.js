@@ -279,7 +279,8 @@ export function helper(op, v, a, b, n) {
     case 10:
       try {
         const url = new URL(a);
-        if (!url.username && !url.password) return url.origin;
+        // Flags as 1 and 0, as `fields` gives booleans.
+        return [url.protocol, url.hostname, url.origin, url.pathname, +!!(url.username || url.password), +/[?#]/.test(a)];
       } catch {
         return; // Not an absolute URL.
       }

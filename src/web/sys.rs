@@ -5,9 +5,9 @@
 //! than these few declarations. The effects themselves (fetch, storage, timers, locks, events)
 //! are in `effects.js`.
 
-use alloc::string::String;
-
 use wasm_bindgen::prelude::*;
+
+use crate::core::ids::UrlParts;
 
 #[wasm_bindgen(module = "/src/web/effects.js")]
 extern "C" {
@@ -28,7 +28,7 @@ const RANDOM: u32 = 6;
 const KIND: u32 = 7;
 const AT: u32 = 8;
 const LENGTH: u32 = 9;
-const ORIGIN: u32 = 10;
+const URL: u32 = 10;
 
 fn call(op: u32, v: &JsValue, a: &str, b: &str, n: f64) -> JsValue {
     helper(op, v, a, b, n)
@@ -89,8 +89,14 @@ pub fn length(array: &JsValue) -> u32 {
     call(LENGTH, array, "", "", 0.0).as_f64().unwrap_or(0.0) as u32
 }
 
-/// The origin of an absolute URL as the browser parses it (`new URL(url).origin`), or `None`
-/// for what is not an absolute URL or carries a user name or password.
-pub fn origin(url: &str) -> Option<String> {
-    call(ORIGIN, &JsValue::UNDEFINED, url, "", 0.0).as_string()
+/// An absolute URL as the browser parses it (`new URL(text)`, the parser `fetch` uses), or
+/// `None` for what is not one.
+pub fn parse_url(text: &str) -> Option<UrlParts> {
+    let parts = call(URL, &JsValue::UNDEFINED, text, "", 0.0);
+    if kind(&parts) != ARRAY {
+        return None;
+    }
+    let string = |i| at(&parts, i).as_string().unwrap_or_default();
+    let flag = |i| at(&parts, i).as_f64() == Some(1.0);
+    Some(UrlParts { protocol: string(0), hostname: string(1), origin: string(2), pathname: string(3), credentials: flag(4), query_or_fragment: flag(5) })
 }

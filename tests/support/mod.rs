@@ -187,7 +187,7 @@ pub fn capture(visitor: &Visitor, event: &str) -> Captured {
     let details = Rc::new(RefCell::new(Vec::new()));
     let sink = details.clone();
     let listener = Closure::<dyn FnMut(JsValue)>::new(move |detail| sink.borrow_mut().push(detail)).into_js_value();
-    let off = visitor.on(event, listener).unwrap().dyn_into().unwrap();
+    let off = visitor.on(event.into(), listener).unwrap().dyn_into().unwrap();
     Captured { details, off }
 }
 
@@ -206,7 +206,7 @@ pub async fn next_event(visitor: &Visitor, event: &str, deadline_ms: u32, accept
         }
     })
     .into_js_value();
-    let off: Function = visitor.on(event, listener).unwrap().dyn_into().unwrap();
+    let off: Function = visitor.on(event.into(), listener).unwrap().dyn_into().unwrap();
     let result = within(promise, deadline_ms).await;
     off.call0(&JsValue::UNDEFINED).unwrap();
     result.unwrap_or_else(|| panic!("no {event} event within {deadline_ms} ms"))

@@ -5,6 +5,7 @@ use std::string::String;
 use std::vec::Vec;
 
 use super::*;
+use crate::core::ids::parse_url;
 use crate::core::json::Json;
 use crate::core::options::RawOptions;
 
@@ -118,7 +119,7 @@ impl Shell for Fake {
 
 fn lifecycle(storage: &str) -> Lifecycle {
     let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some(storage.into()), ..RawOptions::default() };
-    Lifecycle::new(Options::from_raw(&raw).unwrap())
+    Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap())
 }
 
 fn ok(visitor: &str, token: &str, expires_in: u32) -> Result<Response, Error> {
@@ -245,7 +246,7 @@ fn a_refused_secret_is_probed_then_reset_or_reported() {
     for (mode, expect_reset) in [("reset", true), ("error", false)] {
         let (_, stored) = authenticated("memory");
         let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), on_secret_rejected: Some(mode.into()), ..RawOptions::default() };
-        let mut life = Lifecycle::new(Options::from_raw(&raw).unwrap());
+        let mut life = Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap());
         let mut shell = Fake { storage: stored.storage, ..Fake::new() };
         life.authenticate(1, true, &mut shell);
         assert!(shell.take().contains(&post(1, true)), "the stored secret is sent");
