@@ -1,9 +1,11 @@
 //! giosg-visitor: visitor authentication for giosg's public API, in the browser.
 //!
 //! Layout:
-//! - [`core`]: pure Rust, host-testable: wire types and validation, ids, storage records.
-//! - `web`: browser effects (fetch, storage), compiled for wasm only.
-//! - `js`: the `#[wasm_bindgen]` `Visitor` class and its errors, compiled for wasm only.
+//! - [`core`]: pure Rust, host-testable: the lifecycle state machine, wire types and validation,
+//!   ids, options, storage records, retries, errors.
+//! - `web`: the browser shell, compiled for wasm only: the effects (`web/effects.js`: fetch,
+//!   storage, Web Locks, the timer, page events) and the lifecycle's `Shell` over them.
+//! - `js`: the `#[wasm_bindgen]` `Visitor` class, compiled for wasm only.
 //!
 //! The crate is `no_std` + `alloc`. With the default `std` feature (development, tests) the
 //! standard library provides the panic handler and the allocator; the shipped build turns it off

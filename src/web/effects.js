@@ -2,11 +2,12 @@
 // `fetch`, Web Locks, `setTimeout` and page events, and the promises of the page's calls.
 //
 // No decisions here: what to send, when, what an answer means and what to keep are the Rust
-// core's. The Rust side asks through `run(command, n, m, a, b)` (one import for all commands:
-// each import costs the shipped glue and .wasm a wrapper and a hashed name). What an effect
-// brings goes back through `deliver(kind, n, a, b, c)`, always from a microtask of its own,
-// never from inside a call of the Rust side (which holds its state then). Commands and kinds are
-// numbered alike in src/web/shell.rs.
+// core's. The Rust side asks through `run(command, n, m, a, b, v, w)` and `helper(op, v, a, b,
+// n)` (one import each for all commands: each import costs the shipped glue and .wasm a wrapper
+// and a hashed name). What an effect brings goes back through `deliver(kind, n, a, b, c)`,
+// always from a microtask of its own, never from inside a call of the Rust side (which holds its
+// state then). Commands and kinds are numbered alike in src/web/shell.rs, helpers in
+// src/web/sys.rs.
 
 const INIT = { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" } };
 
