@@ -4,6 +4,8 @@
 
 use crate::prelude::*;
 
+use alloc::rc::{Rc, Weak};
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -133,8 +135,6 @@ impl State {
         })
     }
 }
-
-use alloc::rc::{Rc, Weak};
 
 /// What an effect brought, into the lifecycle.
 fn deliver(state: &mut State, kind: u32, n: f64, a: JsValue, b: JsValue, c: JsValue) {
