@@ -451,6 +451,7 @@ impl Lifecycle {
                 flight.need = flight.need.max(need);
             }
             None => {
+                // A new flight is one whose first attempt is due now; `attempt` moves it on.
                 self.flight = Some(Flight { deadline, need, phase: Phase::Backoff { until: now } });
                 self.attempt(shell);
             }

@@ -83,7 +83,7 @@ impl Visitor {
             match input.as_string().or_else(href) {
                 None => Err(core_error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
                 Some(path) if path.starts_with('/') && !path.starts_with("//") => Ok(options.api.url(&path)),
-                Some(url) if sys::parse_url(&url).is_some_and(|u| !u.credentials && options.may_send_token_to(&u.origin)) => Ok(url),
+                Some(url) if sys::parse_url(&url).is_some_and(|parsed| options.may_send_token_to(&parsed)) => Ok(url),
                 Some(_) => Err(core_error::origin_not_allowed()),
             }
         };

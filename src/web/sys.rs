@@ -30,38 +30,34 @@ const AT: u32 = 8;
 const LENGTH: u32 = 9;
 const URL: u32 = 10;
 
-fn call(op: u32, v: &JsValue, a: &str, b: &str, n: f64) -> JsValue {
-    helper(op, v, a, b, n)
-}
-
 /// See `js::options::fields`: the values, or what is wrong.
 pub fn fields(object: &JsValue, names: &str, kinds: &str, strict: bool) -> JsValue {
-    call(FIELDS, object, names, kinds, f64::from(u8::from(strict)))
+    helper(FIELDS, object, names, kinds, f64::from(u8::from(strict)))
 }
 
 /// A `VisitorError`: an `Error` with `name`, `code` and, for HTTP errors, `status`.
 pub fn visitor_error(code: &str, message: &str, status: Option<u16>) -> JsValue {
-    call(VISITOR_ERROR, &JsValue::UNDEFINED, code, message, status.map_or(0.0, f64::from))
+    helper(VISITOR_ERROR, &JsValue::UNDEFINED, code, message, status.map_or(0.0, f64::from))
 }
 
 /// An own member of a plain object, or `undefined`.
 pub fn member(object: &JsValue, key: &str) -> JsValue {
-    call(MEMBER, object, key, "", 0.0)
+    helper(MEMBER, object, key, "", 0.0)
 }
 
 /// `JSON.parse(text)`, or `undefined` when `text` is not JSON.
 pub fn parse(text: &str) -> JsValue {
-    call(PARSE, &JsValue::UNDEFINED, text, "", 0.0)
+    helper(PARSE, &JsValue::UNDEFINED, text, "", 0.0)
 }
 
 /// `Date.now()`.
 pub fn now() -> f64 {
-    call(NOW, &JsValue::UNDEFINED, "", "", 0.0).as_f64().unwrap_or(0.0)
+    helper(NOW, &JsValue::UNDEFINED, "", "", 0.0).as_f64().unwrap_or(0.0)
 }
 
 /// `Math.random()`.
 pub fn random() -> f64 {
-    call(RANDOM, &JsValue::UNDEFINED, "", "", 0.0).as_f64().unwrap_or(0.0)
+    helper(RANDOM, &JsValue::UNDEFINED, "", "", 0.0).as_f64().unwrap_or(0.0)
 }
 
 /// What a JS value is, by `kind`.
@@ -72,27 +68,27 @@ pub const NUMBER: u32 = 3;
 pub const STRING: u32 = 4;
 pub const ARRAY: u32 = 5;
 pub const OBJECT: u32 = 6;
-pub const FUNCTION: u32 = 7;
 
-/// What `value` is: `UNDEFINED` ... `FUNCTION` above (anything else counts as an object).
+/// What `value` is: `UNDEFINED` ... `OBJECT` above, or 7 for a function (anything else counts as
+/// an object).
 pub fn kind(value: &JsValue) -> u32 {
-    call(KIND, value, "", "", 0.0).as_f64().unwrap_or(0.0) as u32
+    helper(KIND, value, "", "", 0.0).as_f64().unwrap_or(0.0) as u32
 }
 
 /// `array[index]`.
 pub fn at(array: &JsValue, index: u32) -> JsValue {
-    call(AT, array, "", "", index.into())
+    helper(AT, array, "", "", index.into())
 }
 
 /// `array.length`.
 pub fn length(array: &JsValue) -> u32 {
-    call(LENGTH, array, "", "", 0.0).as_f64().unwrap_or(0.0) as u32
+    helper(LENGTH, array, "", "", 0.0).as_f64().unwrap_or(0.0) as u32
 }
 
 /// An absolute URL as the browser parses it (`new URL(text)`, the parser `fetch` uses), or
 /// `None` for what is not one.
 pub fn parse_url(text: &str) -> Option<UrlParts> {
-    let parts = call(URL, &JsValue::UNDEFINED, text, "", 0.0);
+    let parts = helper(URL, &JsValue::UNDEFINED, text, "", 0.0);
     if kind(&parts) != ARRAY {
         return None;
     }
