@@ -11,8 +11,7 @@ cd "$ROOT"
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 rm -rf pkg
-# Without the default `std` feature: see Cargo.toml and src/shipped/.
-wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack -- --no-default-features
+wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack
 rm -f pkg/web/.gitignore pkg/web/giosg_visitor_bg.wasm.d.ts
 
 # The embed: the same build bundled into one classic script (rolldown, IIFE) from

@@ -405,3 +405,133 @@ impl Drop for BrokenStorage {
         self.restore.call0(&JsValue::UNDEFINED).unwrap();
     }
 }
+
+#[wasm_bindgen(inline_js = r#"
+export function init_with_a_getter(callback) {
+  return { get headers() { callback(); return { "X-Reentrant": "1" }; } };
+}
+export function url_with_a_getter(href, callback) {
+  return { get href() { callback(); return href; } };
+}
+"#)]
+extern "C" {
+    fn init_with_a_getter(callback: &js_sys::Function) -> JsValue;
+    fn url_with_a_getter(href: &str, callback: &js_sys::Function) -> JsValue;
+}
+
+/// Page code that runs while the SDK works (a getter on `fetch()`'s `init` or on a URL object,
+/// a listener of each event) may call the visitor back: its getters answer, its calls settle,
+/// and the visitor goes on working.
+#[wasm_bindgen_test]
+async fn page_code_calls_the_visitor_back_from_getters_and_every_listener() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    let env = Env::new();
+    env.set_lifetime(2).await;
+    let room = env.room().await;
+    let visitor = Rc::new(env.visitor(&[("requestTimeoutMs", 500.into())]));
+    // Every callback reads the visitor's members and starts a call; what it saw is kept.
+    let seen: Rc<RefCell<Vec<(String, JsValue)>>> = Rc::default();
+    let poke = |label: &'static str| -> js_sys::Function {
+        let (visitor, seen) = (Rc::downgrade(&visitor), seen.clone());
+        Closure::<dyn FnMut()>::new(move || {
+            let Some(visitor) = visitor.upgrade() else { return };
+            let _ = (visitor.visitor_id(), visitor.session(), visitor.is_authenticated(), visitor.expires_at());
+            let listener: JsValue = js_sys::Function::new_no_args("").into();
+            let off: js_sys::Function = visitor.on("session".into(), listener).unwrap().unchecked_into();
+            off.call0(&JsValue::UNDEFINED).unwrap();
+            seen.borrow_mut().push((label.to_owned(), visitor.get_access_token(obj(&[("minValidity", 0.into())])).into()));
+        })
+        .into_js_value()
+        .unchecked_into()
+    };
+    for event in ["session", "identitychange", "error", "storage"] {
+        visitor.on(event.into(), poke(event).into()).unwrap();
+    }
+    // Getters of the page's `init` and URL object, read while the SDK sends the request.
+    let url = format!("{SERVER}/api/v5/public/orgs/{}/rooms/{room}", env.org);
+    let target = url_with_a_getter(&url, &poke("url getter"));
+    let init = init_with_a_getter(&poke("init getter"));
+    let response: web_sys::Response = settle(visitor.fetch(target, init)).await.unwrap().dyn_into().unwrap();
+    assert_eq!(response.status(), 200);
+    // A background renewal that times out: an `error` event.
+    env.fault(r#"{"delay_ms":1500}"#).await;
+    next_event(&visitor, "error", 4000, |_| true).await;
+    env.clear_faults().await;
+    next_event(&visitor, "session", 8000, |_| true).await;
+    // A storage write that fails: a `storage` event.
+    let broken = BrokenStorage::quota();
+    settle(visitor.authenticate(obj(&[("force", true.into())]))).await.unwrap();
+    drop(broken);
+    // `forget()`: an `identitychange` event.
+    settle(visitor.forget()).await.unwrap();
+    // Every kind of callback ran, and every call made from one settled with a value or a
+    // VisitorError (none hangs, none trapped the module).
+    let calls = seen.borrow().clone();
+    for label in ["url getter", "init getter", "session", "error", "storage", "identitychange"] {
+        assert!(calls.iter().any(|(l, _)| l == label), "{label} never ran: {:?}", calls.iter().map(|(l, _)| l).collect::<Vec<_>>());
+    }
+    for (label, call) in calls {
+        let outcome = within(call, 10_000).await.unwrap_or_else(|| panic!("a call from {label} never settled"));
+        let rejected = get(&outcome, "__rejected__");
+        assert!(outcome.is_string() || get(&rejected, "name").as_string().as_deref() == Some("VisitorError"), "{label}: {outcome:?}");
+    }
+    // And the visitor still works.
+    let session = authenticate(&visitor).await;
+    assert!(get(&session, "visitorId").is_string());
+    assert!(visitor.is_authenticated());
+}
+
+/// FNV-1a of the secret, as the tag earlier builds wrote into the session record.
+fn secret_tag(secret: &str) -> String {
+    let hash = secret.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    format!("{hash:016x}")
+}
+
+/// A visitor stored by the builds before this one (their records, byte for byte as they wrote
+/// them) is the same visitor after the upgrade: its cached session is used without a request,
+/// and its secret is sent when the session is renewed.
+#[wasm_bindgen_test]
+async fn records_stored_by_earlier_builds_keep_the_visitor() {
+    let env = Env::new();
+    // A visitor made by the server, as an earlier build would have got it.
+    let answer = raw_auth(&env, "{\"visitor_secret_id\":null}").await;
+    let (secret, token, visitor_id) = (get_str(&answer, "visitor_secret_id"), get_str(&answer, "access_token"), get_str(&answer, "visitor_id"));
+    let now = Date::now().round() as i64;
+    let secret_record = format!("{{\"v\":1,\"secret\":\"{secret}\"}}");
+    let session_record = format!(
+        "{{\"v\":1,\"visitorId\":\"{visitor_id}\",\"organizationId\":\"{}\",\"socketUrl\":\"{}\",\"accessToken\":\"{token}\",\"expiresAt\":\"{}\",\"secretTag\":\"{}\",\"expiresIn\":1800,\"expiresAtMs\":{},\"renewAtMs\":{}}}",
+        env.org,
+        get_str(&answer, "socket_url"),
+        get_str(&answer, "expires_at"),
+        secret_tag(&secret),
+        now + 1_800_000,
+        now + 1_700_000,
+    );
+    local_storage().set_item(&env.secret_key(), &secret_record).unwrap();
+    local_storage().set_item(&env.session_key(), &session_record).unwrap();
+    let visitor = env.visitor(&[]);
+    let sources = capture(&visitor, "session");
+    let session = authenticate(&visitor).await;
+    assert_eq!(get_str(&session, "visitorId"), visitor_id);
+    assert_eq!(get_str(&session, "accessToken"), token);
+    assert_eq!(get_str(&sources.all()[0], "source"), "cache");
+    assert_eq!(env.auth_requests().await, 1, "the cached session of an earlier build was not used");
+    // Renewed with the earlier build's secret: the same visitor, known to the server.
+    let renewed = settle(visitor.authenticate(obj(&[("force", true.into())]))).await.unwrap();
+    assert_eq!(get_str(&renewed, "visitorId"), visitor_id);
+    let log = env.auth_log().await;
+    assert_eq!((get(&log[1], "secret_sent").as_bool(), get(&log[1], "secret_known").as_bool()), (Some(true), Some(true)));
+    assert_eq!(env.stored_secret(), Some(secret));
+}
+
+/// An auth request made without the SDK: the server's JSON answer.
+async fn raw_auth(env: &Env, body: &str) -> JsValue {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&body.into());
+    let url = format!("{SERVER}/api/v5/public/orgs/{}/auth", env.org);
+    let response: web_sys::Response = settle(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init)).await.unwrap().dyn_into().unwrap();
+    settle(response.json().unwrap()).await.unwrap()
+}

@@ -6,7 +6,7 @@
 
 mod support;
 
-use giosg_visitor::web::shell::{Effects, LOCK, UNLOCK};
+use giosg_visitor::web::locks::{self, Lock};
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -69,23 +69,16 @@ async fn a_lock_held_by_a_hung_tab_delays_the_renewal_but_does_not_stop_it() {
     assert_eq!(env.auth_requests().await, 2);
 }
 
-type Deliver = Closure<dyn FnMut(u32, f64, JsValue, JsValue, JsValue)>;
-
-/// The effects of one visitor asking for lock `name`, and the promise of their first answer:
-/// granted (1) or refused (0).
-fn ask_lock(name: &str, if_available: bool) -> (Effects, Deliver, js_sys::Promise) {
+/// Lock `name` asked for as a visitor asks for it, and the promise of its first answer:
+/// granted (`true`) or refused (`false`).
+fn ask_lock(name: &str, if_available: bool) -> (Lock, js_sys::Promise) {
     let mut resolve = None;
     let answer = js_sys::Promise::new(&mut |res, _| resolve = Some(res));
     let resolve = resolve.unwrap();
-    let deliver = Deliver::new(move |kind: u32, n: f64, _: JsValue, _: JsValue, _: JsValue| {
-        if kind == 3 {
-            resolve.call1(&JsValue::UNDEFINED, &n.into()).unwrap();
-        }
+    let lock = locks::request(name, if_available, move |granted| {
+        resolve.call1(&JsValue::UNDEFINED, &granted.into()).unwrap();
     });
-    let effects = Effects::new(deliver.as_ref(), "memory");
-    let requested = effects.run(LOCK, if if_available { 1.0 } else { 0.0 }, 0.0, name, "", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
-    assert_eq!(requested, 1, "this browser has Web Locks");
-    (effects, deliver, answer)
+    (lock.expect("this browser has Web Locks"), answer)
 }
 
 async fn answer(promise: js_sys::Promise) -> JsValue {
@@ -96,22 +89,32 @@ async fn answer(promise: js_sys::Promise) -> JsValue {
 async fn the_lock_is_refused_if_available_only_while_another_holder_has_it() {
     let name = format!("{}:contention", new_prefix());
     // Free: granted at once, however long the browser takes to say so.
-    let (first, _d1, granted) = ask_lock(&name, true);
-    assert_eq!(answer(granted).await, 1.0);
+    let (first, granted) = ask_lock(&name, true);
+    assert_eq!(answer(granted).await, true);
     // Held by the first: `ifAvailable` is refused (this tab then waits, and looks at what the
     // holder stored)...
-    let (_, _d2, refused) = ask_lock(&name, true);
-    assert_eq!(answer(refused).await, 0.0);
+    let (_refused_lock, refused) = ask_lock(&name, true);
+    assert_eq!(answer(refused).await, false);
     // ... and a waiting request is granted once the holder lets go.
-    let (second, _d3, waiting) = ask_lock(&name, false);
+    let (second, waiting) = ask_lock(&name, false);
     assert!(within(waiting.clone(), 100).await.is_none(), "granted while another held it");
-    first.run(UNLOCK, 0.0, 0.0, "", "", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
-    assert_eq!(answer(waiting).await, 1.0);
-    // Released by `unlock()` (a moment later: the browser lets go once the holder's promise
+    first.release();
+    assert_eq!(answer(waiting).await, true);
+    // Released by `release()` (a moment later: the browser lets go once the holder's promise
     // settles), so the next waiting request gets it.
-    second.run(UNLOCK, 0.0, 0.0, "", "", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
-    let (_, _d4, next) = ask_lock(&name, false);
-    assert_eq!(answer(next).await, 1.0, "unlock() released the lock");
+    second.release();
+    let (_next_lock, next) = ask_lock(&name, false);
+    assert_eq!(answer(next).await, true, "release() let the lock go");
+}
+
+#[wasm_bindgen_test]
+async fn a_grant_that_comes_after_the_request_was_withdrawn_is_let_go_at_once() {
+    let name = format!("{}:withdrawn", new_prefix());
+    // Withdrawn before the browser answers: whatever it grants is let go, so the next one gets it.
+    let (early, _) = ask_lock(&name, true);
+    early.release();
+    let (_next_lock, next) = ask_lock(&name, false);
+    assert_eq!(answer(next).await, true, "a withdrawn request kept the lock");
 }
 
 #[wasm_bindgen(inline_js = r#"

@@ -1,68 +1,88 @@
 //! The errors of SPEC §1 (`VisitorError`): a code, a readable message and, for HTTP errors, the
 //! status. Every message is written here, from values that are never tokens or secrets; the
-//! browser shell only turns an `Error` into a JS `Error` object.
+//! browser shell only turns an `Error` into a JS `VisitorError` object.
 
-use crate::prelude::*;
+use std::borrow::Cow;
 
-use super::text;
 use super::wire::InvalidAnswer;
+
+/// SPEC's error codes, as `VisitorError.code` spells them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Code {
+    InvalidOptions,
+    Network,
+    Timeout,
+    Http,
+    InvalidResponse,
+    SecretRejected,
+    OriginNotAllowed,
+    Stopped,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidOptions => "invalid_options",
+            Code::Network => "network",
+            Code::Timeout => "timeout",
+            Code::Http => "http",
+            Code::InvalidResponse => "invalid_response",
+            Code::SecretRejected => "secret_rejected",
+            Code::OriginNotAllowed => "origin_not_allowed",
+            Code::Stopped => "stopped",
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Error {
-    /// One of SPEC's codes: `invalid_options`, `network`, `timeout`, `http`, `invalid_response`,
-    /// `secret_rejected`, `origin_not_allowed`, `stopped`.
-    pub code: &'static str,
-    pub message: String,
+    pub code: Code,
+    /// Readable English; never a token or a secret. Most messages are fixed sentences.
+    pub message: Cow<'static, str>,
+    /// The HTTP status, for [`Code::Http`].
     pub status: Option<u16>,
 }
 
-fn error(code: &'static str, message: &str) -> Error {
-    Error { code, message: message.to_owned(), status: None }
+fn error(code: Code, message: impl Into<Cow<'static, str>>) -> Error {
+    Error { code, message: message.into(), status: None }
 }
 
-pub fn invalid_options(message: &str) -> Error {
-    error("invalid_options", message)
+pub fn invalid_options(message: impl Into<Cow<'static, str>>) -> Error {
+    error(Code::InvalidOptions, message)
 }
 
 /// The request could not be made or the connection broke (CORS, offline, dropped).
 pub fn network() -> Error {
-    error("network", "the request failed: the network or the server did not answer")
+    error(Code::Network, "the request failed: the network or the server did not answer")
 }
 
 /// No full answer within the timeout.
 pub fn timeout() -> Error {
-    error("timeout", "the request timed out")
+    error(Code::Timeout, "the request timed out")
 }
 
 pub fn http(status: u16) -> Error {
-    Error {
-        status: Some(status),
-        ..error("http", &text::cat(&["the server answered with HTTP status ", &text::int(i64::from(status))]))
-    }
+    Error { status: Some(status), ..error(Code::Http, format!("the server answered with HTTP status {status}")) }
 }
 
 pub fn invalid_response(reason: &InvalidAnswer) -> Error {
-    error("invalid_response", &reason.message())
+    error(Code::InvalidResponse, reason.message())
 }
 
-pub fn stopped(why: &str) -> Error {
-    error("stopped", why)
+/// `stop()` was called: pending and later calls end with this.
+pub fn stopped() -> Error {
+    error(Code::Stopped, "the visitor was stopped")
 }
 
-/// Why a call was cut short by `stop()` or by `forget()` (here or in another tab).
-pub fn stopped_by(stop: bool) -> Error {
-    stopped(if stop { STOPPED } else { "forget() was called while this request was pending" })
+/// `forget()` (here or in another tab) cut a pending call short.
+pub fn forgotten() -> Error {
+    error(Code::Stopped, "forget() was called while this request was pending")
 }
-
-pub const STOPPED: &str = "the visitor was stopped";
 
 pub fn origin_not_allowed() -> Error {
-    error("origin_not_allowed", "fetch() sends the token only to apiBaseUrl's origin and allowedOrigins; nothing was sent")
+    error(Code::OriginNotAllowed, "fetch() sends the token only to apiBaseUrl's origin and allowedOrigins; nothing was sent")
 }
 
 pub fn secret_rejected() -> Error {
-    error(
-        "secret_rejected",
-        "the server refused the stored visitor secret; it was kept, since onSecretRejected is \"error\"",
-    )
+    error(Code::SecretRejected, "the server refused the stored visitor secret; it was kept, since onSecretRejected is \"error\"")
 }

@@ -1,8 +1,6 @@
 //! Identifiers: the organization id (a UUID) and the API base URL with its origin.
 
-use crate::prelude::*;
 
-use super::text;
 
 /// An organization id: a UUID in the 8-4-4-4-12 hex form, normalized to lower case
 /// (giosg's ids are lower-case dashed UUIDs; users paste them in any case).
@@ -80,7 +78,7 @@ impl ApiBase {
         }
         let path = url.pathname.as_bytes();
         let trimmed = path.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
-        let base = text::cat(&[&url.origin, url.pathname.get(..trimmed).unwrap_or("")]);
+        let base = format!("{}{}", url.origin, url.pathname.get(..trimmed).unwrap_or(""));
         Ok(Self { origin: url.origin, base })
     }
 
@@ -96,12 +94,12 @@ impl ApiBase {
 
     /// The URL of an API path (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
-        text::cat(&[&self.base, path])
+        format!("{}{path}", self.base)
     }
 
     /// The auth endpoint of an organization.
     pub fn auth_url(&self, org: &OrganizationId) -> String {
-        text::cat(&[&self.base, "/api/v5/public/orgs/", org.as_str(), "/auth"])
+        format!("{}/api/v5/public/orgs/{}/auth", self.base, org.as_str())
     }
 }
 
@@ -140,11 +138,11 @@ pub fn parse_url(text: &str) -> Option<UrlParts> {
     let host = host.to_ascii_lowercase();
     let default_port = if scheme == "https" { 443 } else { 80 };
     let origin = match port {
-        Some(p) if p != default_port => text::cat(&[scheme, "://", &host, ":", &text::int(i64::from(p))]),
-        _ => text::cat(&[scheme, "://", &host]),
+        Some(p) if p != default_port => format!("{scheme}://{host}:{p}"),
+        _ => format!("{scheme}://{host}"),
     };
     Some(UrlParts {
-        protocol: text::cat(&[scheme, ":"]),
+        protocol: format!("{scheme}:"),
         hostname: host,
         origin,
         pathname: if path.is_empty() { "/".into() } else { path.into() },

@@ -3,55 +3,83 @@
 //! of a new session, the renewal timer and what wakes it.
 //!
 //! Sans-IO: the machine never waits. Each input (a call from the page, an answer, a lock grant,
-//! the timer, a page event, another tab's write) runs to completion and asks its [`Shell`] for
+//! the timer, a page event, another tab's write) runs to completion and asks its [`Host`] for
 //! the effects: send a request, take a lock, arm the one timer, emit an event, settle a call.
-//! What the effects bring back comes in as the next input. The browser shell (`web/`, `js/`)
+//! What the effects bring back comes in as the next input. The browser host (`web/`, `js/`)
 //! does the effects with `fetch`, Web Locks, `setTimeout` and storage; the tests below use a
-//! recording shell on a fake clock.
+//! recording host on a fake clock.
 
-use crate::prelude::*;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use super::error::{self, Error};
-use super::json::Document;
 use super::options::{OnSecretRejected, Options, StorageKind};
-use super::record;
+use super::record::{self, SecretRecord, SessionRecord};
 use super::redact::Secret;
 use super::retry;
 use super::session::{timer_delay_ms, Session};
-use super::text;
-use super::wire::{auth_request_body, AuthAnswer};
+use super::wire::{AuthAnswer, JsonProblem};
 
-/// The effects the machine asks for. None of them calls back into the machine before it returns:
-/// what they bring comes later, as an input.
-pub trait Shell {
-    type Doc: Document;
+/// What the machine reads while it decides: the clock, chance, JSON and storage. These answer at
+/// once and run no page code that could call the visitor back (the browser's storage is read
+/// through its own handle, apart from the visitor's state).
+pub trait Host {
     /// The local clock, milliseconds since the Unix epoch.
     fn now(&self) -> f64;
     /// Uniform in `[0, 1)`.
     fn random(&self) -> f64;
-    /// A JSON text read, `None` when it is not JSON.
-    fn parse(&self, text: &str) -> Option<Self::Doc>;
+    /// A JSON text as a serde type.
+    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonProblem>;
+    /// A serde value as a JSON text.
+    fn stringify<T: Serialize>(&self, value: &T) -> String;
     fn get(&mut self, key: &str) -> Option<String>;
     fn set(&mut self, key: &str, value: &str);
     fn remove(&mut self, key: &str);
     /// Why storage stopped working, if it did since last asked (each reason is given once).
     fn degraded(&mut self) -> Option<String>;
-    /// POSTs `body` to `url`; the answer comes back as [`Lifecycle::answered`] with `seq`.
-    fn post(&mut self, seq: u32, url: &str, body: &str, timeout_ms: u32);
-    /// Ends the request in flight; its answer is no longer wanted.
-    fn abort(&mut self);
-    /// Asks for the exclusive Web Lock `name` (with `if_available`, only if free); the grant or
-    /// refusal comes back as [`Lifecycle::locked`]. `false`: the browser has no Web Locks.
-    fn lock(&mut self, name: &str, if_available: bool) -> bool;
-    /// Releases the lock held, or withdraws the request for it.
-    fn unlock(&mut self);
-    /// Arms the one timer (replacing it), which calls [`Lifecycle::tick`]; `None` disarms it.
-    fn timer(&mut self, delay_ms: Option<u32>);
-    /// Listens (or stops listening) to the page events that wake the SDK, and with `tabs`, to
-    /// other tabs' storage writes.
-    fn listen(&mut self, on: bool, tabs: bool);
-    fn emit(&mut self, detail: Detail<'_>);
-    fn reply(&mut self, call: u32, reply: Result<Reply<'_>, &Error>);
+    /// Whether the browser has Web Locks.
+    fn has_locks(&self) -> bool;
+    /// Queues an effect: the host performs it after the input that asked for it has returned
+    /// and the visitor's state is released, so no effect (nor the page code it may run) ever
+    /// runs inside the machine.
+    fn effect(&mut self, effect: Effect);
+
+    /// The record stored under `key`; `None` when absent or unreadable.
+    fn load<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
+        let text = self.get(key)?;
+        self.parse(&text).ok()
+    }
+
+    fn save<T: Serialize>(&mut self, key: &str, record: &T) {
+        let text = self.stringify(record);
+        self.set(key, &text);
+    }
+}
+
+/// What the machine asks the host to do. Each is carried out after the input that asked has
+/// returned; what it brings back comes later, as an input.
+#[derive(Debug)]
+pub enum Effect {
+    /// POST the auth request (`{"visitor_secret_id": …}`, [`super::wire::AuthRequest`]) within
+    /// `timeout_ms`; the outcome comes back as [`Lifecycle::answered`] with `seq`.
+    Post { seq: u32, url: String, secret: Option<Secret>, timeout_ms: u32 },
+    /// End the auth request in flight; its answer is no longer wanted.
+    Abort,
+    /// Ask for the exclusive Web Lock `name` (with `if_available`, only if free); the grant or
+    /// refusal comes back as [`Lifecycle::locked`].
+    Lock { name: String, if_available: bool },
+    /// Release the lock held, or withdraw the request for it.
+    Unlock,
+    /// Arm the one timer (replacing it), which calls [`Lifecycle::tick`]; `None` disarms it.
+    ArmTimer(Option<u32>),
+    /// Listen (or stop listening) to the page events that wake the SDK ([`Lifecycle::woke`]),
+    /// and with `tabs`, to other tabs' storage writes ([`Lifecycle::tab_changed`]).
+    Listen { on: bool, tabs: bool },
+    /// Tell the page's listeners.
+    Emit(Event),
+    /// Settle call `call` of the page.
+    Reply { call: u32, outcome: Result<Reply, Error> },
 }
 
 /// Where an adopted session came from, as the `session` event reports it.
@@ -76,14 +104,14 @@ impl Source {
 
 /// An event for the page's listeners.
 #[derive(Debug)]
-pub enum Detail<'a> {
-    Session(&'a Session, Source),
-    /// `visitorId` changed: from, to.
-    IdentityChange(Option<&'a str>, Option<&'a str>),
+pub enum Event {
+    Session { session: Session, source: Source },
+    /// `visitorId` changed.
+    IdentityChange { previous: Option<String>, current: Option<String> },
     /// A background renewal failed (once per failure streak).
-    Error(&'a Error),
+    Error(Error),
     /// Storage is degraded: why.
-    Storage(&'a str),
+    Storage { reason: String },
 }
 
 /// What a call waits for.
@@ -99,11 +127,13 @@ pub enum Want {
 
 /// How a call is settled.
 #[derive(Debug)]
-pub enum Reply<'a> {
-    Session(&'a Session),
-    Token(&'a str),
+pub enum Reply {
+    Session(Session),
+    Token(String),
     /// Send the page's request with this token.
-    Send(&'a str, bool),
+    Send { token: String, retried: bool },
+    /// `forget()` is done.
+    Done,
 }
 
 /// An answer to an auth request: status, body and `Retry-After`.
@@ -205,7 +235,7 @@ pub struct Lifecycle {
 impl Lifecycle {
     pub fn new(options: Options) -> Self {
         Self {
-            lock_name: (options.storage == StorageKind::Local).then(|| text::cat(&[&options.prefix, ":", options.api.origin(), ":auth"])),
+            lock_name: (options.storage == StorageKind::Local).then(|| format!("{}:{}:auth", options.prefix, options.api.origin())),
             secret_key: record::secret_key(&options.prefix, &options.api),
             session_key: record::session_key(&options.prefix, &options.api, &options.org),
             options,
@@ -227,220 +257,221 @@ impl Lifecycle {
     // ---- Calls from the page ----
 
     /// `authenticate({force})`: the session when it qualifies, else a new one.
-    pub fn authenticate<S: Shell>(&mut self, call: u32, force: bool, shell: &mut S) {
-        self.begin(shell);
-        let now = shell.now();
+    pub fn authenticate<S: Host>(&mut self, call: u32, force: bool, host: &mut S) {
+        self.begin(host);
+        let now = host.now();
         match &self.session {
-            Some(session) if !force && session.qualifies(now, self.options.renew_before_ms) => shell.reply(call, Ok(Reply::Session(session))),
-            _ => self.renew(Some((call, Want::Session)), if force { Need::Fresh } else { Need::Valid(0.0) }, shell),
+            Some(session) if !force && session.qualifies(now, self.options.renew_before_ms) => host.effect(Effect::Reply { call, outcome: Ok(Reply::Session(session.clone())) }),
+            _ => self.renew(Some((call, Want::Session)), if force { Need::Fresh } else { Need::Valid(0.0) }, host),
         }
-        self.rearm(shell);
+        self.rearm(host);
     }
 
     /// `getAccessToken({minValidity})` (`Want::Token`) or `fetch()` (`Want::Send`): a token valid
     /// for `min_ms`, renewing first when needed; a renewal point that has passed starts a
     /// background renewal while the current token is still good enough.
-    pub fn token<S: Shell>(&mut self, call: u32, min_ms: f64, want: Want, shell: &mut S) {
-        self.begin(shell);
-        let now = shell.now();
+    pub fn token<S: Host>(&mut self, call: u32, min_ms: f64, want: Want, host: &mut S) {
+        self.begin(host);
+        let now = host.now();
         match &self.session {
             Some(session) if session.valid_for(now, min_ms) => {
                 let due = session.due(now);
-                reply_with(shell, call, want, session);
+                reply_with(host, call, want, session);
                 if due {
-                    self.renew(None, Need::Valid(0.0), shell);
+                    self.renew(None, Need::Valid(0.0), host);
                 }
             }
-            _ => self.renew(Some((call, want)), Need::Valid(min_ms), shell),
+            _ => self.renew(Some((call, want)), Need::Valid(min_ms), host),
         }
-        self.rearm(shell);
+        self.rearm(host);
     }
 
     /// The page's request of `fetch()` came back with `status`: `true` when that is the
     /// answer; `false` when the server refused the token (401) for the first time, and the
     /// request goes again with a new one.
-    pub fn sent<S: Shell>(&mut self, call: u32, status: u16, retried: bool, shell: &mut S) -> bool {
+    pub fn sent<S: Host>(&mut self, call: u32, status: u16, retried: bool, host: &mut S) -> bool {
         if status != 401 || retried || self.stopped {
             return true;
         }
-        self.renew(Some((call, Want::Send { retried: true })), Need::Fresh, shell);
-        self.rearm(shell);
+        self.renew(Some((call, Want::Send { retried: true })), Need::Fresh, host);
+        self.rearm(host);
         false
     }
 
     /// `forget()`: erases the secret and the session from storage and memory, stops the timers;
     /// the next call makes a new visitor.
-    pub fn forget<S: Shell>(&mut self, shell: &mut S) {
-        self.halt(shell);
-        shell.remove(&self.secret_key);
-        shell.remove(&self.session_key);
+    pub fn forget<S: Host>(&mut self, call: u32, host: &mut S) {
+        self.halt(host);
+        host.remove(&self.secret_key);
+        host.remove(&self.session_key);
         self.loaded = true;
-        self.report(shell);
-        self.let_identity_go(shell);
+        self.report(host);
+        self.let_identity_go(host);
+        host.effect(Effect::Reply { call, outcome: Ok(Reply::Done) });
     }
 
     /// `stop()`: stops timers, listeners and the request in flight, for good.
-    pub fn stop<S: Shell>(&mut self, shell: &mut S) {
+    pub fn stop<S: Host>(&mut self, host: &mut S) {
         if !self.stopped {
             self.stopped = true;
-            self.halt(shell);
+            self.halt(host);
         }
     }
 
     // ---- What the effects bring back ----
 
     /// The answer (or the failure) of auth request `seq`.
-    pub fn answered<S: Shell>(&mut self, seq: u32, result: Result<Response, Error>, shell: &mut S) {
+    pub fn answered<S: Host>(&mut self, seq: u32, result: Result<Response, Error>, host: &mut S) {
         let phase = match &self.flight {
             Some(Flight { phase: phase @ (Phase::Ask { .. } | Phase::Probe { .. }), .. }) if seq == self.seq => *phase,
             _ => return,
         };
-        let now = shell.now();
+        let now = host.now();
         match phase {
             Phase::Ask { secret, sent_at } => match result {
-                Err(error) => self.fail(error, true, None, shell),
-                Ok(answer) if answer.status == 200 => match self.session_from(&answer, sent_at, shell) {
-                    Ok(session) => self.succeed_stored(session, false, shell),
-                    Err(error) => self.fail(error, false, None, shell),
+                Err(error) => self.fail(error, true, None, host),
+                Ok(answer) if answer.status == 200 => match self.session_from(&answer, sent_at, host) {
+                    Ok(session) => self.succeed_stored(session, false, host),
+                    Err(error) => self.fail(error, false, None, host),
                 },
                 Ok(answer) if secret && retry::may_refuse_secret(answer.status) => {
                     // Is it the secret, or the organization? Ask as a new visitor.
-                    self.post(None, Phase::Probe { status: answer.status, sent_at: now }, shell);
+                    self.post(None, Phase::Probe { status: answer.status, sent_at: now }, host);
                 }
                 Ok(answer) => {
                     let retry_after = answer.retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, now));
-                    self.fail(error::http(answer.status), retry::is_retryable_status(answer.status), retry_after, shell);
+                    self.fail(error::http(answer.status), retry::is_retryable_status(answer.status), retry_after, host);
                 }
             },
             Phase::Probe { status, sent_at } => {
-                let fresh = result.ok().filter(|p| p.status == 200).and_then(|p| self.session_from(&p, sent_at, shell).ok());
+                let fresh = result.ok().filter(|p| p.status == 200).and_then(|p| self.session_from(&p, sent_at, host).ok());
                 match (fresh, self.options.on_secret_rejected) {
-                    (Some(session), OnSecretRejected::Reset) => self.succeed_stored(session, true, shell),
-                    (Some(_), OnSecretRejected::Error) => self.fail(error::secret_rejected(), false, None, shell),
+                    (Some(session), OnSecretRejected::Reset) => self.succeed_stored(session, true, host),
+                    (Some(_), OnSecretRejected::Error) => self.fail(error::secret_rejected(), false, None, host),
                     // Refused without the secret too: not the secret's fault. It is kept.
-                    (None, _) => self.fail(error::http(status), false, None, shell),
+                    (None, _) => self.fail(error::http(status), false, None, host),
                 }
             }
             _ => {}
         }
-        self.rearm(shell);
+        self.rearm(host);
     }
 
     /// The cross-tab lock was granted (`true`) or refused: `ifAvailable` found it taken, or the
     /// request failed.
-    pub fn locked<S: Shell>(&mut self, granted: bool, shell: &mut S) {
+    pub fn locked<S: Host>(&mut self, granted: bool, host: &mut S) {
         let Some(Flight { phase: Phase::Lock { waiting, .. }, .. }) = self.flight else { return };
         if granted {
             // Whoever held the lock before may have just stored a session.
-            self.look(waiting, shell);
-        } else if waiting || !self.ask_lock(false, shell) {
-            self.look(false, shell);
+            self.look(waiting, host);
+        } else if waiting || !self.ask_lock(false, host) {
+            self.look(false, host);
         }
-        self.rearm(shell);
+        self.rearm(host);
     }
 
     /// The timer fired: whatever was due.
-    pub fn tick<S: Shell>(&mut self, shell: &mut S) {
-        let now = shell.now();
+    pub fn tick<S: Host>(&mut self, host: &mut S) {
+        let now = host.now();
         // Callers who waited long enough get the latest error.
         let mut i = 0;
         while i < self.waiters.len() {
             if self.waiters[i].give_up_at <= now {
                 let waiter = self.waiters.swap_remove(i);
                 let error = self.last_error.clone().unwrap_or_else(error::timeout);
-                shell.reply(waiter.call, Err(&error));
+                host.effect(Effect::Reply { call: waiter.call, outcome: Err(error) });
             } else {
                 i += 1;
             }
         }
         match self.flight.as_ref().map(|f| f.phase) {
             Some(Phase::Lock { waiting, until }) if until <= now => {
-                shell.unlock();
-                if waiting || !self.ask_lock(false, shell) {
-                    self.look(false, shell);
+                host.effect(Effect::Unlock);
+                if waiting || !self.ask_lock(false, host) {
+                    self.look(false, host);
                 }
             }
             Some(Phase::Look { left, at }) if at <= now => {
-                if !self.take_stored(shell) {
-                    self.look_again(left, shell);
+                if !self.take_stored(host) {
+                    self.look_again(left, host);
                 }
             }
-            Some(Phase::Backoff { until }) if until <= now => self.attempt(shell),
+            Some(Phase::Backoff { until }) if until <= now => self.attempt(host),
             Some(_) => {}
             None => {
                 if self.retry_at.is_some_and(|at| at <= now) {
                     self.retry_at = None;
                     if self.failing {
-                        self.renew(None, Need::Valid(0.0), shell);
+                        self.renew(None, Need::Valid(0.0), host);
                     }
                 }
-                self.wake(shell);
+                self.wake(host);
             }
         }
-        self.rearm(shell);
+        self.rearm(host);
     }
 
     /// The page became visible, was shown again or came online: timers may have been throttled
     /// or stopped during sleep, so the token is checked now.
-    pub fn woke<S: Shell>(&mut self, shell: &mut S) {
+    pub fn woke<S: Host>(&mut self, host: &mut S) {
         if self.started && self.failing {
-            self.renew(None, Need::Valid(0.0), shell);
+            self.renew(None, Need::Valid(0.0), host);
         }
-        self.wake(shell);
-        self.rearm(shell);
+        self.wake(host);
+        self.rearm(host);
     }
 
     /// Another tab wrote `key` (`None`: it cleared storage) with `value` (`None`: removed).
-    pub fn tab_changed<S: Shell>(&mut self, key: Option<&str>, value: Option<&str>, shell: &mut S) {
+    pub fn tab_changed<S: Host>(&mut self, key: Option<&str>, value: Option<&str>, host: &mut S) {
         if key.is_none() || (key == Some(&self.secret_key) && value.is_none()) {
             // Another tab called `forget()` (or cleared storage): this tab lets the identity go
             // too, and keeps listening, so that it adopts the next identity a tab makes.
             if self.session.is_some() {
-                self.cancel(false, shell);
-                self.let_identity_go(shell);
+                self.cancel(false, host);
+                self.let_identity_go(host);
             }
         } else if key == Some(&self.session_key) && value.is_some() {
-            let now = shell.now();
+            let now = host.now();
             let current = self.session.as_ref().map(|x| x.answer.access_token.clone());
-            if let Some(session) = self.stored_session(shell).filter(|x| x.valid_for(now, 0.0) && current.as_ref() != Some(&x.answer.access_token)) {
-                self.adopt(session, Source::Tab, false, shell);
+            if let Some(session) = self.stored_session(host).filter(|x| x.valid_for(now, 0.0) && current.as_ref() != Some(&x.answer.access_token)) {
+                self.adopt(session, Source::Tab, false, host);
             }
         }
-        self.rearm(shell);
+        self.rearm(host);
     }
 
     // ---- Inside ----
 
     /// The first use: the cached session, and auto-renewal.
-    fn begin<S: Shell>(&mut self, shell: &mut S) {
+    fn begin<S: Host>(&mut self, host: &mut S) {
         if !self.loaded {
             self.loaded = true;
-            let now = shell.now();
-            let cached = self.stored_session(shell).filter(|session| session.valid_for(now, 0.0));
-            self.report(shell);
+            let now = host.now();
+            let cached = self.stored_session(host).filter(|session| session.valid_for(now, 0.0));
+            self.report(host);
             if let Some(session) = cached {
-                self.adopt(session, Source::Cache, false, shell);
+                self.adopt(session, Source::Cache, false, host);
             }
         }
         if !self.started && !self.stopped && self.options.auto_renew {
             self.started = true;
-            shell.listen(true, self.lock_name.is_some());
+            host.effect(Effect::Listen { on: true, tabs: self.lock_name.is_some() });
         }
     }
 
     /// Renews in the background when the renewal point has passed.
-    fn wake<S: Shell>(&mut self, shell: &mut S) {
-        let now = shell.now();
+    fn wake<S: Host>(&mut self, host: &mut S) {
+        let now = host.now();
         if self.started && self.session.as_ref().is_some_and(|s| s.due(now)) {
-            self.renew(None, Need::Valid(0.0), shell);
+            self.renew(None, Need::Valid(0.0), host);
         }
     }
 
     /// A new session from the server, through the flight in progress or a new one, for `caller`
     /// (who waits 30 s at most), or for nobody: a background renewal, which keeps the flight
     /// retrying while the page lives.
-    fn renew<S: Shell>(&mut self, caller: Option<(u32, Want)>, need: Need, shell: &mut S) {
-        let now = shell.now();
+    fn renew<S: Host>(&mut self, caller: Option<(u32, Want)>, need: Need, host: &mut S) {
+        let now = host.now();
         let deadline = if caller.is_some() { now + retry::GIVE_UP_MS } else { f64::INFINITY };
         if let Some((call, want)) = caller {
             self.waiters.push(Waiter { call, want, give_up_at: deadline });
@@ -453,27 +484,28 @@ impl Lifecycle {
             None => {
                 // A new flight is one whose first attempt is due now; `attempt` moves it on.
                 self.flight = Some(Flight { deadline, need, phase: Phase::Backoff { until: now } });
-                self.attempt(shell);
+                self.attempt(host);
             }
         }
     }
 
     /// One attempt: under the cross-tab lock where there is one, first a look at what another
     /// tab may have stored meanwhile, then the request.
-    fn attempt<S: Shell>(&mut self, shell: &mut S) {
-        if !self.ask_lock(true, shell) {
-            self.look(false, shell);
+    fn attempt<S: Host>(&mut self, host: &mut S) {
+        if !self.ask_lock(true, host) {
+            self.look(false, host);
         }
     }
 
     /// Asks for the lock; `false` where there is none to ask for.
-    fn ask_lock<S: Shell>(&mut self, if_available: bool, shell: &mut S) -> bool {
+    fn ask_lock<S: Host>(&mut self, if_available: bool, host: &mut S) -> bool {
         let Some(name) = &self.lock_name else { return false };
-        if !shell.lock(name, if_available) {
+        if !host.has_locks() {
             return false;
         }
+        host.effect(Effect::Lock { name: name.clone(), if_available });
         // The holder's attempt is a request and perhaps a probe; past that, it hangs or is frozen.
-        let until = shell.now() + 2.0 * f64::from(self.options.request_timeout_ms) + 1000.0;
+        let until = host.now() + 2.0 * f64::from(self.options.request_timeout_ms) + 1000.0;
         self.set_phase(Phase::Lock { waiting: !if_available, until });
         true
     }
@@ -481,21 +513,21 @@ impl Lifecycle {
     /// The look for another tab's session, then the request. `contended`: another holder had the
     /// lock; what it stored may reach this tab's storage a few milliseconds late (browsers sync
     /// storage between tabs asynchronously), so this tab looks again for a while.
-    fn look<S: Shell>(&mut self, contended: bool, shell: &mut S) {
-        if !self.take_stored(shell) {
-            self.look_again(if contended { SYNC_LOOKS } else { 1 }, shell);
+    fn look<S: Host>(&mut self, contended: bool, host: &mut S) {
+        if !self.take_stored(host) {
+            self.look_again(if contended { SYNC_LOOKS } else { 1 }, host);
         }
     }
 
-    fn look_again<S: Shell>(&mut self, left: u32, shell: &mut S) {
+    fn look_again<S: Host>(&mut self, left: u32, host: &mut S) {
         if left > 1 && matches!(self.flight_need(), Some(Need::Valid(_))) {
-            let at = shell.now() + SYNC_LOOK_MS;
+            let at = host.now() + SYNC_LOOK_MS;
             self.set_phase(Phase::Look { left: left - 1, at });
         } else {
-            let secret = self.stored_secret(shell);
-            self.report(shell);
-            let now = shell.now();
-            self.post(secret.as_ref(), Phase::Ask { secret: secret.is_some(), sent_at: now }, shell);
+            let secret = self.stored_secret(host);
+            self.report(host);
+            let now = host.now();
+            self.post(secret.as_ref(), Phase::Ask { secret: secret.is_some(), sent_at: now }, host);
         }
     }
 
@@ -505,22 +537,22 @@ impl Lifecycle {
 
     /// Ends the flight with a session another tab stored, when the flight's callers can take it:
     /// valid for what they need, and not yet due for renewal.
-    fn take_stored<S: Shell>(&mut self, shell: &mut S) -> bool {
+    fn take_stored<S: Host>(&mut self, host: &mut S) -> bool {
         let Some(Need::Valid(min_ms)) = self.flight_need() else { return false };
-        let now = shell.now();
-        match self.stored_session(shell).filter(|s| s.valid_for(now, min_ms) && !s.due(now)) {
+        let now = host.now();
+        match self.stored_session(host).filter(|s| s.valid_for(now, min_ms) && !s.due(now)) {
             Some(session) => {
-                self.succeed(session, Source::Tab, false, shell);
+                self.succeed(session, Source::Tab, false, host);
                 true
             }
             None => false,
         }
     }
 
-    fn post<S: Shell>(&mut self, secret: Option<&Secret>, phase: Phase, shell: &mut S) {
+    fn post<S: Host>(&mut self, secret: Option<&Secret>, phase: Phase, host: &mut S) {
         self.seq = self.seq.wrapping_add(1);
         let url = self.options.api.auth_url(&self.options.org);
-        shell.post(self.seq, &url, &auth_request_body(secret), self.options.request_timeout_ms);
+        host.effect(Effect::Post { seq: self.seq, url, secret: secret.cloned(), timeout_ms: self.options.request_timeout_ms });
         self.set_phase(phase);
     }
 
@@ -531,57 +563,57 @@ impl Lifecycle {
     }
 
     /// A validated session from a 200 answer, or `invalid_response`.
-    fn session_from<S: Shell>(&self, answer: &Response, sent_at: f64, shell: &S) -> Result<Session, Error> {
-        let parsed = AuthAnswer::parse_with(&answer.body, &self.options.org, |text| shell.parse(text)).map_err(|e| error::invalid_response(&e))?;
-        Ok(Session::new(parsed, sent_at, self.options.renew_before_ms, shell.random()))
+    fn session_from<S: Host>(&self, answer: &Response, sent_at: f64, host: &S) -> Result<Session, Error> {
+        let parsed = AuthAnswer::read(&answer.body, &self.options.org, |text| host.parse(text)).map_err(|e| error::invalid_response(&e))?;
+        Ok(Session::new(parsed, sent_at, self.options.renew_before_ms, host.random()))
     }
 
     /// A session from the server: stored (its secret, and itself as the most recent session)
     /// before the lock is released, so that the next tab to take the lock finds it.
-    fn succeed_stored<S: Shell>(&mut self, session: Session, reset: bool, shell: &mut S) {
-        shell.set(&self.secret_key, &record::encode_secret(&session.answer.secret));
-        shell.set(&self.session_key, &record::encode_session(&session));
-        self.succeed(session, Source::Network, reset, shell);
+    fn succeed_stored<S: Host>(&mut self, session: Session, reset: bool, host: &mut S) {
+        host.save(&self.secret_key, &SecretRecord::new(&session.answer.secret));
+        host.save(&self.session_key, &SessionRecord::new(&session));
+        self.succeed(session, Source::Network, reset, host);
     }
 
     /// The flight brought `session`: adopted, and handed to every waiting caller.
-    fn succeed<S: Shell>(&mut self, session: Session, source: Source, reset: bool, shell: &mut S) {
-        shell.unlock();
+    fn succeed<S: Host>(&mut self, session: Session, source: Source, reset: bool, host: &mut S) {
+        host.effect(Effect::Unlock);
         self.flight = None;
         // Another tab's session that this tab already holds needs no adoption.
         let known = self.session.as_ref().is_some_and(|s| s.answer.access_token == session.answer.access_token);
         if source != Source::Tab || !known {
-            self.adopt(session, source, reset, shell);
+            self.adopt(session, source, reset, host);
         }
         // The listeners hear of it first (their events are queued before the replies).
         if let Some(session) = &self.session {
             for waiter in core::mem::take(&mut self.waiters) {
-                reply_with(shell, waiter.call, waiter.want, session);
+                reply_with(host, waiter.call, waiter.want, session);
             }
         }
     }
 
     /// An attempt failed: wait and try again while the flight's deadline allows and the error is
     /// worth it; else the flight ends with `error`, and the background tries again later.
-    fn fail<S: Shell>(&mut self, error: Error, retryable: bool, retry_after_ms: Option<f64>, shell: &mut S) {
-        shell.unlock();
-        let now = shell.now();
+    fn fail<S: Host>(&mut self, error: Error, retryable: bool, retry_after_ms: Option<f64>, host: &mut S) {
+        host.effect(Effect::Unlock);
+        let now = host.now();
         self.attempts = self.attempts.saturating_add(1);
         let deadline = self.flight.as_ref().map_or(0.0, |f| f.deadline);
         if deadline == f64::INFINITY && !self.failing {
             self.failing = true;
-            shell.emit(Detail::Error(&error));
+            host.effect(Effect::Emit(Event::Error(error.clone())));
         }
-        let delay = retry::retry_delay_ms(self.attempts, shell.random(), retry_after_ms);
+        let delay = retry::retry_delay_ms(self.attempts, host.random(), retry_after_ms);
         match retry::wait_within(deadline, now, delay, retry_after_ms).filter(|_| retryable) {
             Some(wait) => self.set_phase(Phase::Backoff { until: now + wait }),
             None => {
                 self.flight = None;
                 for waiter in core::mem::take(&mut self.waiters) {
-                    shell.reply(waiter.call, Err(&error));
+                    host.effect(Effect::Reply { call: waiter.call, outcome: Err(error.clone()) });
                 }
                 if self.started {
-                    self.retry_at = Some(now + retry::retry_delay_ms(self.attempts, shell.random(), None));
+                    self.retry_at = Some(now + retry::retry_delay_ms(self.attempts, host.random(), None));
                 }
             }
         }
@@ -590,14 +622,14 @@ impl Lifecycle {
 
     /// Makes `session` the current one (already stored), and tells the listeners. `reset`: the
     /// stored secret was refused and replaced.
-    fn adopt<S: Shell>(&mut self, session: Session, source: Source, reset: bool, shell: &mut S) {
+    fn adopt<S: Host>(&mut self, session: Session, source: Source, reset: bool, host: &mut S) {
         let previous = self.session.take().map(|p| p.answer.visitor_id);
         self.failing = false;
         self.attempts = 0;
         self.retry_at = None;
         self.last_error = None;
         let forgotten = core::mem::take(&mut self.forgotten);
-        self.report(shell);
+        self.report(host);
         let session = self.session.insert(session);
         let current = &session.answer.visitor_id;
         let changed = match &previous {
@@ -605,21 +637,21 @@ impl Lifecycle {
             None => forgotten || reset,
         };
         if changed {
-            shell.emit(Detail::IdentityChange(previous.as_deref(), Some(current)));
+            host.effect(Effect::Emit(Event::IdentityChange { previous, current: Some(current.clone()) }));
         }
-        shell.emit(Detail::Session(session, source));
+        host.effect(Effect::Emit(Event::Session { session: session.clone(), source }));
     }
 
     /// Cancels the work under way: the request in flight (whose answer will not be adopted), its
     /// retries and the callers waiting for it, the timer.
-    fn cancel<S: Shell>(&mut self, stop: bool, shell: &mut S) {
+    fn cancel<S: Host>(&mut self, stop: bool, host: &mut S) {
         if self.flight.take().is_some() {
-            shell.abort();
-            shell.unlock();
+            host.effect(Effect::Abort);
+            host.effect(Effect::Unlock);
         }
-        let error = error::stopped_by(stop);
+        let error = if stop { error::stopped() } else { error::forgotten() };
         for waiter in core::mem::take(&mut self.waiters) {
-            shell.reply(waiter.call, Err(&error));
+            host.effect(Effect::Reply { call: waiter.call, outcome: Err(error.clone()) });
         }
         self.failing = false;
         self.attempts = 0;
@@ -627,27 +659,27 @@ impl Lifecycle {
     }
 
     /// Stops timers, page listeners and the request in flight.
-    fn halt<S: Shell>(&mut self, shell: &mut S) {
-        self.cancel(self.stopped, shell);
+    fn halt<S: Host>(&mut self, host: &mut S) {
+        self.cancel(self.stopped, host);
         if self.started {
             self.started = false;
-            shell.listen(false, false);
+            host.effect(Effect::Listen { on: false, tabs: false });
         }
-        shell.timer(None);
+        host.effect(Effect::ArmTimer(None));
     }
 
     /// Drops the current identity (`forget()`, here or in another tab) and announces it; the next
     /// identity adopted is announced as a change from none.
-    fn let_identity_go<S: Shell>(&mut self, shell: &mut S) {
+    fn let_identity_go<S: Host>(&mut self, host: &mut S) {
         self.forgotten = true;
         if let Some(previous) = self.session.take() {
-            shell.emit(Detail::IdentityChange(Some(&previous.answer.visitor_id), None));
+            host.effect(Effect::Emit(Event::IdentityChange { previous: Some(previous.answer.visitor_id), current: None }));
         }
     }
 
     /// Arms the timer for the earliest of: a waiting caller giving up, the flight's next step,
     /// the background retry, the renewal point.
-    fn rearm<S: Shell>(&mut self, shell: &mut S) {
+    fn rearm<S: Host>(&mut self, host: &mut S) {
         let mut next = self.waiters.iter().map(|w| w.give_up_at).fold(f64::INFINITY, f64::min);
         match &self.flight {
             Some(Flight { phase: Phase::Lock { until: at, .. } | Phase::Look { at, .. } | Phase::Backoff { until: at }, .. }) => next = next.min(*at),
@@ -658,42 +690,37 @@ impl Lifecycle {
             }
             None => {}
         }
-        shell.timer((next != f64::INFINITY).then(|| timer_delay_ms(next, shell.now())));
+        let delay = (next != f64::INFINITY).then(|| timer_delay_ms(next, host.now()));
+        host.effect(Effect::ArmTimer(delay));
     }
 
     /// Reports a storage degradation, once per occurrence.
-    fn report<S: Shell>(&mut self, shell: &mut S) {
-        if let Some(reason) = shell.degraded() {
-            shell.emit(Detail::Storage(&reason));
+    fn report<S: Host>(&mut self, host: &mut S) {
+        if let Some(reason) = host.degraded() {
+            host.effect(Effect::Emit(Event::Storage { reason }));
         }
     }
 
-    fn stored_secret<S: Shell>(&self, shell: &mut S) -> Option<Secret> {
-        let text = shell.get(&self.secret_key)?;
-        let doc = shell.parse(&text)?;
-        record::decode_secret(&doc)
+    fn stored_secret<S: Host>(&self, host: &mut S) -> Option<Secret> {
+        host.load::<SecretRecord>(&self.secret_key)?.secret()
     }
 
     /// The session stored for this organization, if it belongs to the stored secret and is
     /// readable.
-    fn stored_session<S: Shell>(&self, shell: &mut S) -> Option<Session> {
-        let secret = self.stored_secret(shell)?;
-        let text = shell.get(&self.session_key)?;
-        let doc = shell.parse(&text)?;
-        record::decode_session(&doc, &self.options.org, secret)
+    fn stored_session<S: Host>(&self, host: &mut S) -> Option<Session> {
+        let secret = self.stored_secret(host)?;
+        host.load::<SessionRecord>(&self.session_key)?.session(&self.options.org, secret)
     }
 }
 
-fn reply_with<S: Shell>(shell: &mut S, call: u32, want: Want, session: &Session) {
-    let token = session.answer.access_token.expose();
-    shell.reply(
-        call,
-        Ok(match want {
-            Want::Session => Reply::Session(session),
-            Want::Token => Reply::Token(token),
-            Want::Send { retried } => Reply::Send(token, retried),
-        }),
-    );
+fn reply_with<S: Host>(host: &mut S, call: u32, want: Want, session: &Session) {
+    let token = session.answer.access_token.expose().to_owned();
+    let reply = match want {
+        Want::Session => Reply::Session(session.clone()),
+        Want::Token => Reply::Token(token),
+        Want::Send { retried } => Reply::Send { token, retried },
+    };
+    host.effect(Effect::Reply { call, outcome: Ok(reply) });
 }
 
 #[cfg(test)]

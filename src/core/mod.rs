@@ -1,17 +1,16 @@
 //! The pure core: everything that can be decided without a browser.
 //!
-//! Nothing here touches `web-sys` or `js-sys`: inputs are strings, bytes and times, outputs are
-//! values and decisions. `cargo test` on the host covers it; the browser shell in `web/` and `js/`
-//! only carries its decisions out.
+//! Nothing here touches `web-sys` or `js-sys`: inputs are typed values and times, outputs are
+//! values, decisions and typed effects ([`lifecycle::Effect`]). `cargo test` on the host covers
+//! it; the browser shell in `web/` and `js/` only carries its decisions out.
 
 pub mod error;
 pub mod ids;
-pub mod json;
 pub mod lifecycle;
 pub mod options;
 pub mod record;
 pub mod redact;
 pub mod retry;
 pub mod session;
-pub mod text;
+pub mod value;
 pub mod wire;

@@ -3,10 +3,8 @@
 //! The JS layer reads each option with its JS type and hands the values here; every rule about
 //! what a value may be lives in this file, so the host tests cover all of them.
 
-use crate::prelude::*;
 
 use super::ids::{ApiBase, OrganizationId, UrlParts};
-use super::text;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum StorageKind {
@@ -53,8 +51,8 @@ pub struct Options {
     pub on_secret_rejected: OnSecretRejected,
 }
 
-/// Most a timeout may be: ten minutes. (The messages below spell the limits out: formatting an
-/// `f64` would link float printing, some 17 KB of `.wasm`.)
+/// Most a timeout may be: ten minutes. (The messages below spell the limits out: static
+/// sentences, no float formatting in the shipped code.)
 pub const MAX_TIMEOUT_MS: f64 = 600_000.0;
 /// Most `renewBeforeSeconds` may be: a day.
 pub const MAX_RENEW_BEFORE_S: f64 = 86_400.0;
@@ -80,7 +78,7 @@ impl Options {
             return Err("renewBeforeSeconds must be a number from 0 to 86400");
         }
         let timeout = raw.request_timeout_ms.unwrap_or(10_000.0);
-        if !(timeout.is_finite() && text::is_whole(timeout) && (1.0..=MAX_TIMEOUT_MS).contains(&timeout)) {
+        if !(timeout.is_finite() && timeout.fract() == 0.0 && (1.0..=MAX_TIMEOUT_MS).contains(&timeout)) {
             return Err("requestTimeoutMs must be a whole number from 1 to 600000");
         }
         let mut allowed_origins = vec![api.origin().to_owned()];

@@ -6,139 +6,140 @@
 //! versions can migrate them. Anything unreadable (not JSON, another version, wrong types) reads
 //! as absent: garbage never crashes the SDK.
 
-use crate::prelude::*;
+
+use serde::{Deserialize, Serialize};
 
 use super::ids::{ApiBase, OrganizationId};
-use super::text;
-use super::json::{self, Document, Value};
 use super::redact::{AccessToken, Secret};
 use super::session::Session;
 use super::wire::{AuthAnswer, MAX_EXPIRES_IN};
 
 /// The version written into every record.
-pub const VERSION: i64 = 1;
+pub const VERSION: u32 = 1;
 
 /// The storage key of the secret for an API origin.
 pub fn secret_key(prefix: &str, api: &ApiBase) -> String {
-    text::cat(&[prefix, ":", api.origin(), ":secret"])
+    format!("{prefix}:{}:secret", api.origin())
 }
 
 /// The storage key of an organization's cached session.
 pub fn session_key(prefix: &str, api: &ApiBase, org: &OrganizationId) -> String {
-    text::cat(&[prefix, ":", api.origin(), ":", org.as_str(), ":session"])
-}
-
-/// `{"v":1,"visitorId":…,"accessToken":…,"expiresAtMs":…,"renewAtMs":…,…}`: the whole session
-/// but the secret. Times are whole milliseconds on the local clock.
-pub fn encode_session(session: &Session) -> String {
-    let a = &session.answer;
-    let mut out = String::from("{\"v\":");
-    text::push_int(&mut out, VERSION);
-    for (key, value) in [
-        ("visitorId", a.visitor_id.as_str()),
-        ("organizationId", a.organization_id.as_str()),
-        ("socketUrl", a.socket_url.as_str()),
-        ("accessToken", a.access_token.expose()),
-        ("expiresAt", a.expires_at.as_str()),
-    ] {
-        out.push(',');
-        json::write_str(&mut out, key);
-        out.push(':');
-        json::write_str(&mut out, value);
-    }
-    out.push_str(",\"secretTag\":");
-    json::write_str(&mut out, &secret_tag(&a.secret));
-    if let Some(global) = &a.visitor_global_id {
-        out.push_str(",\"visitorGlobalId\":");
-        json::write_str(&mut out, global);
-    }
-    out.push_str(",\"expiresIn\":");
-    text::push_int(&mut out, i64::from(a.expires_in));
-    out.push_str(",\"expiresAtMs\":");
-    text::push_int(&mut out, text::round(session.expires_at_ms));
-    out.push_str(",\"renewAtMs\":");
-    text::push_int(&mut out, text::round(session.renew_at_ms));
-    out.push('}');
-    out
-}
-
-/// The session in a stored value (parsed), for `org`. The secret is not in the record: the caller
-/// gives the one it holds, so a session is never used without the secret it belongs to.
-pub fn decode_session(doc: &impl Document, org: &OrganizationId, secret: Secret) -> Option<Session> {
-    if doc.member("v")?.as_i64()? != VERSION {
-        return None;
-    }
-    let text = |key: &str| doc.member(key).and_then(Value::into_string).filter(|s| !s.is_empty());
-    let number = |key: &str| doc.member(key).and_then(|v| v.as_i64());
-    // A session cached under another secret (say, before `forget()` at another organization
-    // of the same API) belongs to another visitor.
-    if text("organizationId")? != org.as_str() || text("secretTag")? != secret_tag(&secret) {
-        return None;
-    }
-    let expires_in = number("expiresIn").filter(|n| (1..=MAX_EXPIRES_IN).contains(n))?;
-    let visitor_global_id = match doc.member("visitorGlobalId") {
-        None => None,
-        Some(Value::String(s)) => Some(s),
-        Some(_) => return None,
-    };
-    let answer = AuthAnswer {
-        visitor_id: text("visitorId")?,
-        secret,
-        organization_id: org.as_str().to_owned(),
-        socket_url: text("socketUrl")?,
-        access_token: AccessToken::new(text("accessToken")?),
-        expires_at: text("expiresAt")?,
-        expires_in: expires_in as u32,
-        visitor_global_id,
-    };
-    let expires_at_ms = number("expiresAtMs")? as f64;
-    let renew_at_ms = number("renewAtMs")? as f64;
-    if renew_at_ms > expires_at_ms {
-        return None;
-    }
-    Some(Session { answer, expires_at_ms, renew_at_ms })
-}
-
-/// A short tag that tells whether a cached session belongs to the stored secret: 64 bits of
-/// FNV-1a. It reveals nothing useful: whoever can read it can read the secret beside it.
-fn secret_tag(secret: &Secret) -> String {
-    let hash = secret.expose().bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    let mut out = String::with_capacity(16);
-    text::push_hex64(&mut out, hash);
-    out
+    format!("{prefix}:{}:{}:session", api.origin(), org.as_str())
 }
 
 /// `{"v":1,"secret":"…"}`
-pub fn encode_secret(secret: &Secret) -> String {
-    let mut out = String::from("{\"v\":");
-    text::push_int(&mut out, VERSION);
-    out.push_str(",\"secret\":");
-    json::write_str(&mut out, secret.expose());
-    out.push('}');
-    out
+#[derive(Serialize, Deserialize, Debug)]
+pub struct SecretRecord {
+    pub v: u32,
+    pub secret: String,
 }
 
-/// The secret in a stored value (parsed), or `None` when it is not a record of this version.
-pub fn decode_secret(doc: &impl Document) -> Option<Secret> {
-    if doc.member("v")?.as_i64()? != VERSION {
-        return None;
+impl SecretRecord {
+    pub fn new(secret: &Secret) -> Self {
+        Self { v: VERSION, secret: secret.expose().to_owned() }
     }
-    doc.member("secret")?.into_string().filter(|s| !s.is_empty()).map(Secret::new)
+
+    /// The secret, or `None` when the record is not of this version or holds no usable secret.
+    pub fn secret(self) -> Option<Secret> {
+        (self.v == VERSION && is_clean(&self.secret)).then(|| Secret::new(self.secret))
+    }
+}
+
+/// `{"v":1,"visitorId":…,"accessToken":…,"expiresAtMs":…,"renewAtMs":…,…}`: the whole session
+/// but the secret, which it names only by a tag. Times are whole milliseconds on the local
+/// clock. The member names are those of every earlier build: a visitor stored by one is the
+/// same visitor after an upgrade.
+#[derive(Serialize, Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionRecord {
+    pub v: u32,
+    pub visitor_id: String,
+    pub organization_id: String,
+    pub socket_url: String,
+    pub access_token: String,
+    /// The server's `expires_at`, as sent.
+    pub expires_at: String,
+    pub secret_tag: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor_global_id: Option<String>,
+    pub expires_in: u32,
+    pub expires_at_ms: i64,
+    pub renew_at_ms: i64,
+}
+
+impl SessionRecord {
+    pub fn new(session: &Session) -> Self {
+        let a = &session.answer;
+        Self {
+            v: VERSION,
+            visitor_id: a.visitor_id.clone(),
+            organization_id: a.organization_id.clone(),
+            socket_url: a.socket_url.clone(),
+            access_token: a.access_token.expose().to_owned(),
+            expires_at: a.expires_at.clone(),
+            secret_tag: secret_tag(&a.secret),
+            visitor_global_id: a.visitor_global_id.clone(),
+            expires_in: a.expires_in,
+            expires_at_ms: session.expires_at_ms.round() as i64,
+            renew_at_ms: session.renew_at_ms.round() as i64,
+        }
+    }
+
+    /// The session in this record, for `org`. The secret is not in the record: the caller gives
+    /// the one it holds, so a session is never used without the secret it belongs to. `None`
+    /// for another version, organization or secret, or values out of range.
+    pub fn session(self, org: &OrganizationId, secret: Secret) -> Option<Session> {
+        // A session cached under another secret (say, before `forget()` at another organization
+        // of the same API) belongs to another visitor.
+        let ours = self.v == VERSION && self.organization_id == org.as_str() && self.secret_tag == secret_tag(&secret);
+        let clean = [&self.visitor_id, &self.socket_url, &self.access_token, &self.expires_at].iter().all(|s| is_clean(s));
+        let sane = (1..=MAX_EXPIRES_IN).contains(&i64::from(self.expires_in)) && self.renew_at_ms <= self.expires_at_ms;
+        if !(ours && clean && sane) || self.visitor_global_id.as_deref().is_some_and(|g| g.contains('\u{FFFD}')) {
+            return None;
+        }
+        let answer = AuthAnswer {
+            visitor_id: self.visitor_id,
+            secret,
+            organization_id: org.as_str().to_owned(),
+            socket_url: self.socket_url,
+            access_token: AccessToken::new(self.access_token),
+            expires_at: self.expires_at,
+            expires_in: self.expires_in,
+            visitor_global_id: self.visitor_global_id,
+        };
+        Some(Session { answer, expires_at_ms: self.expires_at_ms as f64, renew_at_ms: self.renew_at_ms as f64 })
+    }
+}
+
+/// Non-empty, and valid Unicode (lone surrogates reach Rust as U+FFFD).
+fn is_clean(text: &str) -> bool {
+    !text.is_empty() && !text.contains('\u{FFFD}')
+}
+
+/// A short tag that tells whether a cached session belongs to the stored secret: 64 bits of
+/// FNV-1a, in hex. It reveals nothing useful: whoever can read it can read the secret beside it.
+fn secret_tag(secret: &Secret) -> String {
+    let hash = secret.expose().bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    format!("{hash:016x}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::ids::parse_url;
-    use crate::core::json::Json;
+    use crate::core::wire::from_json;
 
-    /// The decoders on text, read with the crate's JSON reader.
+    fn encode<T: Serialize>(value: &T) -> String {
+        serde_json::to_string(value).unwrap()
+    }
+
+    /// The decoders on text, read as the host reads JSON.
     fn decode_secret(value: &str) -> Option<Secret> {
-        Json::parse(value.as_bytes()).ok().and_then(|doc| super::decode_secret(&doc))
+        from_json::<SecretRecord>(value).ok()?.secret()
     }
 
     fn decode_session(value: &str, org: &OrganizationId, secret: Secret) -> Option<Session> {
-        Json::parse(value.as_bytes()).ok().and_then(|doc| super::decode_session(&doc, org, secret))
+        from_json::<SessionRecord>(value).ok()?.session(org, secret)
     }
 
     #[test]
@@ -152,7 +153,8 @@ mod tests {
     #[test]
     fn a_secret_round_trips() {
         let secret = Secret::new("2bc12b9c\"\\x".into());
-        assert_eq!(decode_secret(&encode_secret(&secret)), Some(secret));
+        assert_eq!(encode(&SecretRecord::new(&secret)), r#"{"v":1,"secret":"2bc12b9c\"\\x"}"#);
+        assert_eq!(decode_secret(&encode(&SecretRecord::new(&secret))), Some(secret));
     }
 
     fn org() -> OrganizationId {
@@ -160,8 +162,10 @@ mod tests {
     }
 
     fn session() -> Session {
-        let body = br#"{"visitor_id":"8a60b202474547dbb8ce19737e4c166f","visitor_secret_id":"2bc12b9cb90d4faf92141c45d560164584ad030d78cb06f91e","organization_id":"e6a08f51-c250-4074-847b-58d444dbbeb1","socket_url":"https://messagerouter.giosg.com/003/2/router","access_token":"eyJ.e30.sig","expires_at":"2015-12-22T11:25:30.595Z","expires_in":1800,"visitor_global_id":"g\"1"}"#;
-        Session::new(AuthAnswer::parse(body, &org()).unwrap(), 1_700_000_000_123.0, 60_000.0, 0.5)
+        let body = r#"{"visitor_id":"8a60b202474547dbb8ce19737e4c166f","visitor_secret_id":"2bc12b9cb90d4faf92141c45d560164584ad030d78cb06f91e","organization_id":"e6a08f51-c250-4074-847b-58d444dbbeb1","socket_url":"https://messagerouter.giosg.com/003/2/router","access_token":"eyJ.e30.sig","expires_at":"2015-12-22T11:25:30.595Z","expires_in":1800,"visitor_global_id":"g\"1"}"#;
+        let mut s = Session::new(AuthAnswer::read(body, &org(), from_json).unwrap(), 1_700_000_000_123.0, 60_000.0, 0.5);
+        s.renew_at_ms = s.renew_at_ms.round();
+        s
     }
 
     #[test]
@@ -173,16 +177,33 @@ mod tests {
     #[test]
     fn a_session_round_trips_without_its_secret() {
         let s = session();
-        let stored = encode_session(&s);
+        let stored = encode(&SessionRecord::new(&s));
         assert!(!stored.contains("2bc12b9c"), "{stored}");
         let back = decode_session(&stored, &org(), s.answer.secret.clone()).unwrap();
         assert_eq!(back, s);
     }
 
+    /// Records exactly as the builds before serde wrote them (integers for times, members in
+    /// this order) read as the same visitor.
+    #[test]
+    fn records_of_earlier_builds_are_read() {
+        let secret = decode_secret(r#"{"v":1,"secret":"2bc12b9cb90d4faf92141c45d560164584ad030d78cb06f91e"}"#).unwrap();
+        let stored = r#"{"v":1,"visitorId":"8a60b202474547dbb8ce19737e4c166f","organizationId":"e6a08f51-c250-4074-847b-58d444dbbeb1","socketUrl":"https://messagerouter.giosg.com/003/2/router","accessToken":"eyJ.e30.sig","expiresAt":"2015-12-22T11:25:30.595Z","secretTag":"TAG","visitorGlobalId":"g\"1","expiresIn":1800,"expiresAtMs":1700001800123,"renewAtMs":1700001620123}"#;
+        let stored = stored.replace("TAG", &secret_tag(&secret));
+        let session = decode_session(&stored, &org(), secret).unwrap();
+        assert_eq!(session.answer.visitor_id, "8a60b202474547dbb8ce19737e4c166f");
+        assert_eq!(session.answer.access_token.expose(), "eyJ.e30.sig");
+        assert_eq!(session.answer.visitor_global_id.as_deref(), Some("g\"1"));
+        assert_eq!((session.expires_at_ms, session.renew_at_ms), (1_700_001_800_123.0, 1_700_001_620_123.0));
+        // And what this build writes has the same members.
+        let written = encode(&SessionRecord::new(&session));
+        assert_eq!(written, stored);
+    }
+
     #[test]
     fn a_session_of_another_organization_or_garbage_reads_as_absent() {
         let s = session();
-        let stored = encode_session(&s);
+        let stored = encode(&SessionRecord::new(&s));
         let other = OrganizationId::parse("11111111-2222-4333-8444-555555555555").unwrap();
         assert_eq!(decode_session(&stored, &other, s.answer.secret.clone()), None);
         assert_eq!(decode_session(&stored, &org(), Secret::new("another visitor".into())), None);
@@ -197,6 +218,7 @@ mod tests {
             stored.replace("\"expiresAtMs\"", "\"other\""),
         ];
         for value in bad {
+            assert_ne!(value, stored);
             assert_eq!(decode_session(&value, &org(), s.answer.secret.clone()), None, "{value}");
         }
     }

@@ -4,7 +4,6 @@
 //! message or a panic can never leak them. The value itself is reached only through `expose()`,
 //! which makes each use easy to find.
 
-use crate::prelude::*;
 
 macro_rules! redacted {
     ($(#[$doc:meta])* $name:ident, $label:literal) => {
@@ -51,7 +50,6 @@ redacted!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::format;
 
     #[test]
     fn debug_and_display_never_show_the_value() {

@@ -5,7 +5,6 @@
 //! nothing here reads a clock. The server's `expires_at` is kept for reporting only: client clocks
 //! are wrong, so expiry is always the moment the request was *sent* plus `expires_in`.
 
-use super::text;
 use super::wire::AuthAnswer;
 
 /// The random extra lead is up to this share of the lifetime, so that visitors spread out.
@@ -80,7 +79,7 @@ pub fn renew_at(expires_at_ms: f64, expires_in: u32, renew_before_ms: f64, rando
 /// when it fires, so a delay cut short only means one more check.
 pub fn timer_delay_ms(at_ms: f64, now_ms: f64) -> u32 {
     const MAX_TIMEOUT: f64 = 2_147_483_647.0;
-    let delay = text::ceil(at_ms - now_ms);
+    let delay = (at_ms - now_ms).ceil();
     if delay.is_nan() || delay <= 0.0 {
         0
     } else {
@@ -91,14 +90,14 @@ pub fn timer_delay_ms(at_ms: f64, now_ms: f64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::format;
     use crate::core::ids::OrganizationId;
+    use crate::core::wire::from_json;
 
     fn answer(expires_in: u32) -> AuthAnswer {
         let body = format!(
             r#"{{"visitor_id":"v","visitor_secret_id":"s","organization_id":"e6a08f51-c250-4074-847b-58d444dbbeb1","socket_url":"https://x/","access_token":"t","expires_at":"2015-12-22T11:25:30.595Z","expires_in":{expires_in}}}"#
         );
-        AuthAnswer::parse(body.as_bytes(), &OrganizationId::parse("e6a08f51-c250-4074-847b-58d444dbbeb1").unwrap()).unwrap()
+        AuthAnswer::read(&body, &OrganizationId::parse("e6a08f51-c250-4074-847b-58d444dbbeb1").unwrap(), from_json).unwrap()
     }
 
     #[test]

@@ -3,12 +3,12 @@
 //! Nothing from an answer is used or stored before [`AuthAnswer::parse`] has checked all of it
 //! (SPEC §3, "Answers are validated").
 
-use crate::prelude::*;
+
+use serde::{Deserialize, Serialize};
 
 use super::ids::{split_scheme, OrganizationId};
-use super::json::{self, Document, Json, Value};
 use super::redact::{AccessToken, Secret};
-use super::text;
+use super::value::Field;
 
 /// Answers larger than this are refused unread (SPEC §3).
 pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
@@ -17,14 +17,30 @@ pub const MAX_EXPIRES_IN: i64 = 365 * 24 * 60 * 60;
 
 /// The body of `POST /api/v5/public/orgs/<org>/auth`: `{"visitor_secret_id": null}` for a new
 /// visitor, the stored secret for a returning one.
-pub fn auth_request_body(secret: Option<&Secret>) -> String {
-    let mut body = String::from("{\"visitor_secret_id\":");
-    match secret {
-        Some(secret) => json::write_str(&mut body, secret.expose()),
-        None => body.push_str("null"),
+#[derive(Serialize)]
+pub struct AuthRequest<'a> {
+    pub visitor_secret_id: Option<&'a str>,
+}
+
+impl<'a> AuthRequest<'a> {
+    pub fn new(secret: Option<&'a Secret>) -> Self {
+        Self { visitor_secret_id: secret.map(Secret::expose) }
     }
-    body.push('}');
-    body
+}
+
+/// The auth answer as serde reads it: every member with whatever type it has (see [`Field`]);
+/// [`AuthAnswer::validate`] checks each. Unknown members are ignored.
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct WireAnswer {
+    pub visitor_id: Field,
+    pub visitor_secret_id: Field,
+    pub organization_id: Field,
+    pub socket_url: Field,
+    pub access_token: Field,
+    pub expires_at: Field,
+    pub expires_in: Field,
+    pub visitor_global_id: Field,
 }
 
 /// A validated answer of the auth endpoint.
@@ -48,9 +64,7 @@ pub struct AuthAnswer {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum InvalidAnswer {
     TooLarge { bytes: usize },
-    /// Not JSON; with the reason when this crate's reader found it (`JSON.parse`'s messages
-    /// are not used: they may quote the body).
-    NotJson(Option<json::ParseError>),
+    NotJson,
     NotAnObject,
     Missing(&'static str),
     WrongType { field: &'static str, expected: &'static str, found: &'static str },
@@ -64,83 +78,71 @@ impl InvalidAnswer {
     /// What is wrong, in a sentence that names no value of the answer but numbers.
     pub fn message(&self) -> String {
         match self {
-            Self::TooLarge { bytes } => text::cat(&["the auth answer is ", &text::int(*bytes as i64), " bytes, more than the 65536 allowed"]),
-            // The crate's reader (and so a `ParseError`) is not in the shipped build.
-            #[cfg(not(all(target_arch = "wasm32", not(feature = "std"))))]
-            Self::NotJson(Some(e)) => text::cat(&["the auth answer is not valid JSON (", &e.message(), ")"]),
-            Self::NotJson(_) => "the auth answer is not valid JSON".into(),
+            Self::TooLarge { bytes } => format!("the auth answer is {bytes} bytes, more than the {MAX_ANSWER_BYTES} allowed"),
+            Self::NotJson => "the auth answer is not valid JSON".into(),
             Self::NotAnObject => "the auth answer is not a JSON object".into(),
-            Self::Missing(field) => text::cat(&["the auth answer has no `", field, "`"]),
-            Self::WrongType { field, expected, found } => {
-                text::cat(&["`", field, "` in the auth answer is ", found, ", expected ", expected])
-            }
-            Self::Empty(field) => text::cat(&["`", field, "` in the auth answer is empty"]),
+            Self::Missing(field) => format!("the auth answer has no `{field}`"),
+            Self::WrongType { field, expected, found } => format!("`{field}` in the auth answer is {found}, expected {expected}"),
+            Self::Empty(field) => format!("`{field}` in the auth answer is empty"),
             Self::OtherOrganization => "the auth answer is for another organization than the one requested".into(),
-            Self::ExpiresInOutOfRange(n) => text::cat(&["`expires_in` in the auth answer is ", &text::int(*n), ", expected 1 to 31536000 seconds"]),
+            Self::ExpiresInOutOfRange(n) => format!("`expires_in` in the auth answer is {n}, expected 1 to {MAX_EXPIRES_IN} seconds"),
             Self::SocketUrlNotHttp => "`socket_url` in the auth answer is not an http(s) URL".into(),
         }
     }
 }
 
+/// Why a JSON text did not become the serde type asked for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum JsonProblem {
+    /// Not JSON at all.
+    NotJson,
+    /// JSON, but not of the type's shape (for the answer: not an object).
+    Shape,
+}
+
 impl AuthAnswer {
-    /// Checks an answer body for the organization it was requested for, read with this
-    /// crate's JSON reader.
-    pub fn parse(body: &[u8], requested: &OrganizationId) -> Result<Self, InvalidAnswer> {
-        check_size(body.len())?;
-        let doc = Json::parse(body).map_err(|e| InvalidAnswer::NotJson(Some(e)))?;
-        Self::from_document(&doc, requested)
-    }
-
-    /// The same checks on a text body read by `parse` (in the browser, `JSON.parse`), which
-    /// gives `None` for what is not JSON.
-    pub fn parse_with<D: Document>(body: &str, requested: &OrganizationId, parse: impl FnOnce(&str) -> Option<D>) -> Result<Self, InvalidAnswer> {
-        check_size(body.len())?;
-        let doc = parse(body).ok_or(InvalidAnswer::NotJson(None))?;
-        Self::from_document(&doc, requested)
-    }
-
-    fn from_document(doc: &impl Document, requested: &OrganizationId) -> Result<Self, InvalidAnswer> {
-        if !doc.is_object() {
-            return Err(InvalidAnswer::NotAnObject);
+    /// Checks an answer body for the organization it was requested for: its size, then what
+    /// `parse` (JSON into [`WireAnswer`] through serde) makes of it, then every field.
+    pub fn read(body: &str, requested: &OrganizationId, parse: impl FnOnce(&str) -> Result<WireAnswer, JsonProblem>) -> Result<Self, InvalidAnswer> {
+        if body.len() > MAX_ANSWER_BYTES {
+            return Err(InvalidAnswer::TooLarge { bytes: body.len() });
         }
-        let organization_id = string(doc, "organization_id")?;
+        match parse(body) {
+            Ok(wire) => Self::validate(wire, requested),
+            Err(JsonProblem::NotJson) => Err(InvalidAnswer::NotJson),
+            Err(JsonProblem::Shape) => Err(InvalidAnswer::NotAnObject),
+        }
+    }
+
+    /// SPEC §3's rules on the typed answer.
+    pub fn validate(wire: WireAnswer, requested: &OrganizationId) -> Result<Self, InvalidAnswer> {
+        let organization_id = string(&wire.organization_id, "organization_id")?;
         // Compare as UUIDs: a server may answer in another case than we asked in.
         if !organization_id.eq_ignore_ascii_case(requested.as_str()) {
             return Err(InvalidAnswer::OtherOrganization);
         }
-        let expires_in = match doc.member("expires_in") {
-            None => return Err(InvalidAnswer::Missing("expires_in")),
-            Some(value) => value.as_i64().ok_or(InvalidAnswer::WrongType {
-                field: "expires_in",
-                expected: "an integer",
-                found: value.type_name(),
-            })?,
+        let expires_in = match &wire.expires_in {
+            Field::Absent => return Err(InvalidAnswer::Missing("expires_in")),
+            value => value.as_integer().ok_or(InvalidAnswer::WrongType { field: "expires_in", expected: "an integer", found: value.type_name() })?,
         };
         if !(1..=MAX_EXPIRES_IN).contains(&expires_in) {
             return Err(InvalidAnswer::ExpiresInOutOfRange(expires_in));
         }
-        let socket_url = string(doc, "socket_url")?;
+        let socket_url = string(&wire.socket_url, "socket_url")?;
         if !is_http_url(&socket_url) {
             return Err(InvalidAnswer::SocketUrlNotHttp);
         }
-        let visitor_global_id = match doc.member("visitor_global_id") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s),
-            Some(other) => {
-                return Err(InvalidAnswer::WrongType {
-                    field: "visitor_global_id",
-                    expected: "a string",
-                    found: other.type_name(),
-                })
-            }
+        let visitor_global_id = match &wire.visitor_global_id {
+            Field::Absent | Field::Null => None,
+            value => Some(value.as_str().ok_or(InvalidAnswer::WrongType { field: "visitor_global_id", expected: "a string", found: value.type_name() })?.to_owned()),
         };
         Ok(Self {
-            visitor_id: string(doc, "visitor_id")?,
-            secret: Secret::new(string(doc, "visitor_secret_id")?),
+            visitor_id: string(&wire.visitor_id, "visitor_id")?,
+            secret: Secret::new(string(&wire.visitor_secret_id, "visitor_secret_id")?),
             organization_id: requested.as_str().to_owned(),
             socket_url,
-            access_token: AccessToken::new(string(doc, "access_token")?),
-            expires_at: string(doc, "expires_at")?,
+            access_token: AccessToken::new(string(&wire.access_token, "access_token")?),
+            expires_at: string(&wire.expires_at, "expires_at")?,
             // The range check above makes this lossless.
             expires_in: expires_in as u32,
             visitor_global_id,
@@ -148,20 +150,15 @@ impl AuthAnswer {
     }
 }
 
-fn check_size(bytes: usize) -> Result<(), InvalidAnswer> {
-    if bytes > MAX_ANSWER_BYTES {
-        return Err(InvalidAnswer::TooLarge { bytes });
-    }
-    Ok(())
-}
-
 /// A required, non-empty string member.
-fn string(doc: &impl Document, field: &'static str) -> Result<String, InvalidAnswer> {
-    match doc.member(field) {
-        None => Err(InvalidAnswer::Missing(field)),
-        Some(Value::String(s)) if s.is_empty() => Err(InvalidAnswer::Empty(field)),
-        Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(InvalidAnswer::WrongType { field, expected: "a string", found: other.type_name() }),
+fn string(value: &Field, field: &'static str) -> Result<String, InvalidAnswer> {
+    match value {
+        Field::Absent => Err(InvalidAnswer::Missing(field)),
+        value => match value.as_str() {
+            Some("") => Err(InvalidAnswer::Empty(field)),
+            Some(s) => Ok(s.to_owned()),
+            None => Err(InvalidAnswer::WrongType { field, expected: "a string", found: value.type_name() }),
+        },
     }
 }
 
@@ -172,10 +169,20 @@ fn is_http_url(url: &str) -> bool {
     host_end > 0 && !url.bytes().any(|b| b <= b' ' || b == 0x7f)
 }
 
+/// JSON text into a serde type through `serde_json`, as the host tests read answers and
+/// records (the browser reads them with `JSON.parse` and `serde-wasm-bindgen`: the same types).
+#[cfg(test)]
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonProblem> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| JsonProblem::NotJson)?;
+    if !value.is_object() {
+        return Err(JsonProblem::Shape);
+    }
+    T::deserialize(value).map_err(|_| JsonProblem::Shape)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::format;
 
     const ORG: &str = "e6a08f51-c250-4074-847b-58d444dbbeb1";
     /// The new-visitor answer of giosg's documentation, verbatim.
@@ -206,44 +213,18 @@ mod tests {
     }
 
     fn parse(body: &str) -> Result<AuthAnswer, InvalidAnswer> {
-        AuthAnswer::parse(body.as_bytes(), &org())
+        AuthAnswer::read(body, &org(), from_json)
     }
 
     /// The documented answer with one member replaced (`None` removes it).
     fn with(field: &str, value: Option<&str>) -> String {
-        let doc = Json::parse(NEW_VISITOR.as_bytes()).unwrap();
-        let Json::Object(members) = doc else { unreachable!() };
-        let mut out = String::from("{");
-        let mut first = true;
-        let mut push = |out: &mut String, k: &str, v: &str| {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            json::write_str(out, k);
-            out.push(':');
-            out.push_str(v);
-        };
-        for (k, v) in &members {
-            if k == field {
-                continue;
-            }
-            let text = match v {
-                Json::String(s) => {
-                    let mut t = String::new();
-                    json::write_str(&mut t, s);
-                    t
-                }
-                Json::Number(n) => n.clone(),
-                _ => unreachable!(),
-            };
-            push(&mut out, k, &text);
-        }
+        let inner = NEW_VISITOR.trim().trim_start_matches('{').trim_end_matches('}');
+        let key = format!("\"{field}\":");
+        let mut members: Vec<String> = inner.lines().map(|l| l.trim().trim_end_matches(',').to_owned()).filter(|l| !l.is_empty() && !l.starts_with(&key)).collect();
         if let Some(v) = value {
-            push(&mut out, field, v);
+            members.push(format!("{key}{v}"));
         }
-        out.push('}');
-        out
+        format!("{{{}}}", members.join(","))
     }
 
     #[test]
@@ -294,7 +275,6 @@ mod tests {
             ("expires_at", "1450783530"),
             ("expires_in", "\"1800\""),
             ("expires_in", "1800.5"),
-            ("expires_in", "1.8e3"),
             ("visitor_global_id", "7"),
         ];
         for (field, value) in cases {
@@ -320,10 +300,13 @@ mod tests {
 
     #[test]
     fn expires_in_must_be_positive_and_at_most_a_year() {
-        for n in [0, -1, -1800, MAX_EXPIRES_IN + 1, i64::MAX] {
+        for n in [0, -1, -1800, MAX_EXPIRES_IN + 1, 1 << 53] {
             assert_eq!(parse(&with("expires_in", Some(&n.to_string()))), Err(InvalidAnswer::ExpiresInOutOfRange(n)));
         }
-        assert!(matches!(parse(&with("expires_in", Some("99999999999999999999999"))), Err(InvalidAnswer::WrongType { .. })));
+        // Past 2^53 a JSON number is no longer an exact integer (as JSON.parse reads it).
+        for inexact in ["99999999999999999999999", &i64::MAX.to_string()] {
+            assert!(matches!(parse(&with("expires_in", Some(inexact))), Err(InvalidAnswer::WrongType { .. })), "{inexact}");
+        }
         assert_eq!(parse(&with("expires_in", Some("1"))).unwrap().expires_in, 1);
         assert_eq!(parse(&with("expires_in", Some(&MAX_EXPIRES_IN.to_string()))).unwrap().expires_in, 31_536_000);
     }
@@ -343,10 +326,16 @@ mod tests {
     }
 
     #[test]
+    fn an_exponent_that_makes_a_whole_number_is_that_number() {
+        // JSON.parse (what ships) reads 1.8e3 as 1800: one parsing path, one answer.
+        assert_eq!(parse(&with("expires_in", Some("1.8e3"))).unwrap().expires_in, 1800);
+    }
+
+    #[test]
     fn malformed_partial_and_oversized_bodies_are_refused() {
-        assert!(matches!(parse(""), Err(InvalidAnswer::NotJson(_))));
-        assert!(matches!(parse("<html>502 Bad Gateway</html>"), Err(InvalidAnswer::NotJson(_))));
-        assert!(matches!(parse(&NEW_VISITOR[..NEW_VISITOR.len() / 2]), Err(InvalidAnswer::NotJson(_))));
+        assert_eq!(parse(""), Err(InvalidAnswer::NotJson));
+        assert_eq!(parse("<html>502 Bad Gateway</html>"), Err(InvalidAnswer::NotJson));
+        assert_eq!(parse(&NEW_VISITOR[..NEW_VISITOR.len() / 2]), Err(InvalidAnswer::NotJson));
         assert_eq!(parse("[1]"), Err(InvalidAnswer::NotAnObject));
         assert_eq!(parse("null"), Err(InvalidAnswer::NotAnObject));
         let padded = with("padding", Some(&format!("\"{}\"", "x".repeat(MAX_ANSWER_BYTES))));
@@ -368,8 +357,8 @@ mod tests {
 
     #[test]
     fn request_bodies_for_new_and_returning_visitors() {
-        assert_eq!(auth_request_body(None), r#"{"visitor_secret_id":null}"#);
+        assert_eq!(serde_json::to_string(&AuthRequest::new(None)).unwrap(), r#"{"visitor_secret_id":null}"#);
         let secret = Secret::new("a112586d\"51354".into());
-        assert_eq!(auth_request_body(Some(&secret)), r#"{"visitor_secret_id":"a112586d\"51354"}"#);
+        assert_eq!(serde_json::to_string(&AuthRequest::new(Some(&secret))).unwrap(), r#"{"visitor_secret_id":"a112586d\"51354"}"#);
     }
 }

@@ -1,10 +1,13 @@
-//! The JS surface: the `Visitor` class and `VisitorError`.
+//! The JS surface: the `#[wasm_bindgen]` `Visitor` class (`visitor.rs`), the options object it is
+//! given (`options.rs`), the objects it hands out (`objects.rs`: sessions and event details,
+//! through `serde-wasm-bindgen`), and `VisitorError` (`error.rs`).
 
-mod error;
+pub mod error;
+pub mod objects;
+mod options;
 mod visitor;
 
 pub use visitor::Visitor;
-mod options;
 
 use wasm_bindgen::prelude::*;
 

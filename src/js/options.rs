@@ -1,51 +1,107 @@
-//! Reading the options object: each option with its JS type; the rules are in `core::options`.
+//! Reading what the page passes in: the options object of `new Visitor(options)` and the
+//! optional arguments of the methods, through `serde-wasm-bindgen`. Each value's JS type is
+//! checked here, with a message that names the option; what a valid value is, `core::options`
+//! decides.
 
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
-use super::error;
-use crate::core::options::{Options, RawOptions, NAMES};
-use crate::web::sys;
+use crate::core::error::{self, Error};
+use crate::core::ids::UrlParts;
+use crate::core::options::{Options, RawOptions};
 
-/// The members `names` (space-separated) of `object`, each of its JS type (`kinds`: a letter
-/// per name, `s` string, `n` number, `b` boolean (read as 1 or 0), `a` array of strings), read
-/// by `effects.js`; with `strict`, any other member is an error. `invalid_options` for what is
-/// wrong.
-pub fn fields(object: &JsValue, names: &str, kinds: &str, strict: bool) -> Result<Fields, JsValue> {
-    let values = sys::fields(object, names, kinds, strict);
-    match values.as_string() {
-        Some(problem) => Err(error::invalid_options(&problem)),
-        None => Ok(Fields(values)),
+/// One member of an object as the page gave it (any JS value).
+#[derive(Deserialize)]
+struct Given(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
+
+/// The own enumerable members of `object` (`serde-wasm-bindgen` reads them with
+/// `Object.entries`). Members whose value is `undefined` count as not given.
+fn members(object: &JsValue, what: &'static str) -> Result<BTreeMap<String, JsValue>, Error> {
+    if !object.is_object() {
+        return Err(error::invalid_options(what));
     }
+    let given: BTreeMap<String, Given> = serde_wasm_bindgen::from_value(object.clone()).map_err(|_| error::invalid_options(what))?;
+    Ok(given.into_iter().filter(|(_, Given(v))| !v.is_undefined()).map(|(k, Given(v))| (k, v)).collect())
 }
 
-/// The values `fields` read, by position.
-pub struct Fields(JsValue);
+fn string(value: &JsValue, problem: &'static str) -> Result<String, Error> {
+    value.as_string().ok_or(error::invalid_options(problem))
+}
 
-impl Fields {
-    pub fn at(&self, index: u32) -> JsValue {
-        sys::at(&self.0, index)
-    }
+fn number(value: &JsValue, problem: &'static str) -> Result<f64, Error> {
+    value.as_f64().ok_or(error::invalid_options(problem))
+}
+
+fn boolean(value: &JsValue, problem: &'static str) -> Result<bool, Error> {
+    value.as_bool().ok_or(error::invalid_options(problem))
 }
 
 /// The options of `new Visitor(options)`, checked; `invalid_options` for anything wrong,
-/// including names that are not options (a typo would otherwise go unnoticed).
-pub fn read(options: &JsValue) -> Result<Options, JsValue> {
-    if !matches!(sys::kind(options), sys::OBJECT | sys::ARRAY) {
-        return Err(error::invalid_options("new Visitor(options) needs an options object"));
+/// including names that are not options (a typo would otherwise go unnoticed). (serde's
+/// `deny_unknown_fields` cannot say it here: `serde-wasm-bindgen` reads a struct by its field
+/// names only, so each option is matched by name below.)
+pub fn read(options: &JsValue) -> Result<Options, Error> {
+    let mut raw = RawOptions::default();
+    for (name, value) in members(options, "new Visitor(options) needs an options object")? {
+        match name.as_str() {
+            "organizationId" => raw.organization_id = Some(string(&value, "organizationId must be a string")?),
+            "apiBaseUrl" => raw.api_base_url = Some(string(&value, "apiBaseUrl must be a string")?),
+            "storage" => raw.storage = Some(string(&value, "storage must be a string")?),
+            "storageKeyPrefix" => raw.storage_key_prefix = Some(string(&value, "storageKeyPrefix must be a string")?),
+            "autoRenew" => raw.auto_renew = Some(boolean(&value, "autoRenew must be true or false")?),
+            "renewBeforeSeconds" => raw.renew_before_seconds = Some(number(&value, "renewBeforeSeconds must be a number")?),
+            "requestTimeoutMs" => raw.request_timeout_ms = Some(number(&value, "requestTimeoutMs must be a number")?),
+            "allowedOrigins" => {
+                let origins: Vec<Given> = serde_wasm_bindgen::from_value(value).map_err(|_| error::invalid_options("allowedOrigins must be an array of strings"))?;
+                let origins = origins.iter().map(|Given(o)| string(o, "allowedOrigins must be an array of strings")).collect::<Result<_, _>>()?;
+                raw.allowed_origins = Some(origins);
+            }
+            "onSecretRejected" => raw.on_secret_rejected = Some(string(&value, "onSecretRejected must be a string")?),
+            _ => return Err(error::invalid_options(format!("unknown option \"{name}\""))),
+        }
     }
-    let values = fields(options, NAMES, "ssssbnnas", true)?;
-    let text = |i| values.at(i).as_string();
-    let origins = values.at(7);
-    let raw = RawOptions {
-        organization_id: text(0),
-        api_base_url: text(1),
-        storage: text(2),
-        storage_key_prefix: text(3),
-        auto_renew: values.at(4).as_f64().map(|b| b != 0.0),
-        renew_before_seconds: values.at(5).as_f64(),
-        request_timeout_ms: values.at(6).as_f64(),
-        allowed_origins: (sys::kind(&origins) != sys::UNDEFINED).then(|| (0..sys::length(&origins)).filter_map(|i| sys::at(&origins, i).as_string()).collect()),
-        on_secret_rejected: text(8),
-    };
-    Options::from_raw(&raw, sys::parse_url).map_err(error::invalid_options)
+    Options::from_raw(&raw, parse_url).map_err(error::invalid_options)
+}
+
+/// `force` of `authenticate({ force })`.
+pub fn force(opts: &JsValue) -> Result<bool, Error> {
+    if opts.is_undefined() || opts.is_null() {
+        return Ok(false);
+    }
+    match members(opts, "authenticate(opts): opts must be an object")?.get("force") {
+        None => Ok(false),
+        Some(value) => boolean(value, "force must be true or false"),
+    }
+}
+
+/// `minValidity` of `getAccessToken({ minValidity })` in seconds (default 5, at most a day), as
+/// milliseconds.
+pub fn min_validity_ms(opts: &JsValue) -> Result<f64, Error> {
+    const PROBLEM: &str = "minValidity must be a number of seconds from 0 to 86400";
+    if opts.is_undefined() || opts.is_null() {
+        return Ok(5000.0);
+    }
+    match members(opts, "getAccessToken(opts): opts must be an object")?.get("minValidity") {
+        None => Ok(5000.0),
+        Some(value) => match number(value, PROBLEM)? {
+            s if s.is_finite() && (0.0..=86_400.0).contains(&s) => Ok(s * 1000.0),
+            _ => Err(error::invalid_options(PROBLEM)),
+        },
+    }
+}
+
+/// An absolute URL as the browser parses it (`new URL(text)`, the parser `fetch` itself uses, so
+/// that no URL reads as one origin to the SDK's checks and another to the request), or `None`.
+pub fn parse_url(text: &str) -> Option<UrlParts> {
+    let url = web_sys::Url::new(text).ok()?;
+    Some(UrlParts {
+        protocol: url.protocol(),
+        hostname: url.hostname(),
+        origin: url.origin(),
+        pathname: url.pathname(),
+        credentials: !url.username().is_empty() || !url.password().is_empty(),
+        query_or_fragment: text.contains(['?', '#']),
+    })
 }

@@ -1,44 +1,43 @@
 //! The `Visitor` class: the JS API of SPEC §1 over the lifecycle of SPEC §2.
 //!
-//! The decisions (validation, expiry, renewal point, what qualifies) are the core's; this file
-//! holds the state of one visitor and carries the decisions out with fetch, storage, timers and
-//! page events.
+//! Each method reads its arguments (page code may run there: getters, `toString`), then hands
+//! the lifecycle an input through the browser shell, which settles the call's promise later.
+//! The decisions (validation, expiry, renewal point, what qualifies) are the core's.
 
-use alloc::rc::Rc;
+use std::rc::Rc;
 
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-use super::{error, options};
-use crate::core::error::{self as core_error, STOPPED};
+use super::error::to_js;
+use super::{objects, options};
+use crate::core::error;
 use crate::core::lifecycle::{Lifecycle, Want};
-use crate::web::cell::LocalCell;
-use crate::web::shell::{to_js, Browser, State};
-use crate::web::sys::{self, Promise};
+use crate::web::calls::{self, PageRequest};
+use crate::web::listeners::EventName;
+use crate::web::{Browser, Input};
 
 /// A visitor of one giosg organization.
 #[wasm_bindgen]
 pub struct Visitor {
-    inner: Rc<LocalCell<State>>,
+    browser: Rc<Browser>,
 }
 
 impl Visitor {
-    /// A call of the page: its promise, settled by the lifecycle (`run`) or rejected by `stop()`
-    /// (after `stop()`, rejected at once).
-    fn call(&self, url: &str, init: &JsValue, run: &mut dyn FnMut(&mut Lifecycle, &mut Browser, u32)) -> Promise {
-        let mut s = self.inner.borrow_mut();
-        s.next_call = s.next_call.wrapping_add(1);
-        let id = s.next_call;
-        let promise = s.shell.call(id, url, init);
-        let State { life, shell, .. } = &mut *s;
-        if !life.stopped {
-            run(life, shell, id);
+    /// A call of the page: its promise, and `input` for the lifecycle with the call's number
+    /// (after `stop()`, the promise rejects at once and nothing is delivered).
+    fn call(&self, request: Option<PageRequest>, input: impl FnOnce(u32) -> Input) -> Promise {
+        let (call, promise) = self.browser.calls.borrow_mut().open(request);
+        if let Some(call) = call {
+            self.browser.deliver(input(call));
         }
         promise
     }
 
-    /// A call settled at once: with `value` (`ok`), or rejected with it.
-    fn settled(&self, ok: bool, value: &JsValue) -> Promise {
-        self.call("", &JsValue::UNDEFINED, &mut |_, shell, id| shell.settle(id, ok, value))
+    /// A member of the current session (`null` before the first one).
+    fn current<T: Into<JsValue>>(&self, read: impl FnOnce(&Lifecycle) -> Option<T>) -> JsValue {
+        self.browser.with_life(read).flatten().map_or(JsValue::NULL, Into::into)
     }
 }
 
@@ -47,26 +46,26 @@ impl Visitor {
     /// Validates the options synchronously: `VisitorError` `invalid_options` for any bad value.
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "VisitorOptions")] options: JsValue) -> Result<Visitor, JsValue> {
-        let options = options::read(&options)?;
-        Ok(Visitor { inner: State::new(Lifecycle::new(options)) })
+        let options = options::read(&options).map_err(|e| to_js(&e))?;
+        Ok(Visitor { browser: Browser::new(options) })
     }
 
     /// A session valid for at least the renewal lead: the cached one when it qualifies (no
     /// request), else a new one; `{force: true}` always asks the server. Starts auto-renewal.
     #[wasm_bindgen(skip_typescript)]
     pub fn authenticate(&self, opts: JsValue) -> Promise {
-        match read_force(&opts) {
-            Ok(force) => self.call("", &JsValue::UNDEFINED, &mut |life, shell, id| life.authenticate(id, force, shell)),
-            Err(e) => self.settled(false, &e),
+        match options::force(&opts) {
+            Ok(force) => self.call(None, |call| Input::Authenticate { call, force }),
+            Err(e) => calls::rejected(&e),
         }
     }
 
     /// A token valid for at least `minValidity` seconds (default 5), renewing first when needed.
     #[wasm_bindgen(js_name = getAccessToken, skip_typescript)]
     pub fn get_access_token(&self, opts: JsValue) -> Promise {
-        match read_min_validity(&opts) {
-            Ok(min_ms) => self.call("", &JsValue::UNDEFINED, &mut |life, shell, id| life.token(id, min_ms, Want::Token, shell)),
-            Err(e) => self.settled(false, &e),
+        match options::min_validity_ms(&opts) {
+            Ok(min_ms) => self.call(None, |call| Input::Token { call, min_ms, want: Want::Token }),
+            Err(e) => calls::rejected(&e),
         }
     }
 
@@ -75,22 +74,24 @@ impl Visitor {
     /// nothing is sent. A 401 renews the token once and repeats the request once.
     #[wasm_bindgen(skip_typescript)]
     pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
-        let url = {
-            let s = self.inner.borrow();
-            let options = &s.life.options;
-            // A string, or a URL object.
-            let href = || options::fields(&input, "href", "s", false).ok()?.at(0).as_string();
-            match input.as_string().or_else(href) {
-                None => Err(core_error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
+        // A string, or a URL object (read for its `href`).
+        let href = input.as_string().or_else(|| {
+            let object = input.is_object().then_some(&input)?;
+            Reflect::get(object, &"href".into()).ok()?.as_string()
+        });
+        let url = self.browser.with_life(|life| {
+            let options = &life.options;
+            match href {
+                None => Err(error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
                 Some(path) if path.starts_with('/') && !path.starts_with("//") => Ok(options.api.url(&path)),
-                Some(url) if sys::parse_url(&url).is_some_and(|parsed| options.may_send_token_to(&parsed)) => Ok(url),
-                Some(_) => Err(core_error::origin_not_allowed()),
+                Some(url) if options::parse_url(&url).is_some_and(|parsed| options.may_send_token_to(&parsed)) => Ok(url),
+                Some(_) => Err(error::origin_not_allowed()),
             }
-        };
+        });
         match url {
-            // A missing `init` is `{}` (effects.js).
-            Ok(url) => self.call(&url, &init, &mut |life, shell, id| life.token(id, 5000.0, Want::Send { retried: false }, shell)),
-            Err(e) => self.settled(false, &to_js(&e)),
+            Some(Ok(url)) => self.call(Some(PageRequest { url, init }), |call| Input::Token { call, min_ms: 5000.0, want: Want::Send { retried: false } }),
+            Some(Err(e)) => calls::rejected(&e),
+            None => calls::rejected(&error::invalid_options("fetch() was called while the visitor was busy deciding")),
         }
     }
 
@@ -98,69 +99,61 @@ impl Visitor {
     /// that unsubscribes. (Typed in `types.d.ts`, like the methods with optional arguments.)
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, event: JsValue, listener: JsValue) -> Result<JsValue, JsValue> {
-        // effects.js checks the event name and the listener: the function that unsubscribes, or
-        // what is wrong.
-        let off = self.inner.borrow().shell.on(&event, &listener);
-        match off.as_string() {
-            Some(problem) => Err(error::invalid_options(&problem)),
-            None => Ok(off),
-        }
+        let Some(name) = event.as_string().as_deref().and_then(EventName::parse) else {
+            return Err(to_js(&error::invalid_options("on(event): event must be \"session\", \"identitychange\", \"error\" or \"storage\"")));
+        };
+        let Ok(listener) = listener.dyn_into::<Function>() else {
+            return Err(to_js(&error::invalid_options("on(event, listener): listener must be a function")));
+        };
+        Ok(self.browser.listeners.borrow_mut().add(name, listener))
     }
 
     /// Erases the secret and the session from storage and memory and stops the timers; the next
     /// `authenticate()` makes a new visitor.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn forget(&self) -> Promise {
-        self.call("", &JsValue::UNDEFINED, &mut |life, shell, id| {
-            life.forget(shell);
-            shell.settle(id, true, &JsValue::UNDEFINED);
-        })
+        self.call(None, |call| Input::Forget { call })
     }
 
     /// Stops timers and listeners; pending and later calls reject with `stopped`.
     pub fn stop(&self) {
-        let mut s = self.inner.borrow_mut();
-        let State { life, shell, .. } = &mut *s;
-        life.stop(shell);
-        shell.halt(&to_js(&core_error::stopped(STOPPED)));
+        self.browser.stop();
     }
 
     #[wasm_bindgen(getter, js_name = organizationId, unchecked_return_type = "string")]
     pub fn organization_id(&self) -> JsValue {
-        self.inner.borrow().life.options.org.as_str().into()
+        self.current(|life| Some(life.options.org.as_str().to_owned()))
     }
 
     #[wasm_bindgen(getter, unchecked_return_type = "Session | null")]
     pub fn session(&self) -> JsValue {
-        let s = self.inner.borrow();
-        s.life.session.as_ref().map_or(JsValue::NULL, |session| s.shell.session(session))
+        self.current(|life| life.session.as_ref().map(objects::session))
     }
 
     #[wasm_bindgen(getter, js_name = visitorId, unchecked_return_type = "string | null")]
     pub fn visitor_id(&self) -> JsValue {
-        self.inner.borrow().life.session.as_ref().map_or(JsValue::NULL, |s| JsValue::from(&s.answer.visitor_id))
+        self.current(|life| life.session.as_ref().map(|s| s.answer.visitor_id.clone()))
     }
 
     #[wasm_bindgen(getter, js_name = accessToken, unchecked_return_type = "string | null")]
     pub fn access_token(&self) -> JsValue {
-        self.inner.borrow().life.session.as_ref().map_or(JsValue::NULL, |s| JsValue::from(s.answer.access_token.expose()))
+        self.current(|life| life.session.as_ref().map(|s| s.answer.access_token.expose().to_owned()))
     }
 
     #[wasm_bindgen(getter, js_name = socketUrl, unchecked_return_type = "string | null")]
     pub fn socket_url(&self) -> JsValue {
-        self.inner.borrow().life.session.as_ref().map_or(JsValue::NULL, |s| JsValue::from(&s.answer.socket_url))
+        self.current(|life| life.session.as_ref().map(|s| s.answer.socket_url.clone()))
     }
 
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date | null")]
     pub fn expires_at(&self) -> JsValue {
-        let s = self.inner.borrow();
-        s.life.session.as_ref().map_or(JsValue::NULL, |session| s.shell.date(session.expires_at_ms))
+        self.current(|life| life.session.as_ref().map(|s| js_sys::Date::new(&s.expires_at_ms.into())))
     }
 
     /// Whether the current token is still valid on the local clock.
     #[wasm_bindgen(getter, js_name = isAuthenticated)]
     pub fn is_authenticated(&self) -> bool {
-        self.inner.borrow().life.session.as_ref().is_some_and(|s| s.valid_for(sys::now(), 0.0))
+        self.browser.with_life(|life| life.session.as_ref().is_some_and(|s| s.valid_for(js_sys::Date::now(), 0.0))).unwrap_or(false)
     }
 }
 
@@ -168,19 +161,5 @@ impl Visitor {
 impl Drop for Visitor {
     fn drop(&mut self) {
         self.stop();
-    }
-}
-
-/// `force` of `authenticate(opts)`: an optional boolean of an optional object.
-fn read_force(opts: &JsValue) -> Result<bool, JsValue> {
-    Ok(options::fields(opts, "force", "b", false)?.at(0).as_f64() == Some(1.0))
-}
-
-/// `minValidity` in seconds (default 5, at most a day), as milliseconds.
-fn read_min_validity(opts: &JsValue) -> Result<f64, JsValue> {
-    match options::fields(opts, "minValidity", "n", false)?.at(0).as_f64() {
-        None => Ok(5000.0),
-        Some(s) if s.is_finite() && (0.0..=86_400.0).contains(&s) => Ok(s * 1000.0),
-        Some(_) => Err(error::invalid_options("minValidity must be a number of seconds from 0 to 86400")),
     }
 }

@@ -1,6 +1,302 @@
-//! Browser effects, kept thin: the decisions are made in `core`.
+//! The browser shell: [`Browser`] feeds the lifecycle its inputs and performs the effects it asks
+//! for, each with the crate made for it:
+//!
+//! - `net.rs`: the auth request (`gloo-net`), its timeout (`AbortController`), `Retry-After`;
+//! - `storage.rs`: `localStorage`/`sessionStorage` through `gloo-storage`, behind an availability
+//!   check, with its fallback to memory;
+//! - the timer: a `gloo-timers` `Timeout` (dropping it cancels);
+//! - `page.rs`: `visibilitychange`, `pageshow`, `online` and `storage` listeners (`web-sys`);
+//! - `locks.rs`: Web Locks (`navigator.locks`, a typed binding);
+//! - `calls.rs`: the promises of the page's calls, and the page's own `fetch()`;
+//! - `listeners.rs`: the page's `on()` listeners.
+//!
+//! Reentrancy: page code (a listener, a getter on `fetch()`'s `init`, a promise's `then`) may call
+//! the visitor back at any moment. Every input therefore goes through one inbox: the lifecycle
+//! is borrowed only while it decides, never while an effect runs, and an input that arrives
+//! while another is being handled waits its turn instead of borrowing twice.
 
-pub mod cell;
-pub mod json;
-pub mod shell;
-pub mod sys;
+pub mod calls;
+pub mod listeners;
+pub mod locks;
+pub mod net;
+pub mod page;
+pub mod storage;
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+
+use gloo_timers::callback::Timeout;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::core::error::{self, Error};
+use crate::core::lifecycle::{Effect, Host, Lifecycle, Response, Want};
+use crate::core::options::Options;
+use crate::core::wire::{AuthRequest, JsonProblem};
+use calls::Calls;
+use listeners::Listeners;
+use storage::Storage;
+
+/// What reaches the lifecycle: the page's calls, and what the effects bring back.
+pub enum Input {
+    Authenticate { call: u32, force: bool },
+    /// `getAccessToken()` (`Want::Token`) or `fetch()` (`Want::Send`).
+    Token { call: u32, min_ms: f64, want: Want },
+    /// The page's request of `fetch()` call `call` came back.
+    Sent { call: u32, response: web_sys::Response, retried: bool },
+    Forget { call: u32 },
+    Stop,
+    Answered { seq: u32, result: Result<Response, Error> },
+    Locked { granted: bool },
+    Tick,
+    Woke,
+    TabChanged { key: Option<String>, value: Option<String> },
+}
+
+/// The effects under way: each handle ends its effect when dropped or told to.
+#[derive(Default)]
+struct Running {
+    timer: Option<Timeout>,
+    request: Option<web_sys::AbortController>,
+    lock: Option<locks::Lock>,
+    page: Option<page::PageListeners>,
+}
+
+/// One visitor in the browser: its lifecycle and everything that carries it out.
+pub struct Browser {
+    life: RefCell<Lifecycle>,
+    storage: RefCell<Storage>,
+    inbox: RefCell<VecDeque<Input>>,
+    /// An input is being handled further up the stack: new ones wait in the inbox.
+    busy: Cell<bool>,
+    running: RefCell<Running>,
+    pub calls: RefCell<Calls>,
+    pub listeners: RefCell<Listeners>,
+    /// Counts lock requests, so that the answer to a withdrawn one is not taken.
+    lock_seq: Cell<u32>,
+    this: Weak<Browser>,
+}
+
+/// How structured values become JS (`null`, not `undefined`, for what is absent).
+pub const SERIALIZER: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
+
+impl Browser {
+    pub fn new(options: Options) -> Rc<Browser> {
+        let storage = Storage::open(options.storage);
+        Rc::new_cyclic(|this| Browser {
+            life: RefCell::new(Lifecycle::new(options)),
+            storage: RefCell::new(storage),
+            inbox: RefCell::default(),
+            busy: Cell::new(false),
+            running: RefCell::default(),
+            calls: RefCell::default(),
+            listeners: RefCell::default(),
+            lock_seq: Cell::new(0),
+            this: this.clone(),
+        })
+    }
+
+    /// Reads the lifecycle (for the getters); `None` in the rare moment it is deciding.
+    pub fn with_life<T>(&self, read: impl FnOnce(&Lifecycle) -> T) -> Option<T> {
+        self.life.try_borrow().ok().map(|life| read(&life))
+    }
+
+    /// Hands `input` to the lifecycle, and performs what it asks for; an input that arrives
+    /// meanwhile (from page code an effect ran) is handled right after.
+    pub fn deliver(&self, input: Input) {
+        self.inbox.borrow_mut().push_back(input);
+        if self.busy.replace(true) {
+            return;
+        }
+        loop {
+            let next = self.inbox.borrow_mut().pop_front();
+            let Some(input) = next else { break };
+            let (effects, sent) = self.decide(input);
+            if let Some((call, response)) = sent {
+                calls::settle(self, call, Ok(response.into()));
+            }
+            for effect in effects {
+                self.perform(effect);
+            }
+        }
+        self.busy.set(false);
+    }
+
+    /// The lifecycle's decision on one input: its effects, and for a page request that came back
+    /// as the final answer, that answer.
+    fn decide(&self, input: Input) -> (Vec<Effect>, Option<(u32, web_sys::Response)>) {
+        let mut life = self.life.borrow_mut();
+        let mut storage = self.storage.borrow_mut();
+        let mut host = BrowserHost { storage: &mut storage, effects: Vec::new() };
+        let mut sent = None;
+        match input {
+            Input::Authenticate { call, force } => life.authenticate(call, force, &mut host),
+            Input::Token { call, min_ms, want } => life.token(call, min_ms, want, &mut host),
+            Input::Sent { call, response, retried } => {
+                if life.sent(call, response.status(), retried, &mut host) {
+                    sent = Some((call, response));
+                }
+            }
+            Input::Forget { call } => life.forget(call, &mut host),
+            Input::Stop => life.stop(&mut host),
+            Input::Answered { seq, result } => life.answered(seq, result, &mut host),
+            Input::Locked { granted } => life.locked(granted, &mut host),
+            Input::Tick => life.tick(&mut host),
+            Input::Woke => life.woke(&mut host),
+            Input::TabChanged { key, value } => life.tab_changed(key.as_deref(), value.as_deref(), &mut host),
+        }
+        (host.effects, sent)
+    }
+
+    /// Carries one effect out. The lifecycle is not borrowed here: page code may run.
+    fn perform(&self, effect: Effect) {
+        let this = self.this.clone();
+        match effect {
+            Effect::Post { seq, url, secret, timeout_ms } => {
+                let body = stringify(&AuthRequest::new(secret.as_ref()));
+                let controller = net::post(url, body, timeout_ms, move |result| {
+                    if let Some(browser) = this.upgrade() {
+                        browser.deliver(Input::Answered { seq, result });
+                    }
+                });
+                self.running.borrow_mut().request = controller;
+            }
+            Effect::Abort => {
+                if let Some(controller) = self.running.borrow_mut().request.take() {
+                    controller.abort();
+                }
+            }
+            Effect::Lock { name, if_available } => {
+                let seq = self.lock_seq.get().wrapping_add(1);
+                self.lock_seq.set(seq);
+                let lock = locks::request(&name, if_available, move |granted| {
+                    if let Some(browser) = this.upgrade().filter(|b| b.lock_seq.get() == seq) {
+                        browser.deliver(Input::Locked { granted });
+                    }
+                });
+                // A browser without Web Locks, or one whose request throws: go on without.
+                let refused = lock.is_none();
+                self.running.borrow_mut().lock = lock;
+                if refused {
+                    self.deliver(Input::Locked { granted: false });
+                }
+            }
+            Effect::Unlock => {
+                self.lock_seq.set(self.lock_seq.get().wrapping_add(1));
+                let lock = self.running.borrow_mut().lock.take();
+                if let Some(lock) = lock {
+                    lock.release();
+                }
+            }
+            Effect::ArmTimer(delay) => {
+                let timer = delay.map(|ms| {
+                    Timeout::new(ms, move || {
+                        if let Some(browser) = this.upgrade() {
+                            browser.deliver(Input::Tick);
+                        }
+                    })
+                });
+                // Replacing the old `Timeout` drops it, which cancels it.
+                let old = std::mem::replace(&mut self.running.borrow_mut().timer, timer);
+                drop(old);
+            }
+            Effect::Listen { on, tabs } => {
+                let listeners = on.then(|| page::PageListeners::listen(tabs, move |input| {
+                    if let Some(browser) = this.upgrade() {
+                        browser.deliver(input);
+                    }
+                }));
+                // The old listeners are removed when dropped.
+                let old = std::mem::replace(&mut self.running.borrow_mut().page, listeners.flatten());
+                drop(old);
+            }
+            Effect::Emit(event) => self.listeners.borrow().emit(&event),
+            Effect::Reply { call, outcome } => calls::reply(self, call, outcome),
+        }
+    }
+
+    /// `stop()`: the lifecycle stops; every pending call rejects, listeners go, and later calls
+    /// reject at once.
+    pub fn stop(&self) {
+        self.calls.borrow_mut().stopped = true;
+        self.deliver(Input::Stop);
+        let pending = self.calls.borrow_mut().take_all();
+        let error = crate::js::error::to_js(&error::stopped());
+        for call in pending {
+            call.reject(&error);
+        }
+        self.listeners.borrow_mut().clear();
+        *self.running.borrow_mut() = Running::default();
+    }
+}
+
+/// What the lifecycle reads while it decides: the clock, chance, JSON (through `JSON.parse` and
+/// `serde-wasm-bindgen`), storage; its effects are collected, to be performed afterwards.
+struct BrowserHost<'a> {
+    storage: &'a mut Storage,
+    effects: Vec<Effect>,
+}
+
+impl Host for BrowserHost<'_> {
+    fn now(&self) -> f64 {
+        js_sys::Date::now()
+    }
+
+    fn random(&self) -> f64 {
+        js_sys::Math::random()
+    }
+
+    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonProblem> {
+        parse(text)
+    }
+
+    fn stringify<T: Serialize>(&self, value: &T) -> String {
+        stringify(value)
+    }
+
+    fn get(&mut self, key: &str) -> Option<String> {
+        self.storage.get(key)
+    }
+
+    fn set(&mut self, key: &str, value: &str) {
+        self.storage.set(key, value);
+    }
+
+    fn remove(&mut self, key: &str) {
+        self.storage.remove(key);
+    }
+
+    fn degraded(&mut self) -> Option<String> {
+        self.storage.degraded()
+    }
+
+    fn has_locks(&self) -> bool {
+        locks::lock_manager().is_some()
+    }
+
+    fn effect(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+}
+
+/// A JSON text as a serde type: `JSON.parse`, then `serde-wasm-bindgen`. Only an object's own
+/// members count: members a page added to `Object.prototype` must not fill a missing field.
+pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, JsonProblem> {
+    let value = js_sys::JSON::parse(text).map_err(|_| JsonProblem::NotJson)?;
+    if let Some(object) = value.dyn_ref::<js_sys::Object>() {
+        js_sys::Object::set_prototype_of(object, JsValue::NULL.unchecked_ref());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|_| JsonProblem::Shape)
+}
+
+/// A serde value as a JSON text: `serde-wasm-bindgen`, then `JSON.stringify`.
+pub fn stringify<T: Serialize>(value: &T) -> String {
+    value
+        .serialize(&SERIALIZER)
+        .ok()
+        .and_then(|js| js_sys::JSON::stringify(&js).ok())
+        .and_then(|text| text.as_string())
+        .unwrap_or_default()
+}

@@ -1,13 +1,9 @@
 //! The lifecycle on a fake clock, with a shell that records what it is asked for.
 
-use std::format;
-use std::string::String;
-use std::vec::Vec;
-
 use super::*;
 use crate::core::ids::parse_url;
-use crate::core::json::Json;
 use crate::core::options::RawOptions;
+use crate::core::wire::from_json;
 
 const ORG: &str = "e6a08f51-c250-4074-847b-58d444dbbeb1";
 
@@ -52,16 +48,18 @@ impl Fake {
     }
 }
 
-impl Shell for Fake {
-    type Doc = Json;
+impl Host for Fake {
     fn now(&self) -> f64 {
         self.now
     }
     fn random(&self) -> f64 {
         0.5
     }
-    fn parse(&self, text: &str) -> Option<Json> {
-        Json::parse(text.as_bytes()).ok()
+    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonProblem> {
+        from_json(text)
+    }
+    fn stringify<T: Serialize>(&self, value: &T) -> String {
+        serde_json::to_string(value).unwrap()
     }
     fn get(&mut self, key: &str) -> Option<String> {
         self.storage.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
@@ -76,44 +74,38 @@ impl Shell for Fake {
     fn degraded(&mut self) -> Option<String> {
         None
     }
-    fn post(&mut self, seq: u32, _url: &str, body: &str, _timeout_ms: u32) {
-        self.did.push(Did::Post { seq, secret: !body.contains("null") });
-    }
-    fn abort(&mut self) {
-        self.did.push(Did::Abort);
-    }
-    fn lock(&mut self, _name: &str, if_available: bool) -> bool {
-        if self.locks {
-            self.did.push(Did::Lock(if_available));
-        }
+    fn has_locks(&self) -> bool {
         self.locks
     }
-    fn unlock(&mut self) {
-        self.did.push(Did::Unlock);
-    }
-    fn timer(&mut self, delay_ms: Option<u32>) {
-        self.timer = delay_ms;
-    }
-    fn listen(&mut self, on: bool, _tabs: bool) {
-        self.did.push(Did::Listen(on));
-    }
-    fn emit(&mut self, detail: Detail<'_>) {
-        let name = match detail {
-            Detail::Session(s, source) => format!("session {} {}", s.answer.visitor_id, source.name()),
-            Detail::IdentityChange(from, to) => format!("identitychange {from:?} {to:?}"),
-            Detail::Error(e) => format!("error {}", e.code),
-            Detail::Storage(r) => format!("storage {r}"),
+    fn effect(&mut self, effect: Effect) {
+        let did = match effect {
+            Effect::Post { seq, secret, .. } => Did::Post { seq, secret: secret.is_some() },
+            Effect::Abort => Did::Abort,
+            Effect::Lock { if_available, .. } => Did::Lock(if_available),
+            Effect::Unlock => Did::Unlock,
+            Effect::ArmTimer(delay) => {
+                self.timer = delay;
+                return;
+            }
+            Effect::Listen { on, .. } => Did::Listen(on),
+            Effect::Emit(event) => Did::Emit(match event {
+                Event::Session { session, source } => format!("session {} {}", session.answer.visitor_id, source.name()),
+                Event::IdentityChange { previous, current } => format!("identitychange {previous:?} {current:?}"),
+                Event::Error(e) => format!("error {}", e.code.as_str()),
+                Event::Storage { reason } => format!("storage {reason}"),
+            }),
+            Effect::Reply { call, outcome } => Did::Reply(
+                call,
+                match outcome {
+                    Ok(Reply::Session(s)) => Ok(format!("session {}", s.answer.visitor_id)),
+                    Ok(Reply::Token(t)) => Ok(format!("token {t}")),
+                    Ok(Reply::Send { token, retried }) => Ok(format!("send {token} {retried}")),
+                    Ok(Reply::Done) => Ok("done".into()),
+                    Err(e) => Err(e.code.as_str()),
+                },
+            ),
         };
-        self.did.push(Did::Emit(name));
-    }
-    fn reply(&mut self, call: u32, reply: Result<Reply<'_>, &Error>) {
-        let reply = match reply {
-            Ok(Reply::Session(s)) => Ok(format!("session {}", s.answer.visitor_id)),
-            Ok(Reply::Token(t)) => Ok(format!("token {t}")),
-            Ok(Reply::Send(t, retried)) => Ok(format!("send {t} {retried}")),
-            Err(e) => Err(e.code),
-        };
-        self.did.push(Did::Reply(call, reply));
+        self.did.push(did);
     }
 }
 
@@ -278,7 +270,7 @@ fn a_refusal_without_the_secret_too_keeps_the_secret() {
 fn an_answer_to_a_request_sent_before_forget_is_not_adopted() {
     let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
     life.authenticate(1, false, &mut shell);
-    life.forget(&mut shell);
+    life.forget(9, &mut shell);
     let did = shell.take();
     assert!(did.contains(&Did::Abort) && did.contains(&Did::Reply(1, Err("stopped"))), "{did:?}");
     life.answered(1, ok("v1", "t1", 1800), &mut shell);

@@ -1,0 +1,86 @@
+//! What the page gets: `Session` objects and the events' details, made by `serde-wasm-bindgen`
+//! from the types below. Dates are `Date` objects, kept as they are by `serde_wasm_bindgen::preserve`.
+//! None of them has a field for the visitor secret.
+
+use js_sys::Date;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+use super::error::to_js;
+use crate::core::lifecycle::Event;
+use crate::core::session::Session;
+use crate::web::SERIALIZER;
+
+/// A `Session`: `{visitorId, organizationId, socketUrl, accessToken, expiresAt, serverExpiresAt,
+/// expiresIn, visitorGlobalId?}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionObject<'a> {
+    visitor_id: &'a str,
+    organization_id: &'a str,
+    socket_url: &'a str,
+    access_token: &'a str,
+    /// The local-clock expiry, used for scheduling.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    expires_at: Date,
+    /// The server's `expires_at` as sent (`null` when it is not a date).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    server_expires_at: JsValue,
+    expires_in: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    visitor_global_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SessionDetail<'a> {
+    session: SessionObject<'a>,
+    source: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IdentityChangeDetail<'a> {
+    previous_visitor_id: Option<&'a str>,
+    visitor_id: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct StorageDetail<'a> {
+    reason: &'a str,
+    /// Where things are kept now.
+    kind: &'static str,
+}
+
+fn session_object(session: &Session) -> SessionObject<'_> {
+    let a = &session.answer;
+    let server = Date::new(&JsValue::from_str(&a.expires_at));
+    SessionObject {
+        visitor_id: &a.visitor_id,
+        organization_id: &a.organization_id,
+        socket_url: &a.socket_url,
+        access_token: a.access_token.expose(),
+        expires_at: Date::new(&JsValue::from_f64(session.expires_at_ms)),
+        server_expires_at: if server.get_time().is_nan() { JsValue::NULL } else { server.into() },
+        expires_in: a.expires_in,
+        visitor_global_id: a.visitor_global_id.as_deref(),
+    }
+}
+
+fn to_value<T: Serialize>(value: &T) -> JsValue {
+    value.serialize(&SERIALIZER).unwrap_or(JsValue::NULL)
+}
+
+/// The `Session` object of a session.
+pub fn session(session: &Session) -> JsValue {
+    to_value(&session_object(session))
+}
+
+/// The detail an event's listeners get.
+pub fn detail(event: &Event) -> JsValue {
+    match event {
+        Event::Session { session, source } => to_value(&SessionDetail { session: session_object(session), source: source.name() }),
+        Event::IdentityChange { previous, current } => to_value(&IdentityChangeDetail { previous_visitor_id: previous.as_deref(), visitor_id: current.as_deref() }),
+        Event::Error(error) => to_js(error),
+        Event::Storage { reason } => to_value(&StorageDetail { reason, kind: "memory" }),
+    }
+}

@@ -1,0 +1,68 @@
+//! The page events that wake the SDK (`visibilitychange` to visible, `pageshow`, `online`) and
+//! other tabs' storage writes (`storage`), as `web-sys` listeners kept in `Closure`s; dropping
+//! [`PageListeners`] removes them.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{EventTarget, StorageEvent};
+
+use super::Input;
+
+type Listener = Closure<dyn FnMut(web_sys::Event)>;
+
+pub struct PageListeners {
+    window: EventTarget,
+    document: EventTarget,
+    wake: Listener,
+    /// With `storage: "local"`: other tabs' writes.
+    tabs: Option<Listener>,
+}
+
+const WINDOW_WAKE_EVENTS: [&str; 2] = ["pageshow", "online"];
+
+impl PageListeners {
+    /// Listens for the page; `deliver` gets [`Input::Woke`] and, with `tabs`,
+    /// [`Input::TabChanged`]. `None` outside a window (a worker).
+    pub fn listen(tabs: bool, deliver: impl Fn(Input) + 'static) -> Option<Self> {
+        let window = web_sys::window()?;
+        let document: EventTarget = window.document()?.into();
+        let window: EventTarget = window.into();
+        let deliver = std::rc::Rc::new(deliver);
+        let wake = {
+            let (deliver, document) = (deliver.clone(), document.clone());
+            Listener::new(move |event: web_sys::Event| {
+                let hidden = event.type_() == "visibilitychange" && document.unchecked_ref::<web_sys::Document>().hidden();
+                if !hidden {
+                    deliver(Input::Woke);
+                }
+            })
+        };
+        let _ = document.add_event_listener_with_callback("visibilitychange", wake.as_ref().unchecked_ref());
+        for name in WINDOW_WAKE_EVENTS {
+            let _ = window.add_event_listener_with_callback(name, wake.as_ref().unchecked_ref());
+        }
+        let tabs = tabs.then(|| {
+            let listener = Listener::new(move |event: web_sys::Event| {
+                if let Some(event) = event.dyn_ref::<StorageEvent>() {
+                    deliver(Input::TabChanged { key: event.key(), value: event.new_value() });
+                }
+            });
+            let _ = window.add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
+            listener
+        });
+        Some(PageListeners { window, document, wake, tabs })
+    }
+}
+
+impl Drop for PageListeners {
+    fn drop(&mut self) {
+        let wake = self.wake.as_ref().unchecked_ref();
+        let _ = self.document.remove_event_listener_with_callback("visibilitychange", wake);
+        for name in WINDOW_WAKE_EVENTS {
+            let _ = self.window.remove_event_listener_with_callback(name, wake);
+        }
+        if let Some(tabs) = &self.tabs {
+            let _ = self.window.remove_event_listener_with_callback("storage", tabs.as_ref().unchecked_ref());
+        }
+    }
+}
