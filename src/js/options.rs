@@ -3,8 +3,9 @@
 //! checked here, with a message that names the option; what a valid value is, `core::options`
 //! decides.
 
-use std::collections::BTreeMap;
+use std::fmt;
 
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
 
@@ -16,14 +17,46 @@ use crate::core::options::{Options, RawOptions};
 #[derive(Deserialize)]
 struct Given(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
 
+/// The members of an object, in order, each as given.
+struct Members(Vec<(String, JsValue)>);
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+struct MembersVisitor;
+
+impl<'de> Visitor<'de> for MembersVisitor {
+    type Value = Members;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+        let mut members = Vec::new();
+        while let Some((name, Given(value))) = map.next_entry::<String, Given>()? {
+            members.push((name, value));
+        }
+        Ok(Members(members))
+    }
+}
+
 /// The own enumerable members of `object` (`serde-wasm-bindgen` reads them with
 /// `Object.entries`). Members whose value is `undefined` count as not given.
-fn members(object: &JsValue, what: &'static str) -> Result<BTreeMap<String, JsValue>, Error> {
+fn members(object: &JsValue, what: &'static str) -> Result<Vec<(String, JsValue)>, Error> {
     if !object.is_object() {
         return Err(error::invalid_options(what));
     }
-    let given: BTreeMap<String, Given> = serde_wasm_bindgen::from_value(object.clone()).map_err(|_| error::invalid_options(what))?;
-    Ok(given.into_iter().filter(|(_, Given(v))| !v.is_undefined()).map(|(k, Given(v))| (k, v)).collect())
+    let Members(members) = serde_wasm_bindgen::from_value(object.clone()).map_err(|_| error::invalid_options(what))?;
+    Ok(members.into_iter().filter(|(_, value)| !value.is_undefined()).collect())
+}
+
+/// The member `name` of `object`, if given.
+fn member(object: &JsValue, name: &str, what: &'static str) -> Result<Option<JsValue>, Error> {
+    Ok(members(object, what)?.into_iter().find(|(n, _)| n == name).map(|(_, value)| value))
 }
 
 fn string(value: &JsValue, problem: &'static str) -> Result<String, Error> {
@@ -70,9 +103,9 @@ pub fn force(opts: &JsValue) -> Result<bool, Error> {
     if opts.is_undefined() || opts.is_null() {
         return Ok(false);
     }
-    match members(opts, "authenticate(opts): opts must be an object")?.get("force") {
+    match member(opts, "force", "authenticate(opts): opts must be an object")? {
         None => Ok(false),
-        Some(value) => boolean(value, "force must be true or false"),
+        Some(value) => boolean(&value, "force must be true or false"),
     }
 }
 
@@ -83,9 +116,9 @@ pub fn min_validity_ms(opts: &JsValue) -> Result<f64, Error> {
     if opts.is_undefined() || opts.is_null() {
         return Ok(5000.0);
     }
-    match members(opts, "getAccessToken(opts): opts must be an object")?.get("minValidity") {
+    match member(opts, "minValidity", "getAccessToken(opts): opts must be an object")? {
         None => Ok(5000.0),
-        Some(value) => match number(value, PROBLEM)? {
+        Some(value) => match number(&value, PROBLEM)? {
             s if s.is_finite() && (0.0..=86_400.0).contains(&s) => Ok(s * 1000.0),
             _ => Err(error::invalid_options(PROBLEM)),
         },

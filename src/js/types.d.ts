@@ -27,8 +27,12 @@ export interface Session {
   organizationId: string;
   socketUrl: string;
   accessToken: string;
-  /** When the token expires, on the local clock: request sent + `expiresIn`. */
+  /** When the token expires, on the local clock: request sent + `expiresIn`. The SDK schedules
+   * renewals by this one. */
   expiresAt: Date;
+  /** The server's `expires_at` as it was sent (`null` if it is not a date). Reported only: client
+   * clocks are often wrong, so it is never used for scheduling. */
+  serverExpiresAt: Date | null;
   expiresIn: number;
   visitorGlobalId?: string;
 }
@@ -62,7 +66,10 @@ export interface IdentityChangeEventDetail {
 }
 
 export interface StorageEventDetail {
+  /** What happened, in a sentence (which storage failed, and how). */
   reason: string;
+  /** Where the secret and the session are kept now. */
+  kind: "local" | "session" | "memory";
 }
 
 /** The events of `Visitor.on`, by name, with their details. */

@@ -10,8 +10,6 @@
 //! is taken from `gloo-storage` once it is known good, and only its `Result`-returning
 //! `get_item`/`set_item`/`remove_item` are called; serde makes the records' text.
 
-use std::collections::BTreeMap;
-
 use gloo_storage::{LocalStorage, SessionStorage, Storage as _};
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
@@ -22,7 +20,8 @@ pub struct Storage {
     /// The browser's storage, while it works.
     handle: Option<web_sys::Storage>,
     name: &'static str,
-    memory: BTreeMap<String, String>,
+    /// What was last read or written, by key (a handful of keys: a list will do).
+    memory: Vec<(String, String)>,
     /// Why the browser's storage is not (or no longer) used, until reported.
     degraded: Option<String>,
 }
@@ -43,35 +42,43 @@ impl Storage {
             Ok(_) => None,
             Err(reason) => Some(format!("{name} {reason}: keeping the visitor in memory")),
         };
-        Storage { handle, name, memory: BTreeMap::new(), degraded }
+        Storage { handle, name, memory: Vec::new(), degraded }
     }
 
     pub fn get(&mut self, key: &str) -> Option<String> {
         if let Some(handle) = &self.handle {
             match handle.get_item(key) {
                 Ok(Some(value)) => {
-                    self.memory.insert(key.to_owned(), value.clone());
+                    self.remember(key, Some(&value));
                     return Some(value);
                 }
                 Ok(None) => {
-                    self.memory.remove(key);
+                    self.remember(key, None);
                     return None;
                 }
                 Err(thrown) => self.fail(&thrown, "reading"),
             }
         }
-        self.memory.get(key).cloned()
+        self.memory.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    /// Keeps `value` (`None`: removes it) in memory.
+    fn remember(&mut self, key: &str, value: Option<&str>) {
+        self.memory.retain(|(k, _)| k != key);
+        if let Some(value) = value {
+            self.memory.push((key.to_owned(), value.to_owned()));
+        }
     }
 
     pub fn set(&mut self, key: &str, value: &str) {
-        self.memory.insert(key.to_owned(), value.to_owned());
+        self.remember(key, Some(value));
         if let Some(Err(thrown)) = self.handle.as_ref().map(|h| h.set_item(key, value)) {
             self.fail(&thrown, "writing");
         }
     }
 
     pub fn remove(&mut self, key: &str) {
-        self.memory.remove(key);
+        self.remember(key, None);
         if let Some(Err(thrown)) = self.handle.as_ref().map(|h| h.remove_item(key)) {
             self.fail(&thrown, "removing from");
         }

@@ -31,11 +31,12 @@ test("the installed package holds what package.json promises, and nothing else",
   const dir = join(app, "node_modules/giosg-visitor");
   const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
   assert.equal(manifest.exports["."].types, "./index.d.ts");
-  // Each entry is a file, or a folder (the JS snippets wasm-bindgen emits under a hashed name).
   const filesUnder = (path) =>
     execFileSync("find", [path, "-type", "f"], { cwd: dir, encoding: "utf8" }).split("\n").filter(Boolean).map((f) => f.replace(/^\.\//, ""));
   const promised = manifest.files.flatMap((entry) => filesUnder(entry));
-  assert.ok(promised.some((f) => f.startsWith("web/snippets/") && f.endsWith("/effects.js")), "the effects module ships");
+  // No JS module of effects: they happen in the .wasm.
+  assert.ok(!promised.some((f) => f.startsWith("web/snippets/")), "no JS snippets ship");
+  assert.ok(promised.includes("web/giosg_visitor_bg.wasm"), "the .wasm ships");
   for (const file of promised) assert.ok(readFileSync(join(dir, file)).length > 0, file);
   assert.deepEqual(filesUnder(".").sort(), [...promised, "package.json"].sort());
 });
