@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::ids::{ApiBase, OrganizationId};
 use super::redact::{AccessToken, Secret};
 use super::session::Session;
+use super::value::is_valid_unicode;
 use super::wire::{AuthAnswer, MAX_EXPIRES_IN};
 
 /// The version written into every record.
@@ -94,7 +95,7 @@ impl SessionRecord {
         let ours = self.v == VERSION && self.organization_id == org.as_str() && self.secret_tag == secret_tag(&secret);
         let clean = [&self.visitor_id, &self.socket_url, &self.access_token, &self.expires_at].iter().all(|s| is_clean(s));
         let sane = (1..=MAX_EXPIRES_IN).contains(&i64::from(self.expires_in)) && self.renew_at_ms <= self.expires_at_ms;
-        if !(ours && clean && sane) || self.visitor_global_id.as_deref().is_some_and(|g| g.contains('\u{FFFD}')) {
+        if !(ours && clean && sane) || self.visitor_global_id.as_deref().is_some_and(|g| !is_valid_unicode(g)) {
             return None;
         }
         let answer = AuthAnswer {
@@ -111,9 +112,9 @@ impl SessionRecord {
     }
 }
 
-/// Non-empty, and valid Unicode (lone surrogates reach Rust as U+FFFD).
+/// Non-empty, and valid Unicode.
 fn is_clean(text: &str) -> bool {
-    !text.is_empty() && !text.contains('\u{FFFD}')
+    !text.is_empty() && is_valid_unicode(text)
 }
 
 /// A short tag that tells whether a cached session belongs to the stored secret: 64 bits of

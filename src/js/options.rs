@@ -135,6 +135,6 @@ pub fn parse_url(text: &str) -> Option<UrlParts> {
         origin: url.origin(),
         pathname: url.pathname(),
         credentials: !url.username().is_empty() || !url.password().is_empty(),
-        query_or_fragment: text.contains(['?', '#']),
+        query_or_fragment: text.bytes().any(|b| b == b'?' || b == b'#'),
     })
 }
