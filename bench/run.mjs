@@ -27,17 +27,27 @@ const browser = await chromium.launch({
     "--js-flags=--expose-gc", "--enable-precise-memory-info"],
 });
 
+/** Start-up of `page` in a fresh browser context each time, interleaved with the floor (a bare
+ * fetch() of the same endpoint), so that both see the same machine at the same moments. */
+async function freshLoads(org) {
+  const fresh = [];
+  const floor = [];
+  for (let i = 0; i < LOADS; i++) {
+    for (const [name, into] of [["startup", fresh], ["floor", floor]]) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${BENCH_URL}/${name}.html?org=${org}`);
+      await page.waitForFunction(() => window.result);
+      into.push(await page.evaluate(() => window.result.ms));
+      await context.close();
+    }
+  }
+  return { fresh, floor };
+}
+
 async function startup() {
   const org = randomUUID();
-  const fresh = [];
-  for (let i = 0; i < LOADS; i++) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${BENCH_URL}/startup.html?org=${org}`);
-    await page.waitForFunction(() => window.result);
-    fresh.push(await page.evaluate(() => window.result.ms));
-    await context.close();
-  }
+  const { fresh, floor } = await freshLoads(org);
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${BENCH_URL}/startup.html?org=${org}`);
@@ -51,7 +61,7 @@ async function startup() {
   }
   const requests = (await control(BENCH_URL, `/orgs/${org}/stats`)).auth_requests - before;
   await context.close();
-  return { fresh: stats(fresh), returning: stats(returning), returningRequests: requests };
+  return { fresh: stats(fresh), floor: stats(floor), returning: stats(returning), returningRequests: requests };
 }
 
 async function network(tabs, seconds) {
@@ -90,7 +100,9 @@ const s = await startup();
 out.push(`### Start-up (headless Chromium, ${LOADS} page loads each)`, "");
 out.push("| visitor | median | p10 – p90 | min – max | auth requests |", "|---|---:|---:|---:|---:|");
 out.push(`| new (fresh browser context) | ${ms(s.fresh.median)} | ${ms(s.fresh.p10)} – ${ms(s.fresh.p90)} | ${ms(s.fresh.min)} – ${ms(s.fresh.max)} | 1 each |`);
+out.push(`| floor: a bare fetch() of the auth endpoint, same kind of load | ${ms(s.floor.median)} | ${ms(s.floor.p10)} – ${ms(s.floor.p90)} | ${ms(s.floor.min)} – ${ms(s.floor.max)} | 1 each |`);
 out.push(`| returning, valid cached session (reload) | ${ms(s.returning.median)} | ${ms(s.returning.p10)} – ${ms(s.returning.p90)} | ${ms(s.returning.min)} – ${ms(s.returning.max)} | ${s.returningRequests} in all |`, "");
+out.push(`New visitor against the floor (medians): ${(s.fresh.median / s.floor.median).toFixed(2)}×.`, "");
 
 const seconds = 15;
 const base = await network(1, seconds);
