@@ -8,6 +8,8 @@ import { measure, sizeTable } from "./size.mjs";
 const DEMO_URL = process.env.DEMO_URL;
 const BENCH_URL = process.env.BENCH_URL;
 const LOADS = Number(process.env.BENCH_LOADS ?? 20);
+/** Which parts to run: BENCH_ONLY=startup,network (default: all). */
+const ONLY = (process.env.BENCH_ONLY ?? "size,startup,network,memory").split(",");
 
 async function control(base, path, init) {
   const response = await fetch(`${base}/__control${path}`, init);
@@ -32,22 +34,25 @@ const browser = await chromium.launch({
 async function freshLoads(org) {
   const fresh = [];
   const floor = [];
+  const loaded = [];
   for (let i = 0; i < LOADS; i++) {
     for (const [name, into] of [["startup", fresh], ["floor", floor]]) {
       const context = await browser.newContext();
       const page = await context.newPage();
       await page.goto(`${BENCH_URL}/${name}.html?org=${org}`);
       await page.waitForFunction(() => window.result);
-      into.push(await page.evaluate(() => window.result.ms));
+      const result = await page.evaluate(() => window.result);
+      into.push(result.ms);
+      if (result.loaded !== undefined) loaded.push(result.loaded);
       await context.close();
     }
   }
-  return { fresh, floor };
+  return { fresh, floor, loaded };
 }
 
 async function startup() {
   const org = randomUUID();
-  const { fresh, floor } = await freshLoads(org);
+  const { fresh, floor, loaded } = await freshLoads(org);
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${BENCH_URL}/startup.html?org=${org}`);
@@ -61,7 +66,7 @@ async function startup() {
   }
   const requests = (await control(BENCH_URL, `/orgs/${org}/stats`)).auth_requests - before;
   await context.close();
-  return { fresh: stats(fresh), floor: stats(floor), returning: stats(returning), returningRequests: requests };
+  return { fresh: stats(fresh), floor: stats(floor), loaded: stats(loaded), returning: stats(returning), returningRequests: requests };
 }
 
 async function network(tabs, seconds) {
@@ -94,16 +99,19 @@ async function memory(renewals, baseline) {
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const ms = (n) => `${n.toFixed(0)} ms`;
 const out = [];
-out.push("### Size", "", sizeTable(measure()), "");
+if (ONLY.includes("size")) out.push("### Size", "", sizeTable(measure()), "");
 
+if (ONLY.includes("startup")) {
 const s = await startup();
 out.push(`### Start-up (headless Chromium, ${LOADS} page loads each)`, "");
 out.push("| visitor | median | p10 – p90 | min – max | auth requests |", "|---|---:|---:|---:|---:|");
 out.push(`| new (fresh browser context) | ${ms(s.fresh.median)} | ${ms(s.fresh.p10)} – ${ms(s.fresh.p90)} | ${ms(s.fresh.min)} – ${ms(s.fresh.max)} | 1 each |`);
 out.push(`| floor: a bare fetch() of the auth endpoint, same kind of load | ${ms(s.floor.median)} | ${ms(s.floor.p10)} – ${ms(s.floor.p90)} | ${ms(s.floor.min)} – ${ms(s.floor.max)} | 1 each |`);
 out.push(`| returning, valid cached session (reload) | ${ms(s.returning.median)} | ${ms(s.returning.p10)} – ${ms(s.returning.p90)} | ${ms(s.returning.min)} – ${ms(s.returning.max)} | ${s.returningRequests} in all |`, "");
-out.push(`New visitor against the floor (medians): ${(s.fresh.median / s.floor.median).toFixed(2)}×.`, "");
+out.push(`New visitor against the floor (medians): ${(s.fresh.median / s.floor.median).toFixed(2)}×. Of the new visitor's time, loading the SDK (module, glue, .wasm, \`ready\`) took a median ${ms(s.loaded.median)} (p10 – p90 ${ms(s.loaded.p10)} – ${ms(s.loaded.p90)}).`, "");
+}
 
+if (ONLY.includes("network")) {
 const seconds = 15;
 const base = await network(1, seconds);
 out.push(`### Network (3 s tokens, renewed every 1.2 – 1.5 s, ${seconds} s per row)`, "");
@@ -114,7 +122,9 @@ for (const tabs of [4, 8]) {
   out.push(`| ${tabs} | ${requests} | ${(requests / base).toFixed(2)} |`);
 }
 out.push("");
+}
 
+if (ONLY.includes("memory")) {
 const m = await memory(1000, false);
 const b = await memory(1000, true);
 out.push(`### Memory (after 200 warm-up renewals: ${m.renewals} renewals, then ${m.renewals} more; after a full GC)`, "");
@@ -124,6 +134,7 @@ out.push(row("wasm linear memory", m, "wasm"));
 if (m.start.heap !== null) {
   out.push(row("JS heap (used)", m, "heap"));
   out.push(row("JS heap, baseline: the same requests by plain fetch()", b, "heap"));
+}
 }
 await browser.close();
 console.log(out.join("\n"));
