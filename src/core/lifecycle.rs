@@ -186,6 +186,10 @@ struct Flight {
     deadline: f64,
     need: Need,
     phase: Phase,
+    /// Failed attempts of this flight, for its backoff: each flight starts from the first step.
+    attempts: u32,
+    /// No attempt before this: the server's `Retry-After` (0 when it named none).
+    not_before: f64,
 }
 
 /// A call waiting for the flight.
@@ -220,8 +224,6 @@ pub struct Lifecycle {
     /// A background renewal failed and no session has been adopted since (one `error` event
     /// per streak).
     failing: bool,
-    /// Failed attempts in a row, for the backoff.
-    attempts: u32,
     /// After a flight gave up: when the background tries again.
     retry_at: Option<f64>,
     /// The error of the latest failed attempt, for a caller who gives up waiting.
@@ -245,7 +247,6 @@ impl Lifecycle {
             stopped: false,
             forgotten: false,
             failing: false,
-            attempts: 0,
             retry_at: None,
             last_error: None,
             seq: 0,
@@ -373,17 +374,6 @@ impl Lifecycle {
     /// The timer fired: whatever was due.
     pub fn tick<S: Host>(&mut self, host: &mut S) {
         let now = host.now();
-        // Callers who waited long enough get the latest error.
-        let mut i = 0;
-        while i < self.waiters.len() {
-            if self.waiters[i].give_up_at <= now {
-                let waiter = self.waiters.swap_remove(i);
-                let error = self.last_error.clone().unwrap_or_else(error::timeout);
-                host.effect(Effect::Reply { call: waiter.call, outcome: Err(error) });
-            } else {
-                i += 1;
-            }
-        }
         match self.flight.as_ref().map(|f| f.phase) {
             Some(Phase::Lock { waiting, until }) if until <= now => {
                 host.effect(Effect::Unlock);
@@ -408,12 +398,61 @@ impl Lifecycle {
                 self.wake(host);
             }
         }
+        self.give_up(now, host);
         self.rearm(host);
+    }
+
+    /// Callers who waited long enough get the latest error. One whose time is up while an
+    /// attempt is under way (the last one, made at its deadline) waits for that attempt's outcome,
+    /// as long as an attempt can take: a request, perhaps a probe, and the lock before them.
+    fn give_up<S: Host>(&mut self, now: f64, host: &mut S) {
+        let grace = self.grace_ms();
+        let mut i = 0;
+        while i < self.waiters.len() {
+            if self.waiters[i].give_up_at + grace <= now {
+                let waiter = self.waiters.swap_remove(i);
+                let error = self.last_error.clone().unwrap_or_else(error::timeout);
+                host.effect(Effect::Reply { call: waiter.call, outcome: Err(error) });
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// How long past their time callers wait for the attempt under way, if one is.
+    fn grace_ms(&self) -> f64 {
+        match self.flight.as_ref().map(|f| f.phase) {
+            Some(Phase::Lock { .. } | Phase::Look { .. } | Phase::Ask { .. } | Phase::Probe { .. }) => self.attempt_bound_ms(),
+            _ => 0.0,
+        }
+    }
+
+    /// The longest one attempt can take: the lock (whose holder's attempt is a request and
+    /// perhaps a probe; past that it hangs or is frozen), then a request and a probe.
+    fn attempt_bound_ms(&self) -> f64 {
+        2.0 * f64::from(self.options.request_timeout_ms) + 1000.0
+    }
+
+    /// A flight waiting out its backoff makes its next attempt now, or when the server's
+    /// `Retry-After` allows.
+    fn cut_backoff_short<S: Host>(&mut self, host: &mut S) {
+        let now = host.now();
+        let Some(flight) = &mut self.flight else { return };
+        if let Phase::Backoff { until } = &mut flight.phase {
+            *until = until.min(flight.not_before.max(now));
+            if *until <= now {
+                self.attempt(host);
+            }
+        }
     }
 
     /// The page became visible, was shown again or came online: timers may have been throttled
     /// or stopped during sleep, so the token is checked now.
     pub fn woke<S: Host>(&mut self, host: &mut S) {
+        // Back online or visible again: callers waiting out a backoff need not wait any longer.
+        if !self.waiters.is_empty() {
+            self.cut_backoff_short(host);
+        }
         if self.started && self.failing {
             self.renew(None, Need::Valid(0.0), host);
         }
@@ -473,6 +512,10 @@ impl Lifecycle {
     fn renew<S: Host>(&mut self, caller: Option<(u32, Want)>, need: Need, host: &mut S) {
         let now = host.now();
         let deadline = if caller.is_some() { now + retry::GIVE_UP_MS } else { f64::INFINITY };
+        // A caller who finds the flight waiting out a backoff that nobody waits for (a background
+        // renewal failing, or callers who gave up) starts it over: its first attempt now (or when
+        // the server's Retry-After allows), its backoff from the first step.
+        let restart = caller.is_some() && self.waiters.is_empty();
         if let Some((call, want)) = caller {
             self.waiters.push(Waiter { call, want, give_up_at: deadline });
         }
@@ -480,10 +523,14 @@ impl Lifecycle {
             Some(flight) => {
                 flight.deadline = flight.deadline.max(deadline);
                 flight.need = flight.need.max(need);
+                if restart {
+                    flight.attempts = 0;
+                    self.cut_backoff_short(host);
+                }
             }
             None => {
                 // A new flight is one whose first attempt is due now; `attempt` moves it on.
-                self.flight = Some(Flight { deadline, need, phase: Phase::Backoff { until: now } });
+                self.flight = Some(Flight { deadline, need, phase: Phase::Backoff { until: now }, attempts: 0, not_before: 0.0 });
                 self.attempt(host);
             }
         }
@@ -598,22 +645,29 @@ impl Lifecycle {
     fn fail<S: Host>(&mut self, error: Error, retryable: bool, retry_after_ms: Option<f64>, host: &mut S) {
         host.effect(Effect::Unlock);
         let now = host.now();
-        self.attempts = self.attempts.saturating_add(1);
-        let deadline = self.flight.as_ref().map_or(0.0, |f| f.deadline);
+        let Some(flight) = &mut self.flight else { return };
+        flight.attempts = flight.attempts.saturating_add(1);
+        let (attempts, deadline) = (flight.attempts, flight.deadline);
         if deadline == f64::INFINITY && !self.failing {
             self.failing = true;
             host.effect(Effect::Emit(Event::Error(error.clone())));
         }
-        let delay = retry::retry_delay_ms(self.attempts, host.random(), retry_after_ms);
+        flight.not_before = retry_after_ms.map_or(0.0, |after| now + after.min(retry::MAX_RETRY_AFTER_MS));
+        let delay = retry::retry_delay_ms(attempts, host.random(), retry_after_ms);
         match retry::wait_within(deadline, now, delay, retry_after_ms).filter(|_| retryable) {
-            Some(wait) => self.set_phase(Phase::Backoff { until: now + wait }),
+            Some(wait) => {
+                self.set_phase(Phase::Backoff { until: now + wait });
+                // Those whose time ran out during this attempt have its outcome now.
+                self.last_error = Some(error.clone());
+                self.give_up(now, host);
+            }
             None => {
                 self.flight = None;
                 for waiter in core::mem::take(&mut self.waiters) {
                     host.effect(Effect::Reply { call: waiter.call, outcome: Err(error.clone()) });
                 }
                 if self.started {
-                    self.retry_at = Some(now + retry::retry_delay_ms(self.attempts, host.random(), None));
+                    self.retry_at = Some(now + retry::retry_delay_ms(attempts, host.random(), None));
                 }
             }
         }
@@ -625,7 +679,6 @@ impl Lifecycle {
     fn adopt<S: Host>(&mut self, session: Session, source: Source, reset: bool, host: &mut S) {
         let previous = self.session.take().map(|p| p.answer.visitor_id);
         self.failing = false;
-        self.attempts = 0;
         self.retry_at = None;
         self.last_error = None;
         let forgotten = core::mem::take(&mut self.forgotten);
@@ -654,7 +707,6 @@ impl Lifecycle {
             host.effect(Effect::Reply { call: waiter.call, outcome: Err(error.clone()) });
         }
         self.failing = false;
-        self.attempts = 0;
         self.retry_at = None;
     }
 
@@ -680,7 +732,8 @@ impl Lifecycle {
     /// Arms the timer for the earliest of: a waiting caller giving up, the flight's next step,
     /// the background retry, the renewal point.
     fn rearm<S: Host>(&mut self, host: &mut S) {
-        let mut next = self.waiters.iter().map(|w| w.give_up_at).fold(f64::INFINITY, f64::min);
+        let grace = self.grace_ms();
+        let mut next = self.waiters.iter().map(|w| w.give_up_at + grace).fold(f64::INFINITY, f64::min);
         match &self.flight {
             Some(Flight { phase: Phase::Lock { until: at, .. } | Phase::Look { at, .. } | Phase::Backoff { until: at }, .. }) => next = next.min(*at),
             Some(_) => {}

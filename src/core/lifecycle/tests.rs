@@ -375,3 +375,140 @@ fn stop_cancels_everything() {
     assert_eq!(shell.take(), [Did::Abort, Did::Unlock, Did::Reply(1, Err("stopped")), Did::Listen(false)]);
     assert_eq!(shell.timer, None);
 }
+
+/// The sequence number of the latest request sent.
+fn last_post(did: &[Did]) -> u32 {
+    did.iter().rev().find_map(|d| match d {
+        Did::Post { seq, .. } => Some(*seq),
+        _ => None,
+    })
+    .expect("a request was sent")
+}
+
+#[test]
+fn each_flight_starts_from_the_first_backoff_step() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    let mut seq = 1;
+    // Failures until the first call gives up (its backoff grew meanwhile).
+    'calls: loop {
+        life.answered(seq, status(503, None), &mut shell);
+        loop {
+            if !replies(&shell.take()).is_empty() {
+                break 'calls;
+            }
+            shell.fire(&mut life);
+            let did = shell.take();
+            if !replies(&did).is_empty() {
+                break 'calls;
+            }
+            if let Some(next) = did.iter().rev().find_map(|d| if let Did::Post { seq, .. } = d { Some(*seq) } else { None }) {
+                seq = next;
+                break;
+            }
+        }
+    }
+    // An unrelated call later: its first retry waits the first step (up to 1 s), not the last.
+    life.authenticate(2, false, &mut shell);
+    let seq = last_post(&shell.take());
+    life.answered(seq, status(503, None), &mut shell);
+    let wait = shell.timer.expect("a retry is planned");
+    assert!(wait <= retry::BASE_MS as u32, "the second flight waited {wait} ms before its first retry");
+}
+
+/// Fails every request of the flight with `status` until the timer's next step is the attempt at
+/// the caller's deadline (`start` + 30 s); returns that attempt's number once it is out.
+fn fail_until_the_last_attempt(life: &mut Lifecycle, shell: &mut Fake, start: f64, first: u32) -> u32 {
+    let mut seq = first;
+    loop {
+        life.answered(seq, status(503, None), shell);
+        assert!(replies(&shell.take()).is_empty(), "rejected before the last attempt");
+        shell.fire(life);
+        seq = last_post(&shell.take());
+        if shell.now >= start + retry::GIVE_UP_MS {
+            return seq;
+        }
+    }
+}
+
+#[test]
+fn the_attempt_at_the_deadline_settles_the_call_when_it_succeeds() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    let start = shell.now;
+    life.authenticate(1, false, &mut shell);
+    let last = fail_until_the_last_attempt(&mut life, &mut shell, start, 1);
+    // The answer comes a little after the deadline: the caller waited for it.
+    shell.now += 30.0;
+    life.answered(last, ok("v1", "t1", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Ok("session v1".into()))]);
+}
+
+#[test]
+fn the_attempt_at_the_deadline_settles_the_call_when_it_fails_too() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    let start = shell.now;
+    life.authenticate(1, false, &mut shell);
+    let last = fail_until_the_last_attempt(&mut life, &mut shell, start, 1);
+    shell.now += 30.0;
+    life.answered(last, status(502, None), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Err("http"))]);
+    // And if it never answers, the caller still gives up, once an attempt's time is over.
+    let start = shell.now;
+    life.authenticate(2, false, &mut shell);
+    let first = last_post(&shell.take());
+    fail_until_the_last_attempt(&mut life, &mut shell, start, first);
+    shell.fire(&mut life);
+    assert_eq!(replies(&shell.take()), [Did::Reply(2, Err("http"))]);
+    assert!(shell.now <= start + retry::GIVE_UP_MS + 2.0 * 10_000.0 + 1000.0);
+}
+
+#[test]
+fn coming_back_online_cuts_a_waiting_callers_backoff_short() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    let mut seq = 1;
+    for _ in 0..4 {
+        life.answered(seq, status(503, None), &mut shell);
+        shell.fire(&mut life);
+        seq = last_post(&shell.take());
+    }
+    life.answered(seq, status(503, None), &mut shell);
+    assert!(shell.timer.is_some_and(|t| t >= 4000), "the backoff grew: {:?}", shell.timer);
+    shell.take();
+    life.woke(&mut shell);
+    assert_eq!(last_post(&shell.take()), seq + 1, "no attempt on coming back online");
+}
+
+#[test]
+fn the_servers_retry_after_still_holds_when_a_backoff_is_cut_short() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    life.answered(1, status(503, Some("20")), &mut shell);
+    shell.take();
+    life.woke(&mut shell);
+    assert!(!shell.take().iter().any(|d| matches!(d, Did::Post { .. })), "asked before Retry-After");
+    assert_eq!(shell.timer, Some(20_000));
+}
+
+#[test]
+fn a_caller_joining_a_failing_background_renewal_starts_it_over() {
+    let (mut life, mut shell) = authenticated("memory");
+    shell.fire(&mut life);
+    let mut seq = last_post(&shell.take());
+    // The background renewal fails on and on: its backoff grows towards a minute.
+    for _ in 0..6 {
+        life.answered(seq, status(503, None), &mut shell);
+        shell.fire(&mut life);
+        seq = last_post(&shell.take());
+    }
+    life.answered(seq, status(503, None), &mut shell);
+    assert!(shell.timer.is_some_and(|t| t >= 16_000), "{:?}", shell.timer);
+    shell.take();
+    // The page asks for a fresh token: an attempt now, not at the end of the long backoff...
+    life.authenticate(7, true, &mut shell);
+    let next = last_post(&shell.take());
+    assert_eq!(next, seq + 1);
+    // ... and its retries start from the first step again.
+    life.answered(next, status(503, None), &mut shell);
+    assert!(shell.timer.is_some_and(|t| t <= 1000), "{:?}", shell.timer);
+}
