@@ -200,6 +200,9 @@ struct Waiter {
     give_up_at: f64,
 }
 
+/// How long the token `fetch()` sends must stay valid.
+pub const FETCH_MIN_VALIDITY_MS: f64 = 5000.0;
+
 /// How often, and how far apart, a tab that waited for the lock looks for the session the
 /// holder stored: 10 × 20 ms covers the storage sync between tabs, which takes a few to tens
 /// of milliseconds.
@@ -287,14 +290,21 @@ impl Lifecycle {
         self.rearm(host);
     }
 
-    /// The page's request of `fetch()` came back with `status`: `true` when that is the
-    /// answer; `false` when the server refused the token (401) for the first time, and the
-    /// request goes again with a new one.
-    pub fn sent<S: Host>(&mut self, call: u32, status: u16, retried: bool, host: &mut S) -> bool {
+    /// The page's request of `fetch()`, sent with `token`, came back with `status`: `true` when
+    /// that is the answer; `false` when the server refused the token (401) for the first time,
+    /// and the request goes again: with the current token when another renewal has already
+    /// replaced the refused one, else with a new one.
+    pub fn sent<S: Host>(&mut self, call: u32, status: u16, retried: bool, token: &str, host: &mut S) -> bool {
         if status != 401 || retried || self.stopped {
             return true;
         }
-        self.renew(Some((call, Want::Send { retried: true })), Need::Fresh, host);
+        let now = host.now();
+        match &self.session {
+            Some(session) if session.answer.access_token.expose() != token && session.valid_for(now, FETCH_MIN_VALIDITY_MS) => {
+                reply_with(host, call, Want::Send { retried: true }, session);
+            }
+            _ => self.renew(Some((call, Want::Send { retried: true })), Need::Fresh, host),
+        }
         self.rearm(host);
         false
     }

@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use super::error::to_js;
 use super::{objects, options};
 use crate::core::error;
-use crate::core::lifecycle::{Lifecycle, Want};
+use crate::core::lifecycle::{Lifecycle, Want, FETCH_MIN_VALIDITY_MS};
 use crate::web::calls::{self, PageRequest};
 use crate::web::listeners::EventName;
 use crate::web::{Browser, Input};
@@ -89,7 +89,7 @@ impl Visitor {
             }
         });
         match url {
-            Some(Ok(url)) => self.call(Some(PageRequest { url, init }), |call| Input::Token { call, min_ms: 5000.0, want: Want::Send { retried: false } }),
+            Some(Ok(url)) => self.call(Some(PageRequest { url, init }), |call| Input::Token { call, min_ms: FETCH_MIN_VALIDITY_MS, want: Want::Send { retried: false } }),
             Some(Err(e)) => calls::rejected(&e),
             None => calls::rejected(&error::invalid_options("fetch() was called while the visitor was busy deciding")),
         }

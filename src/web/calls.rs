@@ -128,13 +128,13 @@ fn send(browser: &Browser, call: u32, token: &str, retried: bool) {
         Ok(promise) => promise,
         Err(error) => return settle(browser, call, Err(to_js(&error))),
     };
-    let browser = browser.this.clone();
+    let (browser, token) = (browser.this.clone(), token.to_owned());
     wasm_bindgen_futures::spawn_local(async move {
         let outcome = JsFuture::from(promise).await;
         let Some(browser) = browser.upgrade() else { return };
         match outcome {
             Ok(response) => match response.dyn_into::<web_sys::Response>() {
-                Ok(response) => browser.deliver(Input::Sent { call, response, retried }),
+                Ok(response) => browser.deliver(Input::Sent { call, response, token, retried }),
                 Err(_) => settle(&browser, call, Err(to_js(&error::network()))),
             },
             // The caller's own abort stays an AbortError, as with the platform fetch.

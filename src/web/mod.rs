@@ -44,8 +44,8 @@ pub enum Input {
     Authenticate { call: u32, force: bool },
     /// `getAccessToken()` (`Want::Token`) or `fetch()` (`Want::Send`).
     Token { call: u32, min_ms: f64, want: Want },
-    /// The page's request of `fetch()` call `call` came back.
-    Sent { call: u32, response: web_sys::Response, retried: bool },
+    /// The page's request of `fetch()` call `call`, sent with `token`, came back.
+    Sent { call: u32, response: web_sys::Response, token: String, retried: bool },
     Forget { call: u32 },
     Stop,
     Answered { seq: u32, result: Result<Response, Error> },
@@ -134,8 +134,8 @@ impl Browser {
         match input {
             Input::Authenticate { call, force } => life.authenticate(call, force, &mut host),
             Input::Token { call, min_ms, want } => life.token(call, min_ms, want, &mut host),
-            Input::Sent { call, response, retried } => {
-                if life.sent(call, response.status(), retried, &mut host) {
+            Input::Sent { call, response, token, retried } => {
+                if life.sent(call, response.status(), retried, &token, &mut host) {
                     sent = Some((call, response));
                 }
             }

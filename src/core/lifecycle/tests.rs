@@ -350,11 +350,28 @@ fn fetch_renews_and_sends_again_once_on_a_401() {
     let (mut life, mut shell) = authenticated("memory");
     life.token(5, 5000.0, Want::Send { retried: false }, &mut shell);
     assert_eq!(replies(&shell.take()), [Did::Reply(5, Ok("send t1 false".into()))]);
-    assert!(!life.sent(5, 401, false, &mut shell), "a first 401 renews");
+    assert!(!life.sent(5, 401, false, "t1", &mut shell), "a first 401 renews");
     life.answered(2, ok("v1", "t2", 1800), &mut shell);
     assert!(shell.take().contains(&Did::Reply(5, Ok("send t2 true".into()))));
-    assert!(life.sent(5, 401, true, &mut shell), "a second 401 is the answer");
-    assert!(life.sent(6, 200, false, &mut shell));
+    assert!(life.sent(5, 401, true, "t2", &mut shell), "a second 401 is the answer");
+    assert!(life.sent(6, 200, false, "t2", &mut shell));
+}
+
+#[test]
+fn a_401_to_a_token_already_replaced_sends_again_with_the_current_one_without_renewing() {
+    let (mut life, mut shell) = authenticated("memory");
+    life.token(5, 5000.0, Want::Send { retried: false }, &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(5, Ok("send t1 false".into()))]);
+    // Meanwhile another renewal brought t2.
+    life.authenticate(6, true, &mut shell);
+    life.answered(2, ok("v1", "t2", 1800), &mut shell);
+    shell.take();
+    // The request sent with t1 is refused: it goes again with t2, and nothing is sent to the
+    // auth endpoint.
+    assert!(!life.sent(5, 401, false, "t1", &mut shell));
+    let did = shell.take();
+    assert_eq!(replies(&did), [Did::Reply(5, Ok("send t2 true".into()))]);
+    assert!(!did.iter().any(|d| matches!(d, Did::Post { .. })), "{did:?}");
 }
 
 #[test]
