@@ -1,8 +1,9 @@
+import type { VisitorErrorCode } from "./web/giosg_visitor.js";
+
 export { Visitor } from "./web/giosg_visitor.js";
 export type {
   VisitorOptions,
   Session,
-  VisitorError,
   VisitorErrorCode,
   VisitorEventMap,
   SessionEventDetail,
@@ -10,5 +11,21 @@ export type {
   StorageEventDetail,
 } from "./web/giosg_visitor.js";
 
-/** Resolves once the WebAssembly module is loaded and `Visitor` can be constructed. */
+/**
+ * Every error of the SDK: `error instanceof VisitorError`. `message` never contains a token or a
+ * secret. `new Visitor(...)` before `ready` (or outside a browser) throws one with code
+ * `invalid_options`.
+ */
+export declare class VisitorError extends Error {
+  private constructor(code: VisitorErrorCode, message: string, status?: number);
+  readonly name: "VisitorError";
+  readonly code: VisitorErrorCode;
+  /** The HTTP status, for `code === "http"`. */
+  readonly status?: number;
+}
+
+/**
+ * Resolves once the WebAssembly module is loaded and `Visitor` can be constructed. Outside a
+ * browser (server-side rendering) it rejects with a `VisitorError`, and nothing is loaded.
+ */
 export declare const ready: Promise<void>;

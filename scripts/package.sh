@@ -13,13 +13,21 @@ VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 rm -rf pkg
 wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack
 rm -f pkg/web/.gitignore pkg/web/giosg_visitor_bg.wasm.d.ts
+# The VisitorError class (src/js/visitor_error.js) that wasm-bindgen copies under a hashed folder
+# goes to a fixed name beside the glue, so that the entry and the glue import the one same class.
+snippet=$(cd pkg/web && find snippets -name visitor_error.js)
+[ -n "$snippet" ] && grep -q "from './$snippet'" pkg/web/giosg_visitor.js || { echo "package.sh: the VisitorError module was not found in the glue" >&2; exit 1; }
+mv "pkg/web/$snippet" pkg/web/visitor-error.js
+sed -i "s#from './$snippet'#from './visitor-error.js'#" pkg/web/giosg_visitor.js
+rm -rf pkg/web/snippets
+cp packaging/entry.js pkg/
 
 # The embed: the same build bundled into one classic script (rolldown, IIFE) from
 # packaging/embed.js, beside the same .wasm.
 mkdir -p pkg/embed
 cp pkg/web/giosg_visitor_bg.wasm pkg/embed/giosg-visitor_bg.wasm
 rolldown packaging/embed.js --format iife --file pkg/embed/giosg-visitor.js --logLevel silent \
-  --banner "/* giosg-visitor $VERSION: script-tag embed. Defines window.GiosgVisitor = { ready, Visitor }. */" >/dev/null
+  --banner "/* giosg-visitor $VERSION: script-tag embed. Defines window.GiosgVisitor = { ready, Visitor, VisitorError }. */" >/dev/null
 
 cp packaging/index.js packaging/index.d.ts packaging/README.md pkg/
 sed "s/\"VERSION\"/\"$VERSION\"/" packaging/package.json > pkg/package.json

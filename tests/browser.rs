@@ -57,7 +57,16 @@ async fn a_reload_with_a_valid_cached_session_sends_no_request() {
     assert_eq!(env.auth_requests().await, 1);
 
     let reloaded = env.visitor(&[]);
+    // Current from construction on, before any call and without a request.
+    assert!(reloaded.is_authenticated());
+    assert_eq!(reloaded.visitor_id(), get(&first, "visitorId"));
+    assert_eq!(reloaded.access_token(), get(&first, "accessToken"));
+    assert_eq!(get(&reloaded.session(), "accessToken"), get(&first, "accessToken"));
+    assert!(reloaded.expires_at().is_instance_of::<Date>());
+    // A listener added in the same task hears of it.
     let sessions = capture(&reloaded, "session");
+    settle(js_sys::Promise::resolve(&JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(sessions.len(), 1, "the cached session was not announced to a listener added at once");
     let second = authenticate(&reloaded).await;
     assert_eq!(get(&second, "visitorId"), get(&first, "visitorId"));
     assert_eq!(get(&second, "accessToken"), get(&first, "accessToken"));

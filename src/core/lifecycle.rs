@@ -329,6 +329,20 @@ impl Lifecycle {
         }
     }
 
+    /// At construction: the session cached in storage, when it is still valid, becomes the
+    /// current one at once (no request; `session` with `source: "cache"`).
+    pub fn load<S: Host>(&mut self, host: &mut S) {
+        if !self.loaded {
+            self.loaded = true;
+            let now = host.now();
+            let cached = self.stored_session(host).filter(|session| session.valid_for(now, 0.0));
+            self.report(host);
+            if let Some(session) = cached {
+                self.adopt(session, Source::Cache, false, host);
+            }
+        }
+    }
+
     // ---- What the effects bring back ----
 
     /// The answer (or the failure) of auth request `seq`.
@@ -493,15 +507,7 @@ impl Lifecycle {
 
     /// The first use: the cached session, and auto-renewal.
     fn begin<S: Host>(&mut self, host: &mut S) {
-        if !self.loaded {
-            self.loaded = true;
-            let now = host.now();
-            let cached = self.stored_session(host).filter(|session| session.valid_for(now, 0.0));
-            self.report(host);
-            if let Some(session) = cached {
-                self.adopt(session, Source::Cache, false, host);
-            }
-        }
+        self.load(host);
         if !self.started && !self.stopped && self.options.auto_renew {
             self.started = true;
             host.effect(Effect::Listen { on: true, tabs: self.lock_name.is_some() });

@@ -41,6 +41,8 @@ use storage::Storage;
 
 /// What reaches the lifecycle: the page's calls, and what the effects bring back.
 pub enum Input {
+    /// The visitor was made: the cached session, if any.
+    Load,
     Authenticate { call: u32, force: bool },
     /// `getAccessToken()` (`Want::Token`) or `fetch()` (`Want::Send`).
     Token { call: u32, min_ms: f64, want: Want },
@@ -83,9 +85,10 @@ pub struct Browser {
 pub const SERIALIZER: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
 
 impl Browser {
+    /// A visitor's shell, with the session cached in storage (if valid) already current.
     pub fn new(options: Options) -> Rc<Browser> {
         let storage = Storage::open(options.storage);
-        Rc::new_cyclic(|this| Browser {
+        let browser = Rc::new_cyclic(|this| Browser {
             life: RefCell::new(Lifecycle::new(options)),
             storage: RefCell::new(storage),
             inbox: RefCell::default(),
@@ -95,7 +98,9 @@ impl Browser {
             listeners: RefCell::default(),
             lock_seq: Cell::new(0),
             this: this.clone(),
-        })
+        });
+        browser.deliver(Input::Load);
+        browser
     }
 
     /// Reads the lifecycle (for the getters); `None` in the rare moment it is deciding.
@@ -132,6 +137,7 @@ impl Browser {
         let mut host = BrowserHost { storage: &mut storage, effects: Vec::new() };
         let mut sent = None;
         match input {
+            Input::Load => life.load(&mut host),
             Input::Authenticate { call, force } => life.authenticate(call, force, &mut host),
             Input::Token { call, min_ms, want } => life.token(call, min_ms, want, &mut host),
             Input::Sent { call, response, token, retried } => {

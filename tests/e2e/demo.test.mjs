@@ -80,6 +80,15 @@ test("the script-tag embed authenticates under a strict Content Security Policy"
   assert.match(await page.locator("#visitor-id").textContent(), /^[0-9a-f]{32}$/);
   assert.equal(await page.evaluate(() => typeof window.wasm_bindgen), "undefined", "the glue stays out of the global scope");
   assert.equal(await page.evaluate(() => typeof window.GiosgVisitor.Visitor), "function");
+  // Its errors are instances of the VisitorError it exports.
+  const invalid = await page.evaluate(() => {
+    try {
+      new window.GiosgVisitor.Visitor({});
+    } catch (error) {
+      return error instanceof window.GiosgVisitor.VisitorError && error.code;
+    }
+  });
+  assert.equal(invalid, "invalid_options");
   assert.deepEqual(violations, []);
   assert.deepEqual(page.errors, []);
   assert.equal((await control(`/orgs/${org}/stats`)).auth_requests, 1);

@@ -60,9 +60,29 @@ test("a Vite app bundles the package, and the bundle authenticates a visitor in 
     await page.goto(`${url}/?org=${newOrg()}`);
     await page.locator('#status[data-state="ok"]').waitFor();
     assert.match(await page.locator("#visitor-id").textContent(), /^[0-9a-f]{32}$/);
+    const status = page.locator("#status");
+    assert.equal(await status.getAttribute("data-before-ready"), "VisitorError", "new Visitor() before ready");
+    assert.equal(await status.getAttribute("data-invalid"), "invalid_options", "an SDK error is a VisitorError");
   } finally {
     server.kill();
   }
+});
+
+test("importing the package in Node (server-side rendering) is harmless", () => {
+  // Nothing loads; `ready` rejects only for whoever awaits it; `new Visitor` says why it cannot.
+  const script = `
+    const { ready, Visitor, VisitorError } = await import("giosg-visitor");
+    let thrown;
+    try { new Visitor({ organizationId: "e6a08f51-c250-4074-847b-58d444dbbeb1" }); } catch (error) { thrown = error; }
+    const rejected = await ready.then(() => null, (error) => error);
+    console.log(JSON.stringify({
+      thrown: thrown instanceof VisitorError && thrown.code,
+      rejected: rejected instanceof VisitorError && /browser/.test(rejected.message),
+    }));`;
+  const out = execFileSync("node", ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" });
+  assert.deepEqual(JSON.parse(out), { thrown: "invalid_options", rejected: true });
+  // A bare import, as a server renderer does it: exits 0, with no unhandled rejection.
+  execFileSync("node", ["--input-type=module", "-e", 'await import("giosg-visitor");'], { cwd: app, stdio: "pipe" });
 });
 
 test("a TypeScript app type-checks against the shipped declarations with --strict", () => {

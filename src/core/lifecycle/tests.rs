@@ -174,6 +174,19 @@ fn concurrent_calls_share_one_request() {
 }
 
 #[test]
+fn a_valid_stored_session_is_current_from_the_start_without_a_request() {
+    let (_, mut shell) = authenticated("memory");
+    shell.take();
+    let mut reloaded = lifecycle("memory");
+    reloaded.load(&mut shell);
+    assert_eq!(reloaded.session.as_ref().map(|s| s.answer.access_token.expose()), Some("t1"));
+    assert_eq!(shell.take(), [Did::Emit("session v1 cache".into())]);
+    // The first call then finds it: no request, no second `session` event.
+    reloaded.token(1, 5000.0, Want::Token, &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Ok("token t1".into()))]);
+}
+
+#[test]
 fn a_reload_with_a_valid_stored_session_sends_nothing() {
     let (_, stored) = authenticated("memory");
     let (mut life, mut shell) = (lifecycle("memory"), Fake { storage: stored.storage, ..Fake::new() });

@@ -1,5 +1,5 @@
 // Must type-check with `tsc --strict` against the shipped .d.ts.
-import { ready, Visitor, type Session, type VisitorError, type VisitorErrorCode, type VisitorOptions } from "giosg-visitor";
+import { ready, Visitor, VisitorError, type Session, type VisitorErrorCode, type VisitorOptions } from "giosg-visitor";
 
 const options: VisitorOptions = {
   organizationId: "e6a08f51-c250-4074-847b-58d444dbbeb1",
@@ -19,14 +19,23 @@ export async function main(): Promise<string> {
   const off: () => void = visitor.on("session", ({ session, source }) => {
     const s: Session = session;
     const where: "network" | "cache" | "tab" = source;
-    console.log(s.visitorId, s.expiresAt.getTime(), s.expiresIn, s.visitorGlobalId ?? "", where);
+    const server: Date | null = s.serverExpiresAt;
+    console.log(s.visitorId, s.expiresAt.getTime(), server?.getTime(), s.expiresIn, s.visitorGlobalId ?? "", where);
   });
   visitor.on("identitychange", ({ previousVisitorId, visitorId }) => console.log(previousVisitorId?.length, visitorId?.length));
   visitor.on("error", (error: VisitorError) => {
     const code: VisitorErrorCode = error.code;
     console.log(code, error.status ?? 0, error.message);
   });
-  visitor.on("storage", ({ reason }) => console.log(reason.toUpperCase()));
+  visitor.on("storage", ({ reason, kind }) => console.log(reason.toUpperCase(), kind));
+  try {
+    new Visitor({ organizationId: "x" });
+  } catch (error) {
+    if (error instanceof VisitorError) {
+      const code: VisitorErrorCode = error.code;
+      console.log(code, error.status);
+    }
+  }
   off();
   const session = await visitor.authenticate();
   await visitor.authenticate({ force: true });

@@ -1,10 +1,24 @@
 // A user's app: the package as installed from its tarball, bundled by Vite.
-import { ready, Visitor } from "giosg-visitor";
+import { ready, Visitor, VisitorError } from "giosg-visitor";
 
 const status = document.getElementById("status");
+const org = new URLSearchParams(location.search).get("org");
+// Before `ready`: a VisitorError that says to await it.
+try {
+  new Visitor({ organizationId: org, apiBaseUrl: location.origin });
+  status.dataset.beforeReady = "no error";
+} catch (error) {
+  status.dataset.beforeReady = error instanceof VisitorError && /await ready/.test(error.message) ? "VisitorError" : String(error);
+}
 try {
   await ready;
-  const visitor = new Visitor({ organizationId: new URLSearchParams(location.search).get("org"), apiBaseUrl: location.origin });
+  // The SDK's errors are VisitorErrors, for `instanceof`.
+  try {
+    new Visitor({ organizationId: "not a uuid" });
+  } catch (error) {
+    status.dataset.invalid = error instanceof VisitorError && error instanceof Error ? error.code : String(error);
+  }
+  const visitor = new Visitor({ organizationId: org, apiBaseUrl: location.origin });
   const session = await visitor.authenticate();
   document.getElementById("visitor-id").textContent = session.visitorId;
   status.dataset.state = "ok";
