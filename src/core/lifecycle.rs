@@ -224,6 +224,9 @@ pub struct Lifecycle {
     pub stopped: bool,
     /// `forget()` was called: the next identity adopted is announced as a change from none.
     forgotten: bool,
+    /// With `onSecretRejected: "error"`, the server refused the stored secret: no background
+    /// renewal until the page calls `authenticate()` or `forget()`.
+    secret_refused: bool,
     /// A background renewal failed and no session has been adopted since (one `error` event
     /// per streak).
     failing: bool,
@@ -249,6 +252,7 @@ impl Lifecycle {
             started: false,
             stopped: false,
             forgotten: false,
+            secret_refused: false,
             failing: false,
             retry_at: None,
             last_error: None,
@@ -262,6 +266,7 @@ impl Lifecycle {
 
     /// `authenticate({force})`: the session when it qualifies, else a new one.
     pub fn authenticate<S: Host>(&mut self, call: u32, force: bool, host: &mut S) {
+        self.secret_refused = false;
         self.begin(host);
         let now = host.now();
         match &self.session {
@@ -312,6 +317,7 @@ impl Lifecycle {
     /// `forget()`: erases the secret and the session from storage and memory, stops the timers;
     /// the next call makes a new visitor.
     pub fn forget<S: Host>(&mut self, call: u32, host: &mut S) {
+        self.secret_refused = false;
         self.halt(host);
         host.remove(&self.secret_key);
         host.remove(&self.session_key);
@@ -368,15 +374,29 @@ impl Lifecycle {
                     self.fail(error::http(answer.status), retry::is_retryable_status(answer.status), retry_after, host);
                 }
             },
-            Phase::Probe { status, sent_at } => {
-                let fresh = result.ok().filter(|p| p.status == 200).and_then(|p| self.session_from(&p, sent_at, host).ok());
-                match (fresh, self.options.on_secret_rejected) {
-                    (Some(session), OnSecretRejected::Reset) => self.succeed_stored(session, true, host),
-                    (Some(_), OnSecretRejected::Error) => self.fail(error::secret_rejected(), false, None, host),
-                    // Refused without the secret too: not the secret's fault. It is kept.
-                    (None, _) => self.fail(error::http(status), false, None, host),
+            Phase::Probe { status, sent_at } => match result {
+                // The probe failed on the way (network, timeout, 408, 429, 5xx): it is retried
+                // like any request, within the same deadline.
+                Err(error) => self.fail(error, true, None, host),
+                Ok(answer) if answer.status != 200 && retry::is_retryable_status(answer.status) => {
+                    let retry_after = answer.retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, now));
+                    self.fail(error::http(answer.status), true, retry_after, host);
                 }
-            }
+                Ok(answer) => {
+                    let fresh = (answer.status == 200).then(|| self.session_from(&answer, sent_at, host).ok()).flatten();
+                    match (fresh, self.options.on_secret_rejected) {
+                        (Some(session), OnSecretRejected::Reset) => self.succeed_stored(session, true, host),
+                        (Some(_), OnSecretRejected::Error) => {
+                            // Renewing would only probe again and make another visitor on the
+                            // server each time: the background waits for the page to act.
+                            self.secret_refused = true;
+                            self.fail(error::secret_rejected(), false, None, host);
+                        }
+                        // Refused without the secret too: not the secret's fault. It is kept.
+                        (None, _) => self.fail(error::http(status), false, None, host),
+                    }
+                }
+            },
             _ => {}
         }
         self.rearm(host);
@@ -526,6 +546,9 @@ impl Lifecycle {
     /// (who waits 30 s at most), or for nobody: a background renewal, which keeps the flight
     /// retrying while the page lives.
     fn renew<S: Host>(&mut self, caller: Option<(u32, Want)>, need: Need, host: &mut S) {
+        if caller.is_none() && self.secret_refused {
+            return;
+        }
         let now = host.now();
         let deadline = if caller.is_some() { now + retry::GIVE_UP_MS } else { f64::INFINITY };
         // A caller who finds the flight waiting out a backoff that nobody waits for (a background

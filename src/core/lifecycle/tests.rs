@@ -542,3 +542,59 @@ fn a_caller_joining_a_failing_background_renewal_starts_it_over() {
     life.answered(next, status(503, None), &mut shell);
     assert!(shell.timer.is_some_and(|t| t <= 1000), "{:?}", shell.timer);
 }
+
+/// A visitor authenticated as v1 (token t1, 1800 s), with `onSecretRejected` set to `mode`.
+fn authenticated_with_mode(mode: &str) -> (Lifecycle, Fake) {
+    let (_, stored) = authenticated("memory");
+    let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), on_secret_rejected: Some(mode.into()), ..RawOptions::default() };
+    let mut life = Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap());
+    let mut shell = Fake { storage: stored.storage, ..Fake::new() };
+    life.load(&mut shell);
+    shell.take();
+    (life, shell)
+}
+
+#[test]
+fn a_probe_that_fails_on_the_way_is_retried_within_the_deadline() {
+    for failure in [Err(error::network()), Err(error::timeout()), status(503, None), status(429, None), status(408, None)] {
+        let (mut life, mut shell) = authenticated_with_mode("reset");
+        life.authenticate(1, true, &mut shell);
+        let asked = last_post(&shell.take());
+        life.answered(asked, status(401, None), &mut shell);
+        let probe = last_post(&shell.take());
+        life.answered(probe, failure, &mut shell);
+        assert!(replies(&shell.take()).is_empty(), "a transient failure of the probe ended the call");
+        // The retry asks again (with the secret, then without it) and resets the secret.
+        shell.fire(&mut life);
+        let again = last_post(&shell.take());
+        life.answered(again, status(401, None), &mut shell);
+        let probe = last_post(&shell.take());
+        life.answered(probe, ok("v2", "t2", 1800), &mut shell);
+        assert_eq!(replies(&shell.take()), [Did::Reply(1, Ok("session v2".into()))]);
+    }
+}
+
+#[test]
+fn with_on_secret_rejected_error_the_background_stops_until_the_page_acts() {
+    let (mut life, mut shell) = authenticated_with_mode("error");
+    // A call starts auto-renewal; the renewal's request is refused, and so is the secret.
+    life.token(1, 5000.0, Want::Token, &mut shell);
+    shell.take();
+    shell.fire(&mut life);
+    let asked = last_post(&shell.take());
+    life.answered(asked, status(401, None), &mut shell);
+    let probe = last_post(&shell.take());
+    life.answered(probe, ok("v2", "t2", 1800), &mut shell);
+    assert!(shell.take().contains(&Did::Emit("error secret_rejected".into())));
+    // No more probes (each would make a visitor on the server): the timer and page events wait.
+    for _ in 0..5 {
+        if shell.timer.is_some() {
+            shell.fire(&mut life);
+        }
+        life.woke(&mut shell);
+    }
+    assert!(!shell.take().iter().any(|d| matches!(d, Did::Post { .. })), "the background probed again");
+    // Until the page asks: authenticate() tries again.
+    life.authenticate(2, true, &mut shell);
+    assert!(shell.take().iter().any(|d| matches!(d, Did::Post { .. })));
+}
