@@ -397,6 +397,8 @@ async fn the_secret_never_appears_in_events_errors_or_the_console() {
     renewing.fault(r#"{"delay_ms":1500}"#).await;
     seen.push(next_event(&visitor, "error", 4000, |_| true).await);
     renewing.clear_faults().await;
+    let live = visitor.session();
+    assert!(live.is_object(), "a renewed visitor has a session");
     visitor.stop();
     // A visitor with long-lived tokens (no background renewal to take the faults): failures that
     // are not retried, a rejected secret, and a forget.
@@ -418,7 +420,8 @@ async fn the_secret_never_appears_in_events_errors_or_the_console() {
     for c in &all {
         seen.extend(c.all());
     }
-    seen.push(other.session());
+    assert!(other.session().is_null(), "forget() left a session");
+    seen.push(live);
     let lines = console.restore();
     let codes: Vec<String> = seen[..5].iter().map(code).collect();
     assert_eq!(codes, ["timeout", "http", "invalid_response", "invalid_response", "secret_rejected"]);
@@ -434,22 +437,56 @@ async fn the_secret_never_appears_in_events_errors_or_the_console() {
     }
 }
 
-#[wasm_bindgen_test]
-async fn free_stops_the_visitor() {
-    let env = Env::new();
-    env.set_lifetime(2).await;
-    let visitor = env.visitor(&[]);
-    authenticate(&visitor).await;
-    drop(visitor);
-    // A live visitor would renew within 1.2 s; wait past that and check the server saw nothing.
+/// Resolves after `ms`: for the tests that show that nothing happens (no renewal) within a time
+/// in which a live visitor would have acted.
+async fn pause(ms: u32) {
     let later = Promise::new(&mut |resolve, _| {
-        gloo_timers::callback::Timeout::new(2000, move || {
+        gloo_timers::callback::Timeout::new(ms, move || {
             resolve.call0(&JsValue::UNDEFINED).unwrap();
         })
         .forget();
     });
     settle(later).await.unwrap();
-    assert_eq!(env.auth_requests().await, 1);
+}
+
+/// `free()` and `[Symbol.dispose]()` of the exported JS class (what `using` calls) stop the
+/// visitor: its pending call rejects with `stopped`, and neither its timer, nor page events, nor
+/// its listeners do anything any more.
+#[wasm_bindgen_test]
+async fn free_and_dispose_stop_the_visitor() {
+    let dispose = get(&get(&js_sys::global(), "Symbol"), "dispose");
+    for how in ["free", "dispose"] {
+        if how == "dispose" && dispose.is_undefined() {
+            continue; // A browser without explicit resource management has no `using` either.
+        }
+        let env = Env::new();
+        env.set_lifetime(2).await;
+        let visitor = env.visitor(&[]);
+        authenticate(&visitor).await;
+        let sessions = capture(&visitor, "session");
+        env.fault(r#"{"delay_ms":3000,"times":1}"#).await;
+        let pending = visitor.authenticate(obj(&[("force", true.into())]));
+        // Once the server has the request:
+        for _ in 0..100 {
+            if env.auth_requests().await == 2 {
+                break;
+            }
+        }
+        assert_eq!(env.auth_requests().await, 2, "{how}: the forced request never reached the server");
+        let object = JsValue::from(visitor);
+        let method = if how == "free" { get(&object, "free") } else { js_sys::Reflect::get(&object, &dispose).unwrap() };
+        method.dyn_into::<js_sys::Function>().unwrap().call0(&object).unwrap();
+        let outcome = within(pending, 1000).await.expect("the pending call did not settle");
+        assert_eq!(code(&get(&outcome, "__rejected__")), "stopped", "{how}");
+        // A live visitor would renew within 1.2 s, and on these events at once.
+        dispatch("online", false);
+        dispatch("pageshow", false);
+        dispatch("visibilitychange", true);
+        pause(2000).await;
+        assert_eq!(env.auth_requests().await, 2, "{how}: a stopped visitor sent a request");
+        assert_eq!(sessions.len(), 0, "{how}: a stopped visitor's listener was called");
+        env.clear_faults().await;
+    }
 }
 
 #[wasm_bindgen_test]

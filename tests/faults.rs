@@ -309,6 +309,9 @@ async fn a_missing_local_storage_degrades_to_memory() {
     authenticate(&visitor).await;
     drop(broken);
     assert_eq!(reports.len(), 1);
+    let report = &reports.all()[0];
+    assert!(get_str(report, "reason").contains("localStorage") && get_str(report, "reason").contains("SecurityError"), "{:?}", get(report, "reason"));
+    assert_eq!(get_str(report, "kind"), "memory");
     assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none());
 }
 

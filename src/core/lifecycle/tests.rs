@@ -21,6 +21,10 @@ enum Did {
 
 struct Fake {
     now: f64,
+    /// What `random()` answers.
+    random: f64,
+    /// Why storage failed, until asked.
+    degraded: Option<String>,
     storage: Vec<(String, String)>,
     locks: bool,
     timer: Option<u32>,
@@ -29,7 +33,7 @@ struct Fake {
 
 impl Fake {
     fn new() -> Self {
-        Fake { now: 1_700_000_000_000.0, storage: Vec::new(), locks: true, timer: None, did: Vec::new() }
+        Fake { now: 1_700_000_000_000.0, random: 0.5, degraded: None, storage: Vec::new(), locks: true, timer: None, did: Vec::new() }
     }
 
     fn take(&mut self) -> Vec<Did> {
@@ -53,7 +57,7 @@ impl Host for Fake {
         self.now
     }
     fn random(&self) -> f64 {
-        0.5
+        self.random
     }
     fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonProblem> {
         from_json(text)
@@ -72,7 +76,7 @@ impl Host for Fake {
         self.storage.retain(|(k, _)| k != key);
     }
     fn degraded(&mut self) -> Option<String> {
-        None
+        self.degraded.take()
     }
     fn has_locks(&self) -> bool {
         self.locks
@@ -597,4 +601,59 @@ fn with_on_secret_rejected_error_the_background_stops_until_the_page_acts() {
     // Until the page asks: authenticate() tries again.
     life.authenticate(2, true, &mut shell);
     assert!(shell.take().iter().any(|d| matches!(d, Did::Post { .. })));
+}
+
+#[test]
+fn the_renewal_point_moves_with_chance_inside_its_window() {
+    for random in [0.0, 0.25, 0.99] {
+        let (mut life, mut shell) = (lifecycle("memory"), Fake { random, ..Fake::new() });
+        life.authenticate(1, false, &mut shell);
+        life.answered(1, ok("v1", "t1", 1800), &mut shell);
+        // 60 s before expiry, plus up to 10% of the 1800 s lifetime, as chance has it.
+        let expected = 1_800_000.0 - 60_000.0 - random * 180_000.0;
+        assert_eq!(shell.timer, Some(expected.ceil() as u32), "random {random}");
+    }
+}
+
+#[test]
+fn a_storage_failure_is_reported_once_as_a_storage_event() {
+    let (mut life, mut shell) = (lifecycle("local"), Fake { degraded: Some("localStorage threw SecurityError".into()), ..Fake::new() });
+    life.load(&mut shell);
+    assert_eq!(shell.take(), [Did::Emit("storage localStorage threw SecurityError".into())]);
+    life.authenticate(1, false, &mut shell);
+    assert!(!shell.take().iter().any(|d| matches!(d, Did::Emit(e) if e.starts_with("storage"))), "reported twice");
+}
+
+#[test]
+fn a_session_another_tab_stored_is_adopted_from_its_storage_event() {
+    let (mut life, mut shell) = authenticated("local");
+    // Another tab of the same visitor renews and stores t2.
+    let mut other = lifecycle("local");
+    other.authenticate(1, true, &mut shell);
+    other.locked(true, &mut shell);
+    let seq = last_post(&shell.take());
+    other.answered(seq, ok("v1", "t2", 1800), &mut shell);
+    shell.take();
+    let key = shell.storage.iter().find(|(k, _)| k.ends_with(":session")).map(|(k, v)| (k.clone(), v.clone())).unwrap();
+    life.tab_changed(Some(&key.0), Some(&key.1), &mut shell);
+    assert_eq!(shell.take(), [Did::Emit("session v1 tab".into())]);
+    assert_eq!(life.session.as_ref().map(|s| s.answer.access_token.expose()), Some("t2"));
+    // The same write again changes nothing.
+    life.tab_changed(Some(&key.0), Some(&key.1), &mut shell);
+    assert_eq!(shell.take(), []);
+}
+
+#[test]
+fn a_call_during_a_background_renewal_joins_it() {
+    let (mut life, mut shell) = authenticated("memory");
+    life.token(1, 5000.0, Want::Token, &mut shell);
+    shell.take();
+    shell.fire(&mut life);
+    let renewal = last_post(&shell.take());
+    // The page asks for a fresh session while the renewal is out: no second request.
+    life.authenticate(2, true, &mut shell);
+    assert!(!shell.take().iter().any(|d| matches!(d, Did::Post { .. })), "a second request");
+    life.answered(renewal, ok("v1", "t2", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(2, Ok("session v1".into()))]);
+    assert_eq!(life.session.as_ref().map(|s| s.answer.access_token.expose()), Some("t2"));
 }
