@@ -1,5 +1,6 @@
 // The package as users get it: installed from the `npm pack` tarball into a fresh app, bundled by
-// Vite (and the bundle run in Chromium), and type-checked by `tsc --strict`.
+// Vite and by webpack 5 (and each bundle run in Chromium), imported in Node as a server renderer
+// does, and type-checked by `tsc --strict`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
@@ -41,12 +42,10 @@ test("the installed package holds what package.json promises, and nothing else",
   assert.deepEqual(filesUnder(".").sort(), [...promised, "package.json"].sort());
 });
 
-test("a Vite app bundles the package, and the bundle authenticates a visitor in Chromium", async () => {
-  execFileSync(join(BIN, "vite"), ["build", join(app, "vite")], { cwd: app, stdio: "pipe" });
-  const assets = readdirSync(join(app, "vite/dist/assets"));
-  assert.ok(assets.some((f) => f.endsWith(".wasm")), `no .wasm among ${assets}`);
-  // Serve the bundle from a local server of its own, which is also its API.
-  const server = spawn(join(ROOT, "target/release/giosg-local-server"), ["--port", "0", "--www", join(app, "vite/dist")]);
+/** Serves a bundle `dist` from a local server of its own (which is also its API), opens it in
+ * Chromium, and checks that the app authenticated a visitor and saw the SDK's errors as it should. */
+async function runBundle(dist) {
+  const server = spawn(join(ROOT, "target/release/giosg-local-server"), ["--port", "0", "--www", dist]);
   try {
     const url = await new Promise((resolveUrl, reject) => {
       server.stdout.on("data", (chunk) => {
@@ -55,7 +54,7 @@ test("a Vite app bundles the package, and the bundle authenticates a visitor in 
       });
       server.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
     });
-    browser = await launch();
+    browser ??= await launch();
     const page = await browser.newPage();
     await page.goto(`${url}/?org=${newOrg()}`);
     await page.locator('#status[data-state="ok"]').waitFor();
@@ -66,6 +65,24 @@ test("a Vite app bundles the package, and the bundle authenticates a visitor in 
   } finally {
     server.kill();
   }
+}
+
+test("a Vite app bundles the package, and the bundle authenticates a visitor in Chromium", async () => {
+  execFileSync(join(BIN, "vite"), ["build", join(app, "vite")], { cwd: app, stdio: "pipe" });
+  const assets = readdirSync(join(app, "vite/dist/assets"));
+  assert.ok(assets.some((f) => f.endsWith(".wasm")), `no .wasm among ${assets}`);
+  await runBundle(join(app, "vite/dist"));
+});
+
+test("a webpack 5 production build bundles the package, and the bundle authenticates a visitor in Chromium", async () => {
+  const { default: webpack } = await import(join(ROOT, "node_modules/webpack/lib/index.js"));
+  const { default: config } = await import(join(app, "webpack/webpack.config.mjs"));
+  const stats = await new Promise((resolveStats, reject) => webpack(config, (error, result) => (error ? reject(error) : resolveStats(result))));
+  assert.ok(!stats.hasErrors(), stats.toString("errors-only"));
+  const dist = join(app, "webpack/dist");
+  assert.ok(readdirSync(dist).some((f) => f.endsWith(".wasm")), `no .wasm among ${readdirSync(dist)}`);
+  cpSync(join(app, "webpack/index.html"), join(dist, "index.html"));
+  await runBundle(dist);
 });
 
 test("importing the package in Node (server-side rendering) is harmless", () => {
