@@ -34,6 +34,9 @@ async fn a_new_visitor_is_authenticated_through_fetch() {
     assert_eq!(get(&session, "expiresIn").as_f64(), Some(1800.0));
     let expires: Date = get(&session, "expiresAt").dyn_into().unwrap();
     assert!(expires.get_time() >= before + 1_800_000.0 && expires.get_time() <= Date::now() + 1_800_000.0);
+    // The server's own expiry, as it sent it (the local server's clock is this machine's).
+    let server: Date = get(&session, "serverExpiresAt").dyn_into().expect("serverExpiresAt is a Date");
+    assert!((server.get_time() - expires.get_time()).abs() < 5_000.0, "{} vs {}", server.get_time(), expires.get_time());
     assert!(get_str(&session, "socketUrl").starts_with("https://"));
     assert!(get(&session, "visitor_secret_id").is_undefined());
     assert_eq!(visitor.visitor_id().as_string(), Some(visitor_id.clone()));
