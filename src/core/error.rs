@@ -79,6 +79,12 @@ pub fn forgotten() -> Error {
     error(Code::Stopped, "forget() was called while this request was pending")
 }
 
+/// `getAccessToken({ minValidity })` asked for more validity than the server's tokens have.
+pub fn longer_than_granted(min_ms: f64, lifetime_s: u32) -> Error {
+    let asked = (min_ms / 1000.0).ceil() as u64;
+    invalid_options(format!("minValidity asks for {asked} s, longer than the {lifetime_s} s the server's tokens are valid: ask for less"))
+}
+
 pub fn origin_not_allowed() -> Error {
     error(Code::OriginNotAllowed, "fetch() sends the token only to apiBaseUrl's origin and allowedOrigins; nothing was sent")
 }

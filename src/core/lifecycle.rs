@@ -198,9 +198,12 @@ struct Waiter {
     want: Want,
     /// When the caller stops waiting (a background flight never gives up; its callers do).
     give_up_at: f64,
+    /// How long the token must stay valid for this caller.
+    min_ms: f64,
 }
 
-/// How long the token `fetch()` sends must stay valid.
+/// How long the token `fetch()` sends must stay valid, and `getAccessToken()`'s default
+/// `minValidity`.
 pub const FETCH_MIN_VALIDITY_MS: f64 = 5000.0;
 
 /// How often, and how far apart, a tab that waited for the lock looks for the session the
@@ -361,7 +364,7 @@ impl Lifecycle {
         match phase {
             Phase::Ask { secret, sent_at } => match result {
                 Err(error) => self.fail(error, true, None, host),
-                Ok(answer) if answer.status == 200 => match self.session_from(&answer, sent_at, host) {
+                Ok(answer) if retry::is_success(answer.status) => match self.session_from(&answer, sent_at, host) {
                     Ok(session) => self.succeed_stored(session, false, host),
                     Err(error) => self.fail(error, false, None, host),
                 },
@@ -378,12 +381,12 @@ impl Lifecycle {
                 // The probe failed on the way (network, timeout, 408, 429, 5xx): it is retried
                 // like any request, within the same deadline.
                 Err(error) => self.fail(error, true, None, host),
-                Ok(answer) if answer.status != 200 && retry::is_retryable_status(answer.status) => {
+                Ok(answer) if retry::is_retryable_status(answer.status) => {
                     let retry_after = answer.retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, now));
                     self.fail(error::http(answer.status), true, retry_after, host);
                 }
                 Ok(answer) => {
-                    let fresh = (answer.status == 200).then(|| self.session_from(&answer, sent_at, host).ok()).flatten();
+                    let fresh = retry::is_success(answer.status).then(|| self.session_from(&answer, sent_at, host).ok()).flatten();
                     match (fresh, self.options.on_secret_rejected) {
                         (Some(session), OnSecretRejected::Reset) => self.succeed_stored(session, true, host),
                         (Some(_), OnSecretRejected::Error) => {
@@ -556,7 +559,11 @@ impl Lifecycle {
         // the server's Retry-After allows), its backoff from the first step.
         let restart = caller.is_some() && self.waiters.is_empty();
         if let Some((call, want)) = caller {
-            self.waiters.push(Waiter { call, want, give_up_at: deadline });
+            let min_ms = match need {
+                Need::Valid(min_ms) => min_ms,
+                Need::Fresh => 0.0,
+            };
+            self.waiters.push(Waiter { call, want, give_up_at: deadline, min_ms });
         }
         match &mut self.flight {
             Some(flight) => {
@@ -673,8 +680,18 @@ impl Lifecycle {
         }
         // The listeners hear of it first (their events are queued before the replies).
         if let Some(session) = &self.session {
+            let now = host.now();
             for waiter in core::mem::take(&mut self.waiters) {
-                reply_with(host, waiter.call, waiter.want, session);
+                // Up to the default 5 s, a fresh token is handed out as it is (servers set to
+                // grant shorter ones exist only for tests).
+                if waiter.min_ms <= FETCH_MIN_VALIDITY_MS || session.valid_for(now, waiter.min_ms) {
+                    reply_with(host, waiter.call, waiter.want, session);
+                } else {
+                    // Even a fresh token is not valid for as long as asked: say so, never hand
+                    // out a token that breaks the promise.
+                    let outcome = Err(error::longer_than_granted(waiter.min_ms, session.answer.expires_in));
+                    host.effect(Effect::Reply { call: waiter.call, outcome });
+                }
             }
         }
     }

@@ -10,6 +10,12 @@ pub const GIVE_UP_MS: f64 = 30_000.0;
 /// A `Retry-After` longer than this is taken as this: a server asking for hours is broken.
 pub const MAX_RETRY_AFTER_MS: f64 = 3_600_000.0;
 
+/// Whether an auth answer may carry a session: any 2xx (the documented answer is 200, but a
+/// valid session gains nothing from being refused); its body is validated all the same.
+pub fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
 /// Whether an HTTP status of an auth answer is worth retrying: 408, 429 and 5xx.
 pub fn is_retryable_status(status: u16) -> bool {
     status == 408 || status == 429 || (500..=599).contains(&status)
@@ -51,11 +57,16 @@ pub fn wait_within(deadline_ms: f64, now_ms: f64, delay_ms: f64, retry_after_ms:
 }
 
 /// A `Retry-After` header in milliseconds from `now_ms`: delay-seconds or an HTTP date
-/// (IMF-fixdate, RFC 850 or asctime). A date in the past means "now" (0). `None` for anything else.
+/// (IMF-fixdate, RFC 850 or asctime). A date in the past means "now" (0). A number too large to
+/// read, or written in a form delay-seconds does not have (`1e3`, `2.5`), means "later than any
+/// deadline": the longest wait honored. `None` for anything else.
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim_ascii();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return parse_digits(value, 1, 10).filter(|&s| s <= i64::from(u32::MAX)).map(|s| s as f64 * 1000.0);
+        return Some(parse_digits(value, 1, 10).map_or(MAX_RETRY_AFTER_MS, |s| (s as f64 * 1000.0).min(MAX_RETRY_AFTER_MS)));
+    }
+    if value.bytes().next().is_some_and(|b| b.is_ascii_digit()) && parse_http_date(value).is_none() {
+        return Some(MAX_RETRY_AFTER_MS);
     }
     let at = parse_http_date(value)?;
     Some((at - now_ms).max(0.0))
@@ -215,9 +226,18 @@ mod tests {
         assert_eq!(parse_retry_after("5", 0.0), Some(5000.0));
         assert_eq!(parse_retry_after(" 0 ", 0.0), Some(0.0));
         assert_eq!(parse_retry_after("120", 1e12), Some(120_000.0));
-        for bad in ["", "-1", "1.5", "5s", "99999999999", "soon"] {
+        for bad in ["", "-1", "soon", "Soon 5"] {
             assert_eq!(parse_retry_after(bad, 0.0), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_retry_after_too_large_to_read_is_the_longest_wait_honored() {
+        for huge in ["99999999999", "18446744073709551616", "1e3", "2.5", "5s", "3601"] {
+            assert_eq!(parse_retry_after(huge, 0.0), Some(MAX_RETRY_AFTER_MS), "{huge:?}");
+        }
+        // So a caller gives up at once rather than ask again in seconds.
+        assert_eq!(wait_within(30_000.0, 0.0, 1000.0, parse_retry_after("18446744073709551616", 0.0)), None);
     }
 
     #[test]

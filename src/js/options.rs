@@ -11,6 +11,7 @@ use wasm_bindgen::JsValue;
 
 use crate::core::error::{self, Error};
 use crate::core::ids::UrlParts;
+use crate::core::lifecycle::FETCH_MIN_VALIDITY_MS;
 use crate::core::options::{Options, RawOptions};
 
 /// One member of an object as the page gave it (any JS value).
@@ -114,10 +115,10 @@ pub fn force(opts: &JsValue) -> Result<bool, Error> {
 pub fn min_validity_ms(opts: &JsValue) -> Result<f64, Error> {
     const PROBLEM: &str = "minValidity must be a number of seconds from 0 to 86400";
     if opts.is_undefined() || opts.is_null() {
-        return Ok(5000.0);
+        return Ok(FETCH_MIN_VALIDITY_MS);
     }
     match member(opts, "minValidity", "getAccessToken(opts): opts must be an object")? {
-        None => Ok(5000.0),
+        None => Ok(FETCH_MIN_VALIDITY_MS),
         Some(value) => match number(&value, PROBLEM)? {
             s if s.is_finite() && (0.0..=86_400.0).contains(&s) => Ok(s * 1000.0),
             _ => Err(error::invalid_options(PROBLEM)),

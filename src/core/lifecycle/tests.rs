@@ -657,3 +657,26 @@ fn a_call_during_a_background_renewal_joins_it() {
     assert_eq!(replies(&shell.take()), [Did::Reply(2, Ok("session v1".into()))]);
     assert_eq!(life.session.as_ref().map(|s| s.answer.access_token.expose()), Some("t2"));
 }
+
+#[test]
+fn a_min_validity_longer_than_the_servers_tokens_is_refused_not_broken() {
+    let (mut life, mut shell) = authenticated("memory");
+    // An hour, from a server whose tokens last 30 minutes: even a fresh token cannot do.
+    life.token(5, 3_600_000.0, Want::Token, &mut shell);
+    let seq = last_post(&shell.take());
+    life.answered(seq, ok("v1", "t2", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(5, Err("invalid_options"))]);
+    // What the server grants is fine.
+    life.token(6, 1_700_000.0, Want::Token, &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(6, Ok("token t2".into()))]);
+}
+
+#[test]
+fn any_2xx_with_a_valid_body_is_a_session() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    let Ok(mut created) = ok("v1", "t1", 1800) else { unreachable!() };
+    created.status = 201;
+    life.answered(1, Ok(created), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Ok("session v1".into()))]);
+}
