@@ -144,15 +144,22 @@ async fn ten_concurrent_token_requests_make_one_request() {
 #[wasm_bindgen_test]
 async fn get_access_token_renews_when_the_token_is_too_short_lived() {
     let env = Env::new();
-    env.set_lifetime(3).await;
+    env.set_lifetime(30).await;
     let visitor = env.visitor(&[("autoRenew", false.into())]);
     let first = settle(visitor.get_access_token(obj(&[("minValidity", 1.into())]))).await.unwrap();
     let same = settle(visitor.get_access_token(obj(&[("minValidity", 1.into())]))).await.unwrap();
     assert_eq!(first, same);
     assert_eq!(env.auth_requests().await, 1);
+    // 25 s later, the 30 s token has 5 s left: not enough for 10.
+    let jump = ClockJump::ahead(25_000.0);
     let fresh = settle(visitor.get_access_token(obj(&[("minValidity", 10.into())]))).await.unwrap();
+    drop(jump);
     assert_ne!(fresh, first);
     assert_eq!(env.auth_requests().await, 2);
+    // More than the server's tokens ever have: refused, never a token that breaks the promise.
+    let long = settle(visitor.get_access_token(obj(&[("minValidity", 60.into())]))).await.unwrap_err();
+    assert_eq!(code(&long), "invalid_options");
+    assert!(get_str(&long, "message").contains("30 s"), "{:?}", get(&long, "message"));
     let bad = settle(visitor.get_access_token(obj(&[("minValidity", (-1).into())]))).await.unwrap_err();
     assert_eq!(code(&bad), "invalid_options");
 }
@@ -414,8 +421,9 @@ async fn the_secret_never_appears_in_events_errors_or_the_console() {
         failing.fault(fault).await;
         seen.push(settle(other.authenticate(obj(&[("force", true.into())]))).await.unwrap_err());
     }
-    let strict = failing.visitor(&[("onSecretRejected", "error".into())]);
+    // A reload with the secret but no cached session, set to report a refused secret.
     local_storage().remove_item(&failing.session_key()).unwrap();
+    let strict = failing.visitor(&[("onSecretRejected", "error".into())]);
     failing.fault(r#"{"status":401,"times":1}"#).await;
     seen.push(settle(strict.authenticate(JsValue::UNDEFINED)).await.unwrap_err());
     let secrets = [renewing.stored_secret().unwrap(), failing.stored_secret().unwrap()];

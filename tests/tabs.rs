@@ -71,6 +71,44 @@ async fn a_lock_held_by_a_hung_tab_delays_the_renewal_but_does_not_stop_it() {
     assert_eq!(env.auth_requests().await, 2);
 }
 
+/// Two visitors of one page follow each other as tabs do, though the browser tells a page nothing
+/// of its own storage writes: `forget()` in one lets the identity go in the other, at once.
+#[wasm_bindgen_test]
+async fn forget_in_one_visitor_reaches_another_in_the_same_page() {
+    let env = Env::new();
+    let (a, b) = two_tabs(&env).await;
+    let forgotten = get_str(&authenticate(&b).await, "accessToken");
+    let changes = capture(&b, "identitychange");
+    let before = b.visitor_id();
+    settle(a.forget()).await.unwrap();
+    assert!(b.visitor_id().is_null() && b.access_token().is_null() && !b.is_authenticated(), "b kept the forgotten visitor");
+    let events = changes.all();
+    assert_eq!(events.len(), 1);
+    assert_eq!(get(&events[0], "previousVisitorId"), before);
+    assert!(get(&events[0], "visitorId").is_null());
+    // b no longer hands out the forgotten visitor's token.
+    let token = settle(b.get_access_token(JsValue::UNDEFINED)).await.unwrap();
+    assert_ne!(token.as_string(), Some(forgotten));
+}
+
+/// A new session that one visitor of the page gets reaches the other (as `source: "tab"`), with
+/// no request of its own.
+#[wasm_bindgen_test]
+async fn a_new_session_in_one_visitor_reaches_another_in_the_same_page() {
+    let env = Env::new();
+    let (a, b) = two_tabs(&env).await;
+    authenticate(&b).await;
+    let requests = env.auth_requests().await;
+    let sessions = capture(&b, "session");
+    let renewed = settle(a.authenticate(obj(&[("force", true.into())]))).await.unwrap();
+    assert_eq!(b.access_token(), get(&renewed, "accessToken"));
+    settle(js_sys::Promise::resolve(&JsValue::UNDEFINED)).await.unwrap();
+    let events = sessions.all();
+    assert_eq!(events.len(), 1);
+    assert_eq!(get_str(&events[0], "source"), "tab");
+    assert_eq!(env.auth_requests().await, requests + 1, "b asked the server too");
+}
+
 /// Lock `name` asked for as a visitor asks for it, and the promise of its first answer:
 /// granted (`true`) or refused (`false`).
 fn ask_lock(name: &str, if_available: bool) -> (Lock, js_sys::Promise) {

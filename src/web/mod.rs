@@ -81,6 +81,12 @@ pub struct Browser {
     this: Weak<Browser>,
 }
 
+thread_local! {
+    /// The visitors of this page. What one writes to storage reaches the others as another tab's
+    /// write does, since the browser's `storage` event never fires in the page that wrote.
+    static PAGE: RefCell<Vec<Weak<Browser>>> = RefCell::default();
+}
+
 /// How structured values become JS (`null`, not `undefined`, for what is absent).
 pub const SERIALIZER: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
 
@@ -99,8 +105,33 @@ impl Browser {
             lock_seq: Cell::new(0),
             this: this.clone(),
         });
+        PAGE.with(|page| {
+            let mut page = page.borrow_mut();
+            page.retain(|other| other.strong_count() > 0);
+            page.push(Rc::downgrade(&browser));
+        });
         browser.deliver(Input::Load);
         browser
+    }
+
+    /// Tells the other visitors of the page what this one wrote to the storage they share.
+    fn share_writes(&self) {
+        let (written, shared) = {
+            let mut storage = self.storage.borrow_mut();
+            (storage.take_written(), storage.shared())
+        };
+        let Some(shared) = shared.filter(|_| !written.is_empty()) else { return };
+        let others: Vec<Rc<Browser>> = PAGE.with(|page| {
+            page.borrow().iter().filter_map(Weak::upgrade).filter(|other| !std::ptr::eq(Rc::as_ptr(other), self)).collect()
+        });
+        for other in others {
+            if other.calls.borrow().stopped || other.storage.borrow().shared() != Some(shared) {
+                continue;
+            }
+            for (key, value) in &written {
+                other.deliver(Input::TabChanged { key: Some(key.clone()), value: value.clone() });
+            }
+        }
     }
 
     /// Reads the lifecycle (for the getters); `None` in the rare moment it is deciding.
@@ -119,6 +150,7 @@ impl Browser {
             let next = self.inbox.borrow_mut().pop_front();
             let Some(input) = next else { break };
             let (effects, sent) = self.decide(input);
+            self.share_writes();
             if let Some((call, response)) = sent {
                 calls::settle(self, call, Ok(response.into()));
             }

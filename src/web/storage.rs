@@ -24,6 +24,9 @@ pub struct Storage {
     memory: Vec<(String, String)>,
     /// Why the browser's storage is not (or no longer) used, until reported.
     degraded: Option<String>,
+    /// What this visitor wrote to the browser's storage (a value, or `None` for a removal) since
+    /// last asked: the other visitors of the page hear of it (see `Browser::share_writes`).
+    written: Vec<(String, Option<String>)>,
 }
 
 impl Storage {
@@ -42,7 +45,7 @@ impl Storage {
             Ok(_) => None,
             Err(reason) => Some(format!("{name} {reason}: keeping the visitor in memory")),
         };
-        Storage { handle, name, memory: Vec::new(), degraded }
+        Storage { handle, name, memory: Vec::new(), degraded, written: Vec::new() }
     }
 
     pub fn get(&mut self, key: &str) -> Option<String> {
@@ -72,16 +75,30 @@ impl Storage {
 
     pub fn set(&mut self, key: &str, value: &str) {
         self.remember(key, Some(value));
-        if let Some(Err(thrown)) = self.handle.as_ref().map(|h| h.set_item(key, value)) {
-            self.fail(&thrown, "writing");
+        match self.handle.as_ref().map(|h| h.set_item(key, value)) {
+            Some(Ok(())) => self.written.push((key.to_owned(), Some(value.to_owned()))),
+            Some(Err(thrown)) => self.fail(&thrown, "writing"),
+            None => {}
         }
     }
 
     pub fn remove(&mut self, key: &str) {
         self.remember(key, None);
-        if let Some(Err(thrown)) = self.handle.as_ref().map(|h| h.remove_item(key)) {
-            self.fail(&thrown, "removing from");
+        match self.handle.as_ref().map(|h| h.remove_item(key)) {
+            Some(Ok(())) => self.written.push((key.to_owned(), None)),
+            Some(Err(thrown)) => self.fail(&thrown, "removing from"),
+            None => {}
         }
+    }
+
+    /// What was written to the browser's storage since last asked.
+    pub fn take_written(&mut self) -> Vec<(String, Option<String>)> {
+        std::mem::take(&mut self.written)
+    }
+
+    /// The browser storage this visitor shares with others (`None`: memory only).
+    pub fn shared(&self) -> Option<&'static str> {
+        self.handle.as_ref().map(|_| self.name)
     }
 
     /// Why the browser's storage is no longer used, if not said yet.
