@@ -538,3 +538,38 @@ async fn raw_auth(env: &Env, body: &str) -> JsValue {
     let response: web_sys::Response = settle(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init)).await.unwrap().dyn_into().unwrap();
     settle(response.json().unwrap()).await.unwrap()
 }
+
+/// Another script writes garbage over the stored secret while the visitor runs: the visitor
+/// keeps its identity, sends its secret, and the record is repaired.
+#[wasm_bindgen_test]
+async fn garbage_written_over_the_secret_while_running_keeps_the_visitor() {
+    for garbage in ["garbage{", r#"{"v":2,"secret":"x"}"#, "7", ""] {
+        let a = authenticated(&[]).await;
+        let changes = capture(&a.visitor, "identitychange");
+        local_storage().set_item(&a.env.secret_key(), garbage).unwrap();
+        let renewed = a.force().await.unwrap();
+        assert_eq!(get_str(&renewed, "visitorId"), a.visitor_id, "{garbage:?}");
+        let log = a.env.auth_log().await;
+        assert_eq!((get(&log[1], "secret_sent").as_bool(), get(&log[1], "secret_known").as_bool()), (Some(true), Some(true)), "{garbage:?}");
+        assert_eq!(a.env.stored_secret().as_deref(), Some(a.secret.as_str()), "{garbage:?}: not repaired");
+        assert_eq!(changes.len(), 0, "{garbage:?}");
+    }
+}
+
+/// `localStorage.clear()` by the page counts as `forget()`, as it does when another tab clears
+/// storage: the identity goes at the next look at storage, and a new visitor comes only when
+/// asked.
+#[wasm_bindgen_test]
+async fn storage_cleared_by_the_page_counts_as_forget() {
+    let a = authenticated(&[]).await;
+    let changes = capture(&a.visitor, "identitychange");
+    local_storage().remove_item(&a.env.secret_key()).unwrap();
+    local_storage().remove_item(&a.env.session_key()).unwrap();
+    let next = a.force().await.unwrap();
+    assert_ne!(get_str(&next, "visitorId"), a.visitor_id);
+    let log = a.env.auth_log().await;
+    assert_eq!(get(&log[1], "secret_sent").as_bool(), Some(false));
+    let events = changes.all();
+    assert_eq!(events.len(), 2, "to none, then to the new visitor");
+    assert!(get(&events[0], "visitorId").is_null());
+}

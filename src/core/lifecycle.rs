@@ -619,6 +619,16 @@ impl Lifecycle {
         } else {
             let secret = self.stored_secret(host);
             self.report(host);
+            if secret.is_none() && self.session.is_some() {
+                // The secret's record is gone while this visitor holds one: the page cleared
+                // storage (another tab's clearing arrives as an event, and means the same). That
+                // counts as `forget()`: the identity goes, and a new one is made only when asked.
+                self.let_identity_go(host);
+                if self.waiters.is_empty() {
+                    self.cancel(false, host);
+                    return;
+                }
+            }
             let now = host.now();
             self.post(secret.as_ref(), Phase::Ask { secret: secret.is_some(), sent_at: now }, host);
         }
@@ -810,8 +820,17 @@ impl Lifecycle {
         }
     }
 
+    /// The stored secret. A readable record is the visitor (another tab may have chosen it); one
+    /// that cannot be read (a page wrote garbage over it) while this visitor holds its secret is
+    /// repaired from memory, so that no storage glitch costs the visitor its identity.
     fn stored_secret<S: Host>(&self, host: &mut S) -> Option<Secret> {
-        host.load::<SecretRecord>(&self.secret_key)?.secret()
+        let text = host.get(&self.secret_key)?;
+        if let Some(secret) = host.parse::<SecretRecord>(&text).ok().and_then(SecretRecord::secret) {
+            return Some(secret);
+        }
+        let held = self.session.as_ref()?.answer.secret.clone();
+        host.save(&self.secret_key, &SecretRecord::new(&held));
+        Some(held)
     }
 
     /// The session stored for this organization, if it belongs to the stored secret and is

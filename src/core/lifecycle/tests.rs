@@ -680,3 +680,49 @@ fn any_2xx_with_a_valid_body_is_a_session() {
     life.answered(1, Ok(created), &mut shell);
     assert_eq!(replies(&shell.take()), [Did::Reply(1, Ok("session v1".into()))]);
 }
+
+/// The key of the stored secret in `shell`.
+fn secret_key(shell: &Fake) -> String {
+    shell.storage.iter().find(|(k, _)| k.ends_with(":secret")).map(|(k, _)| k.clone()).expect("a stored secret")
+}
+
+#[test]
+fn garbage_over_the_stored_secret_is_repaired_from_memory() {
+    for garbage in ["garbage{", r#"{"v":2,"secret":"s"}"#, "42", ""] {
+        let (mut life, mut shell) = authenticated("memory");
+        let key = secret_key(&shell);
+        shell.set(&key, garbage);
+        life.authenticate(2, true, &mut shell);
+        assert!(shell.take().contains(&post(2, true)), "{garbage:?}: the held secret was not sent");
+        assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "{garbage:?}: not repaired");
+        life.answered(2, ok("v1", "t2", 1800), &mut shell);
+        assert!(!shell.take().iter().any(|d| matches!(d, Did::Emit(e) if e.starts_with("identitychange"))), "{garbage:?}");
+    }
+}
+
+#[test]
+fn a_readable_secret_of_another_tab_is_taken_as_it_is() {
+    let (mut life, mut shell) = authenticated("memory");
+    let key = secret_key(&shell);
+    shell.set(&key, r#"{"v":1,"secret":"chosen-by-another-tab"}"#);
+    life.authenticate(2, true, &mut shell);
+    assert!(shell.take().contains(&post(2, true)));
+    assert!(shell.stored(":secret").is_some_and(|s| s.contains("chosen-by-another-tab")));
+}
+
+#[test]
+fn storage_cleared_by_the_page_counts_as_forget() {
+    let (mut life, mut shell) = authenticated("memory");
+    life.token(1, 5000.0, Want::Token, &mut shell);
+    shell.take();
+    shell.storage.clear();
+    // The background renewal finds the secret gone: the identity goes, nothing is sent.
+    shell.fire(&mut life);
+    let did = shell.take();
+    assert!(did.contains(&Did::Emit("identitychange Some(\"v1\") None".into())), "{did:?}");
+    assert!(!did.iter().any(|d| matches!(d, Did::Post { .. })), "{did:?}");
+    assert!(life.session.is_none());
+    // Asked again, it makes a new visitor.
+    life.authenticate(2, false, &mut shell);
+    assert!(shell.take().iter().any(|d| matches!(d, Did::Post { secret: false, .. })));
+}
