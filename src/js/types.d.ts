@@ -87,7 +87,11 @@ export interface Visitor {
    * Starts auto-renewal.
    */
   authenticate(opts?: { force?: boolean }): Promise<Session>;
-  /** A token valid for at least `minValidity` seconds (default 5), renewing first when needed. */
+  /**
+   * A token valid for at least `minValidity` seconds (default 5, at most 86400), renewing first
+   * when needed. Rejects with `invalid_options` when even a fresh token is not valid that long
+   * (the server grants shorter tokens).
+   */
   getAccessToken(opts?: { minValidity?: number }): Promise<string>;
   /**
    * The platform `fetch` with `Authorization: Bearer <token>`. A path resolves against
