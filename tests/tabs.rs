@@ -109,6 +109,27 @@ async fn a_new_session_in_one_visitor_reaches_another_in_the_same_page() {
     assert_eq!(env.auth_requests().await, requests + 1, "b asked the server too");
 }
 
+/// A reset in one visitor of the page (the server refused the stored secret, and a new identity
+/// was made) reaches the other, which takes the new identity without a request of its own.
+#[wasm_bindgen_test]
+async fn a_reset_in_one_visitor_reaches_another_in_the_same_page() {
+    let env = Env::new();
+    let (a, b) = two_tabs(&env).await;
+    let before = b.visitor_id();
+    // Another script puts a secret the server does not know where the visitor's was.
+    local_storage().set_item(&env.secret_key(), r#"{"v":1,"secret":"a112586d51354fcbbcb9d55daee36e76"}"#).unwrap();
+    let changes = capture(&b, "identitychange");
+    let reset = settle(a.authenticate(obj(&[("force", true.into())]))).await.unwrap();
+    assert_ne!(get(&reset, "visitorId"), before);
+    assert_eq!(b.visitor_id(), get(&reset, "visitorId"), "b kept the old identity");
+    settle(js_sys::Promise::resolve(&JsValue::UNDEFINED)).await.unwrap();
+    let events = changes.all();
+    assert_eq!(events.len(), 1);
+    assert_eq!((get(&events[0], "previousVisitorId"), get(&events[0], "visitorId")), (before, get(&reset, "visitorId")));
+    // The first authentication, a's refused request and its probe: nothing from b.
+    assert_eq!(env.auth_requests().await, 3);
+}
+
 /// Lock `name` asked for as a visitor asks for it, and the promise of its first answer:
 /// granted (`true`) or refused (`false`).
 fn ask_lock(name: &str, if_available: bool) -> (Lock, js_sys::Promise) {
