@@ -528,3 +528,87 @@ async fn after_a_sleep_past_expiry_the_first_use_returns_a_fresh_token() {
     assert!(visitor.is_authenticated());
     assert_eq!(env.auth_requests().await, 2);
 }
+
+/// Consent given: a visitor kept in memory moves to localStorage, keeps its identity and sends
+/// nothing; a reload after that is a returning visitor, from its cache.
+#[wasm_bindgen_test]
+async fn set_storage_to_local_keeps_the_visitor_and_sends_nothing() {
+    let env = Env::new();
+    let visitor = env.visitor(&[("storage", "memory".into())]);
+    assert_eq!(visitor.storage_kind(), "memory");
+    let session = authenticate(&visitor).await;
+    assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none());
+    let changes = capture(&visitor, "storage");
+    settle(visitor.set_storage("local".into())).await.unwrap();
+    assert_eq!(visitor.storage_kind(), "local");
+    assert_eq!(visitor.visitor_id(), get(&session, "visitorId"));
+    assert!(env.stored_secret().is_some() && local_storage().get_item(&env.session_key()).unwrap().is_some());
+    assert_eq!(env.auth_requests().await, 1, "moving sent a request");
+    let events = changes.all();
+    assert_eq!((get_str(&events[0], "reason"), get_str(&events[0], "kind")), ("changed".into(), "local".into()));
+    // The next page load: the same visitor, no request.
+    let reloaded = env.visitor(&[]);
+    assert_eq!(reloaded.visitor_id(), get(&session, "visitorId"));
+    assert_eq!(get_str(&authenticate(&reloaded).await, "visitorId"), get_str(&session, "visitorId"));
+    assert_eq!(env.auth_requests().await, 1);
+    let bad = settle(visitor.set_storage("cookie".into())).await.unwrap_err();
+    assert_eq!(code(&bad), "invalid_options");
+}
+
+/// Consent withdrawn: the keys leave localStorage (and the other visitors of the page let the
+/// identity go, as after forget()), the visitor goes on in memory.
+#[wasm_bindgen_test]
+async fn set_storage_to_memory_erases_the_keys_here_and_for_the_others() {
+    let env = Env::new();
+    let (visitor, other) = (env.visitor(&[]), env.visitor(&[]));
+    let id = get_str(&authenticate(&visitor).await, "visitorId");
+    assert_eq!(other.visitor_id().as_string(), Some(id.clone()));
+    settle(visitor.set_storage("memory".into())).await.unwrap();
+    assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none());
+    assert!(local_storage().get_item(&env.session_key()).unwrap().is_none());
+    assert!(other.visitor_id().is_null(), "another visitor of the page kept the withdrawn identity");
+    // This one is the same visitor, in memory: a renewal sends its secret.
+    assert_eq!(visitor.storage_kind(), "memory");
+    let renewed = settle(visitor.authenticate(obj(&[("force", true.into())]))).await.unwrap();
+    assert_eq!(get_str(&renewed, "visitorId"), id);
+    let log = env.auth_log().await;
+    assert_eq!(get(&log[1], "secret_sent").as_bool(), Some(true));
+    assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none(), "written back to localStorage");
+}
+
+/// A change asked for while a renewal is out happens when it settles, with what it brought.
+#[wasm_bindgen_test]
+async fn set_storage_during_a_pending_renewal_waits_for_it() {
+    let env = Env::new();
+    let visitor = env.visitor(&[("storage", "memory".into())]);
+    authenticate(&visitor).await;
+    env.fault(r#"{"delay_ms":500,"times":1}"#).await;
+    let renewal = visitor.authenticate(obj(&[("force", true.into())]));
+    let moved = visitor.set_storage("local".into());
+    assert!(within(moved.clone(), 200).await.is_none(), "moved while the renewal was out");
+    let renewed = settle(renewal).await.unwrap();
+    settle(moved).await.unwrap();
+    let cached = local_storage().get_item(&env.session_key()).unwrap().unwrap();
+    assert!(cached.contains(&get_str(&renewed, "accessToken")), "the renewed session was not the one moved");
+    assert_eq!(env.auth_requests().await, 2);
+}
+
+/// Another tab stored a visitor earlier (it consented there): moving to localStorage takes that
+/// visitor, so that one browser stays one visitor.
+#[wasm_bindgen_test]
+async fn set_storage_to_a_storage_that_holds_another_visitor_takes_it() {
+    let env = Env::new();
+    let stored = authenticate(&env.visitor(&[])).await;
+    let here = env.visitor(&[("storage", "memory".into())]);
+    let own = authenticate(&here).await;
+    assert_ne!(get(&own, "visitorId"), get(&stored, "visitorId"));
+    let changes = capture(&here, "identitychange");
+    let secret = env.stored_secret();
+    settle(here.set_storage("local".into())).await.unwrap();
+    assert_eq!(here.visitor_id(), get(&stored, "visitorId"));
+    assert_eq!(env.stored_secret(), secret, "the stored visitor was overwritten");
+    settle(js_sys::Promise::resolve(&JsValue::UNDEFINED)).await.unwrap();
+    let events = changes.all();
+    assert_eq!((get(&events[0], "previousVisitorId"), get(&events[0], "visitorId")), (get(&own, "visitorId"), get(&stored, "visitorId")));
+    assert_eq!(env.auth_requests().await, 2, "taking the stored visitor sent a request");
+}

@@ -38,6 +38,9 @@ pub trait Host {
     fn remove(&mut self, key: &str);
     /// Why storage stopped working, if it did since last asked (each reason is given once).
     fn degraded(&mut self) -> Option<String>;
+    /// From now on, keeps things in `kind` (`setStorage()`): reads and writes after this go
+    /// there. Nothing is carried over; the machine writes what it wants kept.
+    fn use_storage(&mut self, kind: StorageKind);
     /// Whether the browser has Web Locks.
     fn has_locks(&self) -> bool;
     /// Queues an effect: the host performs it after the input that asked for it has returned
@@ -110,8 +113,9 @@ pub enum Event {
     IdentityChange { previous: Option<String>, current: Option<String> },
     /// A background renewal failed (once per failure streak).
     Error(Error),
-    /// Storage is degraded: why.
-    Storage { reason: String },
+    /// Where things are kept changed: degraded to memory (`reason` says why), or `setStorage()`
+    /// (`reason` is `"changed"`).
+    Storage { reason: String, kind: StorageKind },
 }
 
 /// What a call waits for.
@@ -219,6 +223,10 @@ pub struct Lifecycle {
     /// The Web Lock that makes auth requests one at a time across the origin's tabs (with
     /// `storage: "local"` only: other storage is not shared between tabs).
     lock_name: Option<String>,
+    /// Where things are kept now (`options.storage` at first, then what `setStorage()` says).
+    pub storage: StorageKind,
+    /// A `setStorage()` that waits for the request in flight to settle: its call and kind.
+    switching: Option<(u32, StorageKind)>,
     pub session: Option<Session>,
     /// Whether storage has been consulted for a cached session.
     loaded: bool,
@@ -246,7 +254,9 @@ pub struct Lifecycle {
 impl Lifecycle {
     pub fn new(options: Options) -> Self {
         Self {
-            lock_name: (options.storage == StorageKind::Local).then(|| format!("{}:{}:auth", options.prefix, options.api.origin())),
+            lock_name: lock_name(&options, options.storage),
+            storage: options.storage,
+            switching: None,
             secret_key: record::secret_key(&options.prefix, &options.api),
             session_key: record::session_key(&options.prefix, &options.api, &options.org),
             options,
@@ -276,7 +286,7 @@ impl Lifecycle {
             Some(session) if !force && session.qualifies(now, self.options.renew_before_ms) => host.effect(Effect::Reply { call, outcome: Ok(Reply::Session(session.clone())) }),
             _ => self.renew(Some((call, Want::Session)), if force { Need::Fresh } else { Need::Valid(0.0) }, host),
         }
-        self.rearm(host);
+        self.finish(host);
     }
 
     /// `getAccessToken({minValidity})` (`Want::Token`) or `fetch()` (`Want::Send`): a token valid
@@ -295,7 +305,7 @@ impl Lifecycle {
             }
             _ => self.renew(Some((call, want)), Need::Valid(min_ms), host),
         }
-        self.rearm(host);
+        self.finish(host);
     }
 
     /// The page's request of `fetch()`, sent with `token`, came back with `status`: `true` when
@@ -313,7 +323,7 @@ impl Lifecycle {
             }
             _ => self.renew(Some((call, Want::Send { retried: true })), Need::Fresh, host),
         }
-        self.rearm(host);
+        self.finish(host);
         false
     }
 
@@ -402,7 +412,7 @@ impl Lifecycle {
             },
             _ => {}
         }
-        self.rearm(host);
+        self.finish(host);
     }
 
     /// The cross-tab lock was granted (`true`) or refused: `ifAvailable` found it taken, or the
@@ -415,7 +425,7 @@ impl Lifecycle {
         } else if waiting || !self.ask_lock(false, host) {
             self.look(false, host);
         }
-        self.rearm(host);
+        self.finish(host);
     }
 
     /// The timer fired: whatever was due.
@@ -446,7 +456,7 @@ impl Lifecycle {
             }
         }
         self.give_up(now, host);
-        self.rearm(host);
+        self.finish(host);
     }
 
     /// Callers who waited long enough get the latest error. One whose time is up while an
@@ -504,7 +514,7 @@ impl Lifecycle {
             self.renew(None, Need::Valid(0.0), host);
         }
         self.wake(host);
-        self.rearm(host);
+        self.finish(host);
     }
 
     /// Another tab wrote `key` (`None`: it cleared storage) with `value` (`None`: removed).
@@ -523,7 +533,7 @@ impl Lifecycle {
                 self.adopt(session, Source::Tab, false, host);
             }
         }
-        self.rearm(host);
+        self.finish(host);
     }
 
     // ---- Inside ----
@@ -533,7 +543,7 @@ impl Lifecycle {
         self.load(host);
         if !self.started && !self.stopped && self.options.auto_renew {
             self.started = true;
-            host.effect(Effect::Listen { on: true, tabs: self.lock_name.is_some() });
+            host.effect(Effect::Listen { on: true, tabs: self.storage == StorageKind::Local });
         }
     }
 
@@ -795,6 +805,74 @@ impl Lifecycle {
         }
     }
 
+    /// The end of every input: a `setStorage()` that waited for the flight is carried out once
+    /// none is under way; then the timer is armed.
+    fn finish<S: Host>(&mut self, host: &mut S) {
+        if self.flight.is_none() {
+            if let Some((call, kind)) = self.switching.take() {
+                self.switch_storage(call, kind, host);
+            }
+        }
+        self.rearm(host);
+    }
+
+    /// `setStorage(kind)`: keeps the visitor, and moves where it is kept. While a request is in
+    /// flight, the move waits for it to settle (never two visitors).
+    pub fn set_storage<S: Host>(&mut self, call: u32, kind: StorageKind, host: &mut S) {
+        if let Some((earlier, _)) = self.switching.replace((call, kind)) {
+            // A later choice replaces an earlier one that had not happened yet.
+            host.effect(Effect::Reply { call: earlier, outcome: Ok(Reply::Done) });
+        }
+        self.finish(host);
+    }
+
+    fn switch_storage<S: Host>(&mut self, call: u32, kind: StorageKind, host: &mut S) {
+        if kind != self.storage {
+            // What this visitor has kept: the records as they are where it was.
+            let kept = [host.get(&self.secret_key), host.get(&self.session_key)];
+            if kind == StorageKind::Memory {
+                // Consent withdrawn: nothing of the visitor stays in the storage it was in (other
+                // tabs let the identity go, as after forget()); it goes on in memory.
+                host.remove(&self.secret_key);
+                host.remove(&self.session_key);
+            }
+            host.use_storage(kind);
+            self.report(host);
+            let ours = kept[0].as_deref().and_then(|text| host.parse::<SecretRecord>(text).ok()).and_then(SecretRecord::secret);
+            let theirs = host.load::<SecretRecord>(&self.secret_key).and_then(SecretRecord::secret);
+            match theirs {
+                // The storage already holds another visitor (one who consented earlier in another
+                // tab): that one wins, so that one browser stays one visitor.
+                Some(theirs) if Some(&theirs) != ours.as_ref() => self.take_stored_visitor(host),
+                _ => {
+                    for (key, text) in [&self.secret_key, &self.session_key].into_iter().zip(kept) {
+                        if let Some(text) = text {
+                            host.set(key, &text);
+                        }
+                    }
+                }
+            }
+            self.storage = kind;
+            self.lock_name = lock_name(&self.options, kind);
+            if self.started {
+                host.effect(Effect::Listen { on: true, tabs: kind == StorageKind::Local });
+            }
+            host.effect(Effect::Emit(Event::Storage { reason: "changed".into(), kind }));
+        }
+        host.effect(Effect::Reply { call, outcome: Ok(Reply::Done) });
+    }
+
+    /// Takes the visitor stored where things are kept now: its cached session when still valid
+    /// (`identitychange`, and `session` from `"tab"`), else this identity goes until the next
+    /// request, which is made with that visitor's secret.
+    fn take_stored_visitor<S: Host>(&mut self, host: &mut S) {
+        let now = host.now();
+        match self.stored_session(host).filter(|s| s.valid_for(now, 0.0)) {
+            Some(session) => self.adopt(session, Source::Tab, false, host),
+            None => self.let_identity_go(host),
+        }
+    }
+
     /// Arms the timer for the earliest of: a waiting caller giving up, the flight's next step,
     /// the background retry, the renewal point.
     fn rearm<S: Host>(&mut self, host: &mut S) {
@@ -816,7 +894,7 @@ impl Lifecycle {
     /// Reports a storage degradation, once per occurrence.
     fn report<S: Host>(&mut self, host: &mut S) {
         if let Some(reason) = host.degraded() {
-            host.effect(Effect::Emit(Event::Storage { reason }));
+            host.effect(Effect::Emit(Event::Storage { reason, kind: StorageKind::Memory }));
         }
     }
 
@@ -839,6 +917,12 @@ impl Lifecycle {
         let secret = self.stored_secret(host)?;
         host.load::<SessionRecord>(&self.session_key)?.session(&self.options.org, secret)
     }
+}
+
+/// The Web Lock of auth requests, when things are kept in `localStorage` (the only storage
+/// tabs share).
+fn lock_name(options: &Options, kind: StorageKind) -> Option<String> {
+    (kind == StorageKind::Local).then(|| format!("{}:{}:auth", options.prefix, options.api.origin()))
 }
 
 fn reply_with<S: Host>(host: &mut S, call: u32, want: Want, session: &Session) {

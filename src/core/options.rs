@@ -13,6 +13,26 @@ pub enum StorageKind {
     Memory,
 }
 
+impl StorageKind {
+    /// The kind as the `storage` option and `setStorage()` spell it.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "local" => Self::Local,
+            "session" => Self::Session,
+            "memory" => Self::Memory,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::Session => "session",
+            Self::Memory => "memory",
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum OnSecretRejected {
     Reset,
@@ -64,10 +84,8 @@ impl Options {
         let org = OrganizationId::parse(raw.organization_id.as_deref().ok_or("organizationId is required")?)?;
         let api = ApiBase::from_url(parse_url(raw.api_base_url.as_deref().unwrap_or(ApiBase::DEFAULT)))?;
         let storage = match raw.storage.as_deref() {
-            None | Some("local") => StorageKind::Local,
-            Some("session") => StorageKind::Session,
-            Some("memory") => StorageKind::Memory,
-            Some(_) => return Err("storage must be \"local\", \"session\" or \"memory\""),
+            None => StorageKind::Local,
+            Some(name) => StorageKind::parse(name).ok_or("storage must be \"local\", \"session\" or \"memory\"")?,
         };
         let prefix = raw.storage_key_prefix.as_deref().unwrap_or("giosg");
         if prefix.is_empty() || prefix.len() > 100 {

@@ -81,6 +81,6 @@ pub fn detail(event: &Event) -> JsValue {
         Event::Session { session, source } => to_value(&SessionDetail { session: session_object(session), source: source.name() }),
         Event::IdentityChange { previous, current } => to_value(&IdentityChangeDetail { previous_visitor_id: previous.as_deref(), visitor_id: current.as_deref() }),
         Event::Error(error) => to_js(error),
-        Event::Storage { reason } => to_value(&StorageDetail { reason, kind: "memory" }),
+        Event::Storage { reason, kind } => to_value(&StorageDetail { reason, kind: kind.name() }),
     }
 }

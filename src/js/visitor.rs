@@ -14,6 +14,7 @@ use super::error::to_js;
 use super::{objects, options};
 use crate::core::error;
 use crate::core::lifecycle::{Lifecycle, Want, FETCH_MIN_VALIDITY_MS};
+use crate::core::options::StorageKind;
 use crate::web::calls::{self, PageRequest};
 use crate::web::listeners::EventName;
 use crate::web::{Browser, Input};
@@ -115,6 +116,17 @@ impl Visitor {
         self.call(None, |call| Input::Forget { call })
     }
 
+    /// Changes where the secret and the session are kept while the page runs (consent given or
+    /// withdrawn), keeping the visitor: `"local"`, `"session"` or `"memory"`. While a request is
+    /// in flight, the change happens when it settles.
+    #[wasm_bindgen(js_name = setStorage, unchecked_return_type = "Promise<void>")]
+    pub fn set_storage(&self, #[wasm_bindgen(unchecked_param_type = "\"local\" | \"session\" | \"memory\"")] kind: JsValue) -> Promise {
+        match kind.as_string().as_deref().and_then(StorageKind::parse) {
+            Some(kind) => self.call(None, |call| Input::SetStorage { call, kind }),
+            None => calls::rejected(&error::invalid_options("setStorage(kind): kind must be \"local\", \"session\" or \"memory\"")),
+        }
+    }
+
     /// Stops timers and listeners; pending and later calls reject with `stopped`.
     pub fn stop(&self) {
         self.browser.stop();
@@ -148,6 +160,12 @@ impl Visitor {
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date | null")]
     pub fn expires_at(&self) -> JsValue {
         self.current(|life| life.session.as_ref().map(|s| js_sys::Date::new(&s.expires_at_ms.into())))
+    }
+
+    /// Where the secret and the session are kept now (`"memory"` after a fallback, too).
+    #[wasm_bindgen(getter, js_name = storageKind, unchecked_return_type = "\"local\" | \"session\" | \"memory\"")]
+    pub fn storage_kind(&self) -> String {
+        self.browser.storage_kind().name().to_owned()
     }
 
     /// Whether the current token is still valid on the local clock.

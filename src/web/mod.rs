@@ -33,7 +33,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::{Effect, Host, Lifecycle, Response, Want};
-use crate::core::options::Options;
+use crate::core::options::{Options, StorageKind};
 use crate::core::wire::{AuthRequest, JsonProblem};
 use calls::Calls;
 use listeners::Listeners;
@@ -49,6 +49,8 @@ pub enum Input {
     /// The page's request of `fetch()` call `call`, sent with `token`, came back.
     Sent { call: u32, response: web_sys::Response, token: String, retried: bool },
     Forget { call: u32 },
+    /// `setStorage(kind)`.
+    SetStorage { call: u32, kind: StorageKind },
     Stop,
     Answered { seq: u32, result: Result<Response, Error> },
     Locked { granted: bool },
@@ -116,21 +118,31 @@ impl Browser {
 
     /// Tells the other visitors of the page what this one wrote to the storage they share.
     fn share_writes(&self) {
-        let (written, shared) = {
-            let mut storage = self.storage.borrow_mut();
-            (storage.take_written(), storage.shared())
-        };
-        let Some(shared) = shared.filter(|_| !written.is_empty()) else { return };
+        let written = self.storage.borrow_mut().take_written();
+        if written.is_empty() {
+            return;
+        }
         let others: Vec<Rc<Browser>> = PAGE.with(|page| {
             page.borrow().iter().filter_map(Weak::upgrade).filter(|other| !std::ptr::eq(Rc::as_ptr(other), self)).collect()
         });
         for other in others {
-            if other.calls.borrow().stopped || other.storage.borrow().shared() != Some(shared) {
+            let shared = other.storage.borrow().shared();
+            if other.calls.borrow().stopped {
                 continue;
             }
-            for (key, value) in &written {
-                other.deliver(Input::TabChanged { key: Some(key.clone()), value: value.clone() });
+            for write in written.iter().filter(|w| Some(w.storage) == shared) {
+                other.deliver(Input::TabChanged { key: Some(write.key.clone()), value: write.value.clone() });
             }
+        }
+    }
+
+    /// Where things are kept now (after a fallback to memory, memory).
+    pub fn storage_kind(&self) -> StorageKind {
+        // Not readable only while the lifecycle decides (page code run by a storage call): the
+        // kind asked for is the best answer then.
+        match self.storage.try_borrow() {
+            Ok(storage) => storage.kind(),
+            Err(_) => self.with_life(|life| life.storage).unwrap_or(StorageKind::Memory),
         }
     }
 
@@ -178,6 +190,7 @@ impl Browser {
                 }
             }
             Input::Forget { call } => life.forget(call, &mut host),
+            Input::SetStorage { call, kind } => life.set_storage(call, kind, &mut host),
             Input::Stop => life.stop(&mut host),
             Input::Answered { seq, result } => life.answered(seq, result, &mut host),
             Input::Locked { granted } => life.locked(granted, &mut host),
@@ -308,6 +321,10 @@ impl Host for BrowserHost<'_> {
 
     fn degraded(&mut self) -> Option<String> {
         self.storage.degraded()
+    }
+
+    fn use_storage(&mut self, kind: StorageKind) {
+        self.storage.switch(kind);
     }
 
     fn has_locks(&self) -> bool {

@@ -17,6 +17,8 @@ use wasm_bindgen::JsValue;
 use crate::core::options::StorageKind;
 
 pub struct Storage {
+    /// Where things are meant to be kept.
+    kind: StorageKind,
     /// The browser's storage, while it works.
     handle: Option<web_sys::Storage>,
     name: &'static str,
@@ -26,7 +28,15 @@ pub struct Storage {
     degraded: Option<String>,
     /// What this visitor wrote to the browser's storage (a value, or `None` for a removal) since
     /// last asked: the other visitors of the page hear of it (see `Browser::share_writes`).
-    written: Vec<(String, Option<String>)>,
+    written: Vec<Written>,
+}
+
+/// A write to a browser storage (`storage`: `localStorage` or `sessionStorage`): the key, and
+/// the value (`None` for a removal).
+pub struct Written {
+    pub storage: &'static str,
+    pub key: String,
+    pub value: Option<String>,
 }
 
 impl Storage {
@@ -45,7 +55,7 @@ impl Storage {
             Ok(_) => None,
             Err(reason) => Some(format!("{name} {reason}: keeping the visitor in memory")),
         };
-        Storage { handle, name, memory: Vec::new(), degraded, written: Vec::new() }
+        Storage { kind, handle, name, memory: Vec::new(), degraded, written: Vec::new() }
     }
 
     pub fn get(&mut self, key: &str) -> Option<String> {
@@ -76,7 +86,7 @@ impl Storage {
     pub fn set(&mut self, key: &str, value: &str) {
         self.remember(key, Some(value));
         match self.handle.as_ref().map(|h| h.set_item(key, value)) {
-            Some(Ok(())) => self.written.push((key.to_owned(), Some(value.to_owned()))),
+            Some(Ok(())) => self.written.push(Written { storage: self.name, key: key.to_owned(), value: Some(value.to_owned()) }),
             Some(Err(thrown)) => self.fail(&thrown, "writing"),
             None => {}
         }
@@ -85,20 +95,32 @@ impl Storage {
     pub fn remove(&mut self, key: &str) {
         self.remember(key, None);
         match self.handle.as_ref().map(|h| h.remove_item(key)) {
-            Some(Ok(())) => self.written.push((key.to_owned(), None)),
+            Some(Ok(())) => self.written.push(Written { storage: self.name, key: key.to_owned(), value: None }),
             Some(Err(thrown)) => self.fail(&thrown, "removing from"),
             None => {}
         }
     }
 
     /// What was written to the browser's storage since last asked.
-    pub fn take_written(&mut self) -> Vec<(String, Option<String>)> {
+    pub fn take_written(&mut self) -> Vec<Written> {
         std::mem::take(&mut self.written)
     }
 
     /// The browser storage this visitor shares with others (`None`: memory only).
     pub fn shared(&self) -> Option<&'static str> {
         self.handle.as_ref().map(|_| self.name)
+    }
+
+    /// Where things are kept now: the kind asked for, or memory after a fallback.
+    pub fn kind(&self) -> StorageKind {
+        if self.handle.is_some() { self.kind } else { StorageKind::Memory }
+    }
+
+    /// Moves to `kind` (`setStorage()`): what was written and not yet shared is kept to share.
+    pub fn switch(&mut self, kind: StorageKind) {
+        let written = self.take_written();
+        *self = Storage::open(kind);
+        self.written = written;
     }
 
     /// Why the browser's storage is no longer used, if not said yet.

@@ -25,7 +25,11 @@ struct Fake {
     random: f64,
     /// Why storage failed, until asked.
     degraded: Option<String>,
+    /// The storage in use (see `use_storage`).
     storage: Vec<(String, String)>,
+    kind: StorageKind,
+    /// The other storages, as they were left.
+    shelved: Vec<(StorageKind, Vec<(String, String)>)>,
     locks: bool,
     timer: Option<u32>,
     did: Vec<Did>,
@@ -33,7 +37,7 @@ struct Fake {
 
 impl Fake {
     fn new() -> Self {
-        Fake { now: 1_700_000_000_000.0, random: 0.5, degraded: None, storage: Vec::new(), locks: true, timer: None, did: Vec::new() }
+        Fake { now: 1_700_000_000_000.0, random: 0.5, degraded: None, storage: Vec::new(), kind: StorageKind::Local, shelved: Vec::new(), locks: true, timer: None, did: Vec::new() }
     }
 
     fn take(&mut self) -> Vec<Did> {
@@ -81,6 +85,13 @@ impl Host for Fake {
     fn has_locks(&self) -> bool {
         self.locks
     }
+    fn use_storage(&mut self, kind: StorageKind) {
+        let current = core::mem::take(&mut self.storage);
+        self.shelved.push((self.kind, current));
+        let at = self.shelved.iter().position(|(k, _)| *k == kind);
+        self.storage = at.map(|at| self.shelved.swap_remove(at).1).unwrap_or_default();
+        self.kind = kind;
+    }
     fn effect(&mut self, effect: Effect) {
         let did = match effect {
             Effect::Post { seq, secret, .. } => Did::Post { seq, secret: secret.is_some() },
@@ -96,7 +107,7 @@ impl Host for Fake {
                 Event::Session { session, source } => format!("session {} {}", session.answer.visitor_id, source.name()),
                 Event::IdentityChange { previous, current } => format!("identitychange {previous:?} {current:?}"),
                 Event::Error(e) => format!("error {}", e.code.as_str()),
-                Event::Storage { reason } => format!("storage {reason}"),
+                Event::Storage { reason, kind } => format!("storage {reason} {kind:?}"),
             }),
             Effect::Reply { call, outcome } => Did::Reply(
                 call,
@@ -619,7 +630,7 @@ fn the_renewal_point_moves_with_chance_inside_its_window() {
 fn a_storage_failure_is_reported_once_as_a_storage_event() {
     let (mut life, mut shell) = (lifecycle("local"), Fake { degraded: Some("localStorage threw SecurityError".into()), ..Fake::new() });
     life.load(&mut shell);
-    assert_eq!(shell.take(), [Did::Emit("storage localStorage threw SecurityError".into())]);
+    assert_eq!(shell.take(), [Did::Emit("storage localStorage threw SecurityError Memory".into())]);
     life.authenticate(1, false, &mut shell);
     assert!(!shell.take().iter().any(|d| matches!(d, Did::Emit(e) if e.starts_with("storage"))), "reported twice");
 }
@@ -725,4 +736,73 @@ fn storage_cleared_by_the_page_counts_as_forget() {
     // Asked again, it makes a new visitor.
     life.authenticate(2, false, &mut shell);
     assert!(shell.take().iter().any(|d| matches!(d, Did::Post { secret: false, .. })));
+}
+
+/// A fresh visitor kept in memory (v1, t1), with a clean record of what was done.
+fn in_memory() -> (Lifecycle, Fake) {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake { kind: StorageKind::Memory, ..Fake::new() });
+    life.authenticate(1, false, &mut shell);
+    life.answered(1, ok("v1", "t1", 1800), &mut shell);
+    shell.take();
+    (life, shell)
+}
+
+#[test]
+fn moving_to_local_storage_keeps_the_visitor_and_sends_nothing() {
+    let (mut life, mut shell) = in_memory();
+    life.set_storage(9, StorageKind::Local, &mut shell);
+    let did = shell.take();
+    assert!(did.contains(&Did::Emit("storage changed Local".into())) && did.contains(&Did::Reply(9, Ok("done".into()))), "{did:?}");
+    assert!(!did.iter().any(|d| matches!(d, Did::Post { .. })), "{did:?}");
+    assert_eq!(shell.kind, StorageKind::Local);
+    assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")));
+    assert!(shell.stored(":session").is_some_and(|s| s.contains("t1")));
+    // A reload there is the same visitor, from its cache.
+    let mut reloaded = lifecycle("local");
+    reloaded.load(&mut shell);
+    assert_eq!(shell.take(), [Did::Emit("session v1 cache".into())]);
+}
+
+#[test]
+fn moving_to_memory_erases_the_visitor_from_storage_and_keeps_it() {
+    let (mut life, mut shell) = authenticated("local");
+    life.set_storage(9, StorageKind::Memory, &mut shell);
+    assert!(shell.take().contains(&Did::Reply(9, Ok("done".into()))));
+    let local = shell.shelved.iter().find(|(k, _)| *k == StorageKind::Local).map(|(_, s)| s.clone()).unwrap();
+    assert!(local.is_empty(), "left in localStorage: {local:?}");
+    // Still the same visitor, in memory: the next renewal sends its secret.
+    life.authenticate(10, true, &mut shell);
+    assert!(shell.take().contains(&post(2, true)));
+}
+
+#[test]
+fn a_move_during_a_request_waits_for_it_and_keeps_what_it_brought() {
+    let (mut life, mut shell) = in_memory();
+    life.authenticate(2, true, &mut shell);
+    shell.take();
+    life.set_storage(9, StorageKind::Local, &mut shell);
+    assert!(replies(&shell.take()).is_empty(), "moved while a request was out");
+    assert_eq!(shell.kind, StorageKind::Memory);
+    life.answered(2, ok("v1", "t2", 1800), &mut shell);
+    let did = shell.take();
+    assert_eq!(replies(&did), [Did::Reply(2, Ok("session v1".into())), Did::Reply(9, Ok("done".into()))]);
+    assert_eq!(shell.kind, StorageKind::Local);
+    assert!(shell.stored(":session").is_some_and(|s| s.contains("t2")), "the new session was not moved");
+}
+
+#[test]
+fn a_visitor_already_in_the_storage_moved_to_wins() {
+    // Another tab consented earlier: localStorage holds visitor v1 with a valid session.
+    let (_, other) = authenticated("local");
+    let (mut life, mut shell) = (lifecycle("memory"), Fake { kind: StorageKind::Memory, ..Fake::new() });
+    shell.shelved.push((StorageKind::Local, other.storage));
+    // This page's visitor, in memory until consent, is another one.
+    life.authenticate(3, false, &mut shell);
+    life.answered(1, ok("mine", "t9", 1800), &mut shell);
+    shell.take();
+    life.set_storage(9, StorageKind::Local, &mut shell);
+    let did = shell.take();
+    assert!(did.contains(&Did::Emit("identitychange Some(\"mine\") Some(\"v1\")".into())), "{did:?}");
+    assert_eq!(life.session.as_ref().map(|s| s.answer.visitor_id.as_str()), Some("v1"));
+    assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "the stored visitor was overwritten");
 }
