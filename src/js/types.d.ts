@@ -66,7 +66,8 @@ export interface IdentityChangeEventDetail {
 }
 
 export interface StorageEventDetail {
-  /** What happened, in a sentence (which storage failed, and how). */
+  /** `"changed"` after `setStorage()`; after a fallback to memory, a sentence saying which
+   * storage failed, and how. */
   reason: string;
   /** Where the secret and the session are kept now. */
   kind: "local" | "session" | "memory";

@@ -10,3 +10,5 @@ visitor.on("sesion", () => {}); // error: event
 visitor.on("session", ({ session }) => session.visitorId.toFixed()); // error: detail
 // An unknown storage kind:
 new Visitor({ organizationId: "x", storage: "cookie" }); // error: storage
+// An unknown storage kind for setStorage:
+visitor.setStorage("cookie"); // error: setStorage

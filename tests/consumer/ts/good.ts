@@ -45,6 +45,9 @@ export async function main(): Promise<string> {
   const id: string | null = visitor.visitorId;
   const authenticated: boolean = visitor.isAuthenticated;
   const current: Session | null = visitor.session;
+  await visitor.setStorage("memory");
+  const kind: "local" | "session" | "memory" = visitor.storageKind;
+  console.log(kind);
   await visitor.forget();
   visitor.stop();
   {
