@@ -91,8 +91,19 @@ if (lifetime) {
   option.selected = true;
 }
 
+/** Where the visitor is kept, and which of its keys localStorage holds now. */
+function showStorage() {
+  $("storage-kind").textContent = visitor.storageKind;
+  const prefix = `giosg:${location.origin}:`;
+  const keys = Object.keys(localStorage).filter((k) => k.startsWith(prefix) && (k.endsWith(":secret") || k.includes(organizationId)));
+  $("stored-keys").textContent = keys.length ? keys.map((k) => k.slice(prefix.length)).join(", ") : "none";
+}
+
 await ready;
-visitor = new Visitor({ organizationId, apiBaseUrl: location.origin });
+// `?consent=0` starts without consent: the visitor is kept in memory until the switch is turned on.
+const consented = params.get("consent") !== "0";
+$("consent").checked = consented;
+visitor = new Visitor({ organizationId, apiBaseUrl: location.origin, storage: consented ? "local" : "memory" });
 $("organization-id").textContent = visitor.organizationId;
 $("another-tab").href = `/tab.html?org=${organizationId}`;
 
@@ -110,7 +121,16 @@ visitor.on("error", (error) => {
   setStatus("error", `${error.code}: ${error.message} (the current token stays in use, retrying)`);
   log("error", `error (${error.code})`, error.message);
 });
-visitor.on("storage", ({ reason }) => log("storage", "storage", reason));
+visitor.on("storage", ({ reason, kind }) => {
+  log("storage", `storage: ${kind}`, reason === "changed" ? `the visitor is kept in ${kind} now` : reason);
+  showStorage();
+});
+$("consent").addEventListener("change", (event) =>
+  run("consent", async () => {
+    await visitor.setStorage(event.target.checked ? "local" : "memory");
+    showStorage();
+  }),
+);
 
 $("authenticate").addEventListener("click", () => run("renew", () => visitor.authenticate({ force: true })));
 $("forget").addEventListener("click", () => run("forget", async () => {
@@ -133,8 +153,10 @@ $("clear-faults").addEventListener("click", async () => {
   log("control", "faults cleared", "the server answers normally again");
   refreshServer();
 });
-for (const button of document.querySelectorAll("button")) button.disabled = false;
+for (const control of document.querySelectorAll("button, #consent")) control.disabled = false;
 setInterval(tick, 250);
+setInterval(showStorage, 500);
+showStorage();
 setInterval(refreshServer, 1000);
 setStatus("busy", "authenticating…");
 await run("authenticate", () => visitor.authenticate());

@@ -71,6 +71,30 @@ test("the demo page shows a server error as an error", async () => {
   await page.close();
 });
 
+test("the demo's consent switch moves the visitor between localStorage and memory, keeping it", async () => {
+  const org = newOrg();
+  // Started without consent: in memory, nothing in localStorage.
+  const page = await open(`${SERVER_URL}/?org=${org}&consent=0`);
+  await page.locator('#status[data-state="ok"]').waitFor();
+  const visitorId = await page.locator("#visitor-id").textContent();
+  const keys = () => page.evaluate((o) => Object.keys(localStorage).filter((k) => k.endsWith(":secret") || k.includes(o)), org);
+  assert.equal(await page.locator("#storage-kind").textContent(), "memory");
+  assert.deepEqual(await keys(), []);
+  // Consent given: the keys appear, the identity stays, nothing is sent.
+  await page.locator("#consent").check();
+  await page.locator("#storage-kind", { hasText: "local" }).waitFor();
+  assert.equal((await keys()).length, 2);
+  assert.match(await page.locator("#stored-keys").textContent(), /secret/);
+  // Withdrawn: the keys go, the identity stays.
+  await page.locator("#consent").uncheck();
+  await page.locator("#storage-kind", { hasText: "memory" }).waitFor();
+  assert.deepEqual(await keys(), []);
+  assert.equal(await page.locator("#visitor-id").textContent(), visitorId);
+  assert.equal((await control(`/orgs/${org}/stats`)).auth_requests, 1);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test("the script-tag embed authenticates under a strict Content Security Policy", async () => {
   const org = newOrg();
   const page = await open(`${SERVER_URL}/embed.html?org=${org}`);

@@ -144,3 +144,22 @@ test("forget() in one tab reaches every tab, which then share the new identity",
   assert.equal((await control(`/orgs/${org}/stats`)).auth_requests, 2);
   await context.close();
 });
+
+test("consent withdrawn in one tab (setStorage to memory) erases the visitor from storage for every tab", async () => {
+  const org = newOrg();
+  const context = await browser.newContext();
+  const tabs = await openTabs(context, org, 3);
+  const id = (await sample(tabs[0])).visitorId;
+  const kept = await tabs[0].evaluate(async () => {
+    await window.tab.visitor.setStorage("memory");
+    return { id: window.tab.visitor.visitorId, kind: window.tab.visitor.storageKind, keys: Object.keys(localStorage).length };
+  });
+  assert.deepEqual(kept, { id, kind: "memory", keys: 0 });
+  // The other tabs let the identity go, as after forget(), and make no new visitor until asked.
+  await waitUntil("the other tabs to let the identity go", async () => {
+    const states = await Promise.all(tabs.slice(1).map(sample));
+    return states.every((s) => s.visitorId === null);
+  }, 3000);
+  assert.equal((await control(`/orgs/${org}/stats`)).auth_requests, 1);
+  await context.close();
+});
