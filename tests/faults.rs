@@ -294,6 +294,7 @@ async fn storage_that_throws_on_read_and_write_degrades_to_memory_once() {
     let again = get_str(&settle(visitor.authenticate(obj(&[("force", true.into())]))).await.unwrap(), "visitorId");
     drop(broken);
     assert_eq!(first, again, "the secret kept in memory was sent again");
+    assert_eq!(visitor.storage_kind(), "memory", "storageKind after the fallback");
     assert_eq!(reports.len(), 1);
     assert!(get_str(&reports.all()[0], "reason").contains("SecurityError"));
     let log = env.auth_log().await;
@@ -320,7 +321,9 @@ async fn a_full_storage_keeps_the_visitor_in_memory() {
     let a = authenticated(&[]).await;
     let reports = capture(&a.visitor, "storage");
     let broken = BrokenStorage::quota();
+    assert_eq!(a.visitor.storage_kind(), "local");
     let renewed = a.force().await.unwrap();
+    assert_eq!(a.visitor.storage_kind(), "memory", "storageKind after the fallback");
     let again = a.force().await.unwrap();
     drop(broken);
     assert_eq!(get_str(&renewed, "visitorId"), a.visitor_id);
