@@ -21,6 +21,9 @@ mv "pkg/web/$snippet" pkg/web/visitor-error.js
 sed -i "s#from './$snippet'#from './visitor-error.js'#" pkg/web/giosg_visitor.js
 rm -rf pkg/web/snippets
 cp packaging/entry.js pkg/
+# The class's `[Symbol.dispose]` (from wasm-bindgen) needs the `esnext.disposable` lib: the
+# declarations reference it, so that a consumer's `tsc --strict` passes with the default `lib`.
+sed -i '1i /// <reference lib="esnext.disposable" />' pkg/web/giosg_visitor.d.ts
 
 # The embed: the same build bundled into one classic script (rolldown, IIFE) from
 # packaging/embed.js, beside the same .wasm.

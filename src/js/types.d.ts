@@ -7,13 +7,14 @@ export interface VisitorOptions {
   apiBaseUrl?: string;
   /** Where the secret and the session cache live. Default `"local"`. */
   storage?: "local" | "session" | "memory";
-  /** Prefix of every storage key. Default `"giosg"`. */
+  /** Prefix of every storage key, 1 to 100 characters. Default `"giosg"`. */
   storageKeyPrefix?: string;
   /** Keep the token fresh with a timer and on page resume. Default `true`. */
   autoRenew?: boolean;
-  /** Renew when this much validity is left (plus a random extra). Default `60`. */
+  /** Renew when this much validity is left (plus a random extra), in seconds from 0 to 86400.
+   * Default `60`. */
   renewBeforeSeconds?: number;
-  /** Timeout of each auth request. Default `10000`. */
+  /** Timeout of each auth request, in whole milliseconds from 1 to 600000. Default `10000`. */
   requestTimeoutMs?: number;
   /** Extra origins `fetch()` may send the token to, beside `apiBaseUrl`'s. Default `[]`. */
   allowedOrigins?: string[];
@@ -23,9 +24,13 @@ export interface VisitorOptions {
 
 /** An authenticated visitor's session. Never contains the visitor secret. */
 export interface Session {
+  /** The visitor's id at this organization (the same secret has another id at another one). */
   visitorId: string;
+  /** The organization, in lower case. */
   organizationId: string;
+  /** The real-time message router's URL for this visitor. */
   socketUrl: string;
+  /** The token for `Authorization: Bearer` (what `fetch()` sends). */
   accessToken: string;
   /** When the token expires, on the local clock: request sent + `expiresIn`. The SDK schedules
    * renewals by this one. */
@@ -33,7 +38,9 @@ export interface Session {
   /** The server's `expires_at` as it was sent (`null` if it is not a date). Reported only: client
    * clocks are often wrong, so it is never used for scheduling. */
   serverExpiresAt: Date | null;
+  /** The token's lifetime in seconds, as the server granted it. */
   expiresIn: number;
+  /** The visitor's id across organizations, where the server sends one. */
   visitorGlobalId?: string;
 }
 
@@ -57,6 +64,8 @@ export interface VisitorError extends Error {
 
 export interface SessionEventDetail {
   session: Session;
+  /** Where the session came from: the server, storage at start (`"cache"`), or another tab (or
+   * another visitor of the page) that renewed it. */
   source: "network" | "cache" | "tab";
 }
 

@@ -132,31 +132,38 @@ impl Visitor {
         self.browser.stop();
     }
 
+    /// The organization's id, in lower case.
     #[wasm_bindgen(getter, js_name = organizationId, unchecked_return_type = "string")]
     pub fn organization_id(&self) -> JsValue {
         self.current(|life| Some(life.options.org.as_str().to_owned()))
     }
 
+    /// The current session (`null` before the first one, and after `forget()`).
     #[wasm_bindgen(getter, unchecked_return_type = "Session | null")]
     pub fn session(&self) -> JsValue {
         self.current(|life| life.session.as_ref().map(objects::session))
     }
 
+    /// The current visitor's id (`null` without a session).
     #[wasm_bindgen(getter, js_name = visitorId, unchecked_return_type = "string | null")]
     pub fn visitor_id(&self) -> JsValue {
         self.current(|life| life.session.as_ref().map(|s| s.answer.visitor_id.clone()))
     }
 
+    /// The current token (`null` without a session); it may have expired: `getAccessToken()`
+    /// gives one that has not.
     #[wasm_bindgen(getter, js_name = accessToken, unchecked_return_type = "string | null")]
     pub fn access_token(&self) -> JsValue {
         self.current(|life| life.session.as_ref().map(|s| s.answer.access_token.expose().to_owned()))
     }
 
+    /// The real-time message router's URL for the current visitor (`null` without a session).
     #[wasm_bindgen(getter, js_name = socketUrl, unchecked_return_type = "string | null")]
     pub fn socket_url(&self) -> JsValue {
         self.current(|life| life.session.as_ref().map(|s| s.answer.socket_url.clone()))
     }
 
+    /// When the current token expires, on the local clock (`null` without a session).
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date | null")]
     pub fn expires_at(&self) -> JsValue {
         self.current(|life| life.session.as_ref().map(|s| js_sys::Date::new(&s.expires_at_ms.into())))
