@@ -204,7 +204,6 @@ async fn fetch_refuses_a_foreign_origin_and_sends_nothing() {
         format!("{foreign}/api/v5/public/orgs/{}/rooms/x", env.org),
         "https://example.com/x".into(),
         "//example.com/x".into(),
-        "relative/path".into(),
         format!("http://127.0.0.1:{port}.evil.com/x"),
         format!("http://127.0.0.1.evil.com:{port}/x"),
         format!("https://127.0.0.1:{port}/x"),
@@ -214,6 +213,10 @@ async fn fetch_refuses_a_foreign_origin_and_sends_nothing() {
         let error = settle(visitor.fetch(url.as_str().into(), JsValue::UNDEFINED)).await.unwrap_err();
         assert_eq!(code(&error), "origin_not_allowed", "{url}");
     }
+    // A path without its leading slash: an input error that says so, nothing sent.
+    let error = settle(visitor.fetch("api/v5/public/rooms".into(), JsValue::UNDEFINED)).await.unwrap_err();
+    assert_eq!(code(&error), "invalid_options");
+    assert!(get_str(&error, "message").contains("must start with \"/\""), "{:?}", get(&error, "message"));
     // Not a path or a URL at all (a Request object, nothing): an input error, nothing sent.
     let request = web_sys::Request::new_with_str(&format!("{SERVER}/api/v5/public/orgs/{}/rooms/x", env.org)).unwrap();
     for input in [JsValue::from(request), JsValue::UNDEFINED, JsValue::from(5)] {

@@ -85,8 +85,12 @@ impl Visitor {
             match href {
                 None => Err(error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
                 Some(path) if path.starts_with('/') && !path.starts_with("//") => Ok(options.api.url(&path)),
-                Some(url) if options::parse_url(&url).is_some_and(|parsed| options.may_send_token_to(&parsed)) => Ok(url),
-                Some(_) => Err(error::origin_not_allowed()),
+                Some(url) => match options::parse_url(&url) {
+                    Some(parsed) if options.may_send_token_to(&parsed) => Ok(url),
+                    // No scheme and not a path: a path without its leading slash.
+                    None if !url.starts_with("//") && !url.split('/').next().is_some_and(|first| first.contains(':')) => Err(error::invalid_options("fetch(input): a path must start with \"/\" (\"/api/v5/...\"), or be an absolute URL; nothing was sent")),
+                    _ => Err(error::origin_not_allowed()),
+                },
             }
         });
         match url {
