@@ -147,6 +147,13 @@ pub struct Response {
     pub retry_after: Option<String>,
 }
 
+impl Response {
+    /// The answer's `Retry-After`, in milliseconds from `now_ms`, if it has a readable one.
+    fn retry_after_ms(&self, now_ms: f64) -> Option<f64> {
+        self.retry_after.as_deref().and_then(|value| retry::parse_retry_after(value, now_ms))
+    }
+}
+
 /// What the callers of a flight need.
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Need {
@@ -383,7 +390,7 @@ impl Lifecycle {
                     self.post(None, Phase::Probe { status: answer.status, sent_at: now }, host);
                 }
                 Ok(answer) => {
-                    let retry_after = answer.retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, now));
+                    let retry_after = answer.retry_after_ms(now);
                     self.fail(error::http(answer.status), retry::is_retryable_status(answer.status), retry_after, host);
                 }
             },
@@ -392,7 +399,7 @@ impl Lifecycle {
                 // like any request, within the same deadline.
                 Err(error) => self.fail(error, true, None, host),
                 Ok(answer) if retry::is_retryable_status(answer.status) => {
-                    let retry_after = answer.retry_after.as_deref().and_then(|v| retry::parse_retry_after(v, now));
+                    let retry_after = answer.retry_after_ms(now);
                     self.fail(error::http(answer.status), true, retry_after, host);
                 }
                 Ok(answer) => {

@@ -138,12 +138,9 @@ impl Browser {
 
     /// Where things are kept now (after a fallback to memory, memory).
     pub fn storage_kind(&self) -> StorageKind {
-        // Not readable only while the lifecycle decides (page code run by a storage call): the
-        // kind asked for is the best answer then.
-        match self.storage.try_borrow() {
-            Ok(storage) => storage.kind(),
-            Err(_) => self.with_life(|life| life.storage).unwrap_or(StorageKind::Memory),
-        }
+        // Not readable only while the lifecycle decides (page code run by a storage call), when
+        // the lifecycle (and the kind it asked for) is borrowed too: reported as memory then.
+        self.storage.try_borrow().map_or(StorageKind::Memory, |storage| storage.kind())
     }
 
     /// Reads the lifecycle (for the getters); `None` in the rare moment it is deciding.
