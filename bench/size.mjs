@@ -28,7 +28,8 @@ function bundledGlue() {
     cpSync(join(ROOT, "bench/app"), dir, { recursive: true });
     mkdirSync(join(dir, "node_modules"));
     symlinkSync(join(ROOT, "pkg"), join(dir, "node_modules/giosg-visitor"));
-    execFileSync(join(ROOT, "node_modules/.bin/vite"), ["build", dir, "--logLevel", "error"], {
+    // Vite 8 by its own path: package.json also has an older Vite (`vite6`), whose command is `vite` too.
+    execFileSync(process.execPath, [join(ROOT, "node_modules/vite/bin/vite.js"), "build", dir, "--logLevel", "error"], {
       cwd: dir,
       stdio: "pipe",
       env: { ...process.env, NODE_ENV: "production" },

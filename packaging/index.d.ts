@@ -18,7 +18,9 @@ export type {
  */
 export declare class VisitorError extends Error {
   private constructor(code: VisitorErrorCode, message: string, status?: number);
+  /** Always `"VisitorError"`. */
   readonly name: "VisitorError";
+  /** What went wrong, to branch on; `message` says it in words. */
   readonly code: VisitorErrorCode;
   /** The HTTP status, for `code === "http"`. */
   readonly status?: number;

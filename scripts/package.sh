@@ -3,6 +3,8 @@
 #   pkg/web/     wasm-pack's --target web output (ES module glue, .wasm, .d.ts)
 #   pkg/embed/   the script-tag embed: one classic script defining window.GiosgVisitor, and its .wasm
 #   pkg/index.js, index.d.ts, package.json, README.md   the npm package around them (packaging/)
+#   pkg/embed.d.ts                                      the types of the embed's global (window.GiosgVisitor)
+#   pkg/LICENSE-MIT, LICENSE-APACHE                     the licenses (MIT OR Apache-2.0)
 #   target/package/giosg-visitor-<version>.tgz          `npm pack` of pkg/, as a user would install it
 # Needs the tools that scripts/setup.sh installs; scripts/lib.sh puts them on PATH.
 set -euo pipefail
@@ -24,6 +26,27 @@ cp packaging/entry.js pkg/
 # The class's `[Symbol.dispose]` (from wasm-bindgen) needs the `esnext.disposable` lib: the
 # declarations reference it, so that a consumer's `tsc --strict` passes with the default `lib`.
 sed -i '1i /// <reference lib="esnext.disposable" />' pkg/web/giosg_visitor.d.ts
+# wasm-bindgen declares `free()` and `[Symbol.dispose]()` without a word: say what they do.
+node -e '
+  const fs = require("fs"), file = process.argv[1];
+  const docs = {
+    "free(): void;": [
+      "Stops the visitor as `stop()` does (pending calls reject with `stopped`; timers and",
+      "listeners end), and releases the object: calling any of its members afterwards throws.",
+      "Prefer `stop()` while other code may still hold the visitor; `free()` (or `using`) once",
+      "nothing will touch it again.",
+    ],
+    "[Symbol.dispose](): void;": ["The same as `free()`: what `using visitor = new Visitor(...)` calls when its block ends."],
+  };
+  let text = fs.readFileSync(file, "utf8");
+  for (const [member, lines] of Object.entries(docs)) {
+    const at = text.indexOf(`\n    ${member}\n`);
+    if (at < 0) throw new Error(`package.sh: ${member} not found in ${file}`);
+    const doc = ["    /**", ...lines.map((line) => `     * ${line}`), "     */"].join("\n");
+    text = `${text.slice(0, at)}\n${doc}${text.slice(at)}`;
+  }
+  fs.writeFileSync(file, text);
+' pkg/web/giosg_visitor.d.ts
 
 # The embed: the same build bundled into one classic script (rolldown, IIFE) from
 # packaging/embed.js, beside the same .wasm.
@@ -32,7 +55,8 @@ cp pkg/web/giosg_visitor_bg.wasm pkg/embed/giosg-visitor_bg.wasm
 rolldown packaging/embed.js --format iife --file pkg/embed/giosg-visitor.js --logLevel silent \
   --banner "/* giosg-visitor $VERSION: script-tag embed. Defines window.GiosgVisitor = { ready, Visitor, VisitorError }. */" >/dev/null
 
-cp packaging/index.js packaging/index.d.ts packaging/README.md pkg/
+cp packaging/index.js packaging/index.d.ts packaging/embed.d.ts packaging/README.md pkg/
+cp LICENSE-MIT LICENSE-APACHE pkg/
 sed "s/\"VERSION\"/\"$VERSION\"/" packaging/package.json > pkg/package.json
 
 mkdir -p target/package

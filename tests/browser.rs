@@ -341,48 +341,58 @@ fn every_invalid_option_is_rejected_with_invalid_options() {
         all.extend(pairs.iter().cloned());
         obj(&all)
     };
+    // Each case, with what its message must name.
     let bad = [
-        JsValue::UNDEFINED,
-        JsValue::NULL,
-        JsValue::from("e6a08f51-c250-4074-847b-58d444dbbeb1"),
-        obj(&[]),
-        obj(&[("organizationId", "not-a-uuid".into())]),
-        obj(&[("organizationId", 42.into())]),
-        with(&[("apiBaseUrl", "http://example.com".into())]),
-        with(&[("apiBaseUrl", "ftp://localhost".into())]),
-        with(&[("apiBaseUrl", 1.into())]),
-        with(&[("apiBaseUrl", "not a URL".into())]),
-        with(&[("apiBaseUrl", "localhost:8080".into())]),
-        with(&[("apiBaseUrl", "http://127.0.0.2".into())]),
-        with(&[("apiBaseUrl", "http://localhost.example.com".into())]),
-        with(&[("apiBaseUrl", "https://user:pw@service.example.com".into())]),
-        with(&[("apiBaseUrl", "https://service.example.com/?".into())]),
-        with(&[("apiBaseUrl", "https://service.example.com/#x".into())]),
-        with(&[("apiBaseUrl", "https://host:99999".into())]),
-        with(&[("storage", "cookies".into())]),
-        with(&[("storage", true.into())]),
-        with(&[("storageKeyPrefix", "".into())]),
-        with(&[("storageKeyPrefix", JsValue::NULL)]),
-        with(&[("autoRenew", "yes".into())]),
-        with(&[("renewBeforeSeconds", (-1).into())]),
-        with(&[("renewBeforeSeconds", "60".into())]),
-        with(&[("renewBeforeSeconds", f64::NAN.into())]),
-        with(&[("requestTimeoutMs", 0.into())]),
-        with(&[("requestTimeoutMs", 2.5.into())]),
-        with(&[("requestTimeoutMs", f64::INFINITY.into())]),
-        with(&[("allowedOrigins", "https://a.example".into())]),
-        with(&[("allowedOrigins", js_sys::Array::of1(&5.into()).into())]),
-        with(&[("allowedOrigins", js_sys::Array::of1(&"https://a.example/path".into()).into())]),
-        with(&[("allowedOrigins", js_sys::Array::of1(&"http://a.example".into()).into())]),
-        with(&[("onSecretRejected", "ignore".into())]),
-        with(&[("organisationId", "typo".into())]),
+        ("options", JsValue::UNDEFINED),
+        ("options", JsValue::NULL),
+        ("options", JsValue::from("e6a08f51-c250-4074-847b-58d444dbbeb1")),
+        ("organizationId", obj(&[])),
+        ("organizationId", obj(&[("organizationId", "not-a-uuid".into())])),
+        ("organizationId", obj(&[("organizationId", 42.into())])),
+        // The one required option: null is not a default there.
+        ("organizationId", obj(&[("organizationId", JsValue::NULL)])),
+        ("apiBaseUrl", with(&[("apiBaseUrl", "http://example.com".into())])),
+        ("apiBaseUrl", with(&[("apiBaseUrl", "ftp://localhost".into())])),
+        ("apiBaseUrl", with(&[("apiBaseUrl", 1.into())])),
+        ("apiBaseUrl", with(&[("apiBaseUrl", "not a URL".into())])),
+        ("apiBaseUrl", with(&[("apiBaseUrl", "localhost:8080".into())])),
+        ("apiBaseUrl", with(&[("apiBaseUrl", "http://127.0.0.2".into())])),
+        ("apiBaseUrl", with(&[("apiBaseUrl", "http://localhost.example.com".into())])),
+        ("apiBaseUrl", with(&[("apiBaseUrl", "https://user:pw@service.example.com".into())])),
+        ("apiBaseUrl", with(&[("apiBaseUrl", "https://service.example.com/?".into())])),
+        ("apiBaseUrl", with(&[("apiBaseUrl", "https://service.example.com/#x".into())])),
+        ("apiBaseUrl", with(&[("apiBaseUrl", "https://host:99999".into())])),
+        ("storage", with(&[("storage", "cookies".into())])),
+        ("storage", with(&[("storage", true.into())])),
+        ("storageKeyPrefix", with(&[("storageKeyPrefix", "".into())])),
+        ("storageKeyPrefix", with(&[("storageKeyPrefix", 7.into())])),
+        ("autoRenew", with(&[("autoRenew", "yes".into())])),
+        ("autoRenew", with(&[("autoRenew", 0.into())])),
+        ("renewBeforeSeconds", with(&[("renewBeforeSeconds", (-1).into())])),
+        ("renewBeforeSeconds", with(&[("renewBeforeSeconds", "60".into())])),
+        ("renewBeforeSeconds", with(&[("renewBeforeSeconds", f64::NAN.into())])),
+        ("requestTimeoutMs", with(&[("requestTimeoutMs", 0.into())])),
+        ("requestTimeoutMs", with(&[("requestTimeoutMs", 2.5.into())])),
+        ("requestTimeoutMs", with(&[("requestTimeoutMs", f64::INFINITY.into())])),
+        ("requestTimeoutMs", with(&[("requestTimeoutMs", "1000".into())])),
+        ("allowedOrigins", with(&[("allowedOrigins", "https://a.example".into())])),
+        ("allowedOrigins", with(&[("allowedOrigins", js_sys::Array::of1(&5.into()).into())])),
+        ("allowedOrigins", with(&[("allowedOrigins", js_sys::Array::of1(&JsValue::NULL).into())])),
+        ("allowedOrigins", with(&[("allowedOrigins", js_sys::Array::of1(&"https://a.example/path".into()).into())])),
+        ("allowedOrigins", with(&[("allowedOrigins", js_sys::Array::of1(&"http://a.example".into()).into())])),
+        ("onSecretRejected", with(&[("onSecretRejected", "ignore".into())])),
+        ("onSecretRejected", with(&[("onSecretRejected", false.into())])),
+        ("organisationId", with(&[("organisationId", "typo".into())])),
+        // An unknown name is refused even as null (a typo stays a typo).
+        ("apiBaseURL", with(&[("apiBaseURL", JsValue::NULL)])),
     ];
-    for (i, value) in bad.into_iter().enumerate() {
-        let Err(error) = Visitor::new(value) else { panic!("case {i} was accepted") };
+    for (i, (names, value)) in bad.into_iter().enumerate() {
+        let Err(error) = Visitor::new(value) else { panic!("case {i} ({names}) was accepted") };
         assert_eq!(get(&error, "name").as_string().as_deref(), Some("VisitorError"), "case {i}");
         assert_eq!(code(&error), "invalid_options", "case {i}");
         assert!(error.is_instance_of::<js_sys::Error>(), "case {i}");
-        assert!(!get_str(&error, "message").is_empty());
+        let message = get_str(&error, "message");
+        assert!(message.contains(names), "case {i}: {message:?} does not name {names}");
     }
     let good = with(&[
         ("apiBaseUrl", "http://[::1]:9".into()),
@@ -394,6 +404,45 @@ fn every_invalid_option_is_rejected_with_invalid_options() {
         ("onSecretRejected", "error".into()),
     ]);
     assert!(Visitor::new(good).is_ok());
+}
+
+/// `null` means "not given", as `undefined` does, for every optional option (and for the
+/// methods' optional `force` and `minValidity`): the default is used.
+#[wasm_bindgen_test]
+async fn null_means_the_default_for_every_optional_option() {
+    const OPTIONAL: [&str; 8] = ["apiBaseUrl", "storage", "storageKeyPrefix", "autoRenew", "renewBeforeSeconds", "requestTimeoutMs", "allowedOrigins", "onSecretRejected"];
+    let org = new_org();
+    for name in OPTIONAL {
+        match Visitor::new(obj(&[("organizationId", org.as_str().into()), (name, JsValue::NULL)])) {
+            Ok(visitor) => assert_eq!(visitor.storage_kind(), "local", "{name}: null"),
+            Err(error) => panic!("{name}: null was refused: {:?}", get(&error, "message")),
+        }
+    }
+    // All of them null at once but apiBaseUrl (the local server): the defaults hold, among them
+    // localStorage under the prefix "giosg".
+    let env = Env { org, prefix: "giosg".into() };
+    local_storage().remove_item(&env.secret_key()).unwrap();
+    let mut pairs = vec![("organizationId", JsValue::from_str(&env.org)), ("apiBaseUrl", SERVER.into())];
+    pairs.extend(OPTIONAL[1..].iter().map(|name| (*name, JsValue::NULL)));
+    let visitor = Visitor::new(obj(&pairs)).unwrap();
+    assert_eq!(visitor.storage_kind(), "local");
+    let first = settle(visitor.authenticate(JsValue::UNDEFINED)).await;
+    let stored = env.stored_secret();
+    // With a session in hand, neither call below needs a request (null refused would reject;
+    // null read as `force: true` would send one).
+    let again = settle(visitor.authenticate(obj(&[("force", JsValue::NULL)]))).await;
+    let token = settle(visitor.get_access_token(obj(&[("minValidity", JsValue::NULL)]))).await;
+    visitor.stop();
+    local_storage().remove_item(&env.secret_key()).unwrap();
+    local_storage().remove_item(&env.session_key()).unwrap();
+    let message = |e: JsValue| get(&e, "message").as_string().unwrap_or_default();
+    let first = first.unwrap_or_else(|e| panic!("authenticate(): {}", message(e)));
+    assert!(stored.is_some(), "the secret was not kept in localStorage under the default prefix");
+    let again = again.unwrap_or_else(|e| panic!("authenticate({{ force: null }}): {}", message(e)));
+    assert_eq!(get(&again, "accessToken"), get(&first, "accessToken"));
+    let token = token.unwrap_or_else(|e| panic!("getAccessToken({{ minValidity: null }}): {}", message(e)));
+    assert_eq!(token, get(&first, "accessToken"));
+    assert_eq!(env.auth_requests().await, 1, "force: null sent a request");
 }
 
 #[wasm_bindgen_test]
@@ -464,8 +513,8 @@ async fn pause(ms: u32) {
 }
 
 /// `free()` and `[Symbol.dispose]()` of the exported JS class (what `using` calls) stop the
-/// visitor: its pending call rejects with `stopped`, and neither its timer, nor page events, nor
-/// its listeners do anything any more.
+/// visitor: its pending call rejects with `stopped`, the object is released (calling it throws),
+/// and neither its timer, nor page events, nor its listeners do anything any more.
 #[wasm_bindgen_test]
 async fn free_and_dispose_stop_the_visitor() {
     let dispose = get(&get(&js_sys::global(), "Symbol"), "dispose");
@@ -492,6 +541,9 @@ async fn free_and_dispose_stop_the_visitor() {
         method.dyn_into::<js_sys::Function>().unwrap().call0(&object).unwrap();
         let outcome = within(pending, 1000).await.expect("the pending call did not settle");
         assert_eq!(code(&get(&outcome, "__rejected__")), "stopped", "{how}");
+        // The object is released: its members throw (as the declarations say).
+        let stop = get(&object, "stop").dyn_into::<js_sys::Function>().unwrap();
+        assert!(stop.call0(&object).is_err(), "{how}: the released object could still be called");
         // A live visitor would renew within 1.2 s, and on these events at once.
         dispatch("online", false);
         dispatch("pageshow", false);

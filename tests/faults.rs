@@ -296,24 +296,43 @@ async fn storage_that_throws_on_read_and_write_degrades_to_memory_once() {
     assert_eq!(first, again, "the secret kept in memory was sent again");
     assert_eq!(visitor.storage_kind(), "memory", "storageKind after the fallback");
     assert_eq!(reports.len(), 1);
-    assert!(get_str(&reports.all()[0], "reason").contains("SecurityError"));
+    assert_storage_report(&reports.all()[0], "security");
     let log = env.auth_log().await;
     assert_eq!(get(&log[1], "secret_known").as_bool(), Some(true));
 }
 
+/// `window.localStorage` itself throwing `SecurityError`, as with cookies blocked: `security`.
 #[wasm_bindgen_test]
-async fn a_missing_local_storage_degrades_to_memory() {
-    let broken = BrokenStorage::missing();
+async fn a_blocked_local_storage_degrades_to_memory() {
+    let broken = BrokenStorage::blocked();
     let env = Env::new();
     let visitor = env.visitor(&[]);
     let reports = capture(&visitor, "storage");
     authenticate(&visitor).await;
     drop(broken);
     assert_eq!(reports.len(), 1);
-    let report = &reports.all()[0];
-    assert!(get_str(report, "reason").contains("localStorage") && get_str(report, "reason").contains("SecurityError"), "{:?}", get(report, "reason"));
-    assert_eq!(get_str(report, "kind"), "memory");
+    assert_storage_report(&reports.all()[0], "security");
     assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none());
+}
+
+/// No `localStorage` at all (`null`), or one whose calls throw something other than
+/// `SecurityError` or `QuotaExceededError`: `unavailable`.
+#[wasm_bindgen_test]
+async fn a_missing_or_failing_local_storage_degrades_to_memory() {
+    for (mode, break_it) in [("missing", BrokenStorage::missing as fn() -> BrokenStorage), ("failing", BrokenStorage::failing)] {
+        let broken = break_it();
+        let env = Env::new();
+        let visitor = env.visitor(&[]);
+        let reports = capture(&visitor, "storage");
+        let first = settle(visitor.authenticate(JsValue::UNDEFINED)).await;
+        let kind = visitor.storage_kind();
+        drop(broken);
+        assert!(first.is_ok(), "{mode}: {:?}", first.map_err(|e| get(&e, "message")));
+        assert_eq!(kind, "memory", "{mode}");
+        assert_eq!(reports.len(), 1, "{mode}");
+        assert_storage_report(&reports.all()[0], "unavailable");
+        assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none(), "{mode}");
+    }
 }
 
 #[wasm_bindgen_test]
@@ -329,7 +348,7 @@ async fn a_full_storage_keeps_the_visitor_in_memory() {
     assert_eq!(get_str(&renewed, "visitorId"), a.visitor_id);
     assert_eq!(get_str(&again, "visitorId"), a.visitor_id);
     assert_eq!(reports.len(), 1);
-    assert!(get_str(&reports.all()[0], "reason").contains("QuotaExceededError"));
+    assert_storage_report(&reports.all()[0], "quota");
     // What could not be written is not lost from storage either: the old values remain.
     assert_eq!(a.env.stored_secret().as_deref(), Some(a.secret.as_str()));
 }
@@ -360,6 +379,60 @@ async fn a_garbage_session_record_beside_a_good_secret_keeps_the_visitor() {
     }
 }
 
+/// A localStorage the page filled to its quota: the browser's own exception (however each
+/// browser names it) is reported as `quota`, and the visitor goes on in memory.
+#[wasm_bindgen_test]
+async fn a_local_storage_filled_to_its_quota_reports_quota() {
+    let env = Env::new();
+    let filler = fill_local_storage(&env.prefix);
+    let visitor = env.visitor(&[]);
+    let reports = capture(&visitor, "storage");
+    // A new visitor: its first write (the secret, under a new key) does not fit.
+    let session = settle(visitor.authenticate(JsValue::UNDEFINED)).await;
+    let kind = visitor.storage_kind();
+    let stored = local_storage().get_item(&env.secret_key());
+    // Storage is emptied of the filler before any assertion, so that a failure here does not
+    // leave the other tests of the page a full storage.
+    for key in filler.iter() {
+        local_storage().remove_item(&key.as_string().unwrap_or_default()).unwrap();
+    }
+    assert!(filler.length() > 0, "nothing was written to fill the storage");
+    assert!(session.is_ok(), "{:?}", session.map_err(|e| get(&e, "message")));
+    assert_eq!(kind, "memory");
+    assert_eq!(stored.ok().flatten(), None, "the secret fitted in a full storage");
+    assert_eq!(reports.len(), 1);
+    assert_storage_report(&reports.all()[0], "quota");
+}
+
+/// A `storage` event of a fallback to memory: `{ reason, message, kind: "memory" }`, with a
+/// sentence for a message.
+fn assert_storage_report(report: &JsValue, reason: &str) {
+    assert_eq!(get_str(report, "reason"), reason);
+    assert_eq!(get_str(report, "kind"), "memory");
+    let message = get_str(report, "message");
+    assert!(message.contains("memory") && message.ends_with('.'), "{reason}: {message:?}");
+}
+
+#[wasm_bindgen(inline_js = r#"
+export function fill_local_storage(prefix) {
+  const keys = [];
+  for (let chunk = "x".repeat(1 << 20); chunk.length > 0; ) {
+    const key = `${prefix}:filler:${keys.length}`;
+    try {
+      localStorage.setItem(key, chunk);
+      keys.push(key);
+    } catch {
+      chunk = chunk.slice(0, chunk.length >> 1);
+    }
+  }
+  return keys;
+}
+"#)]
+extern "C" {
+    /// Fills `localStorage` until not one more character fits; the keys it wrote.
+    fn fill_local_storage(prefix: &str) -> js_sys::Array;
+}
+
 /// Breaks `localStorage` until dropped.
 struct BrokenStorage {
     restore: js_sys::Function,
@@ -377,11 +450,18 @@ export function break_storage(mode) {
     proto.removeItem = fail("SecurityError");
   } else if (mode === "quota") {
     proto.setItem = fail("QuotaExceededError");
-  } else if (mode === "missing") {
+  } else if (mode === "failing") {
+    proto.getItem = fail("InvalidStateError");
+    proto.setItem = fail("InvalidStateError");
+    proto.removeItem = fail("InvalidStateError");
+  } else if (mode === "blocked" || mode === "missing") {
     descriptor = Object.getOwnPropertyDescriptor(window, "localStorage");
     Object.defineProperty(window, "localStorage", {
       configurable: true,
-      get() { throw new DOMException("access denied", "SecurityError"); },
+      get() {
+        if (mode === "missing") return null;
+        throw new DOMException("access denied", "SecurityError");
+      },
     });
   }
   return () => {
@@ -401,8 +481,17 @@ impl BrokenStorage {
     fn quota() -> Self {
         Self { restore: break_storage("quota") }
     }
+    /// `window.localStorage` throws `SecurityError`.
+    fn blocked() -> Self {
+        Self { restore: break_storage("blocked") }
+    }
+    /// `window.localStorage` is `null`.
     fn missing() -> Self {
         Self { restore: break_storage("missing") }
+    }
+    /// Every call throws `InvalidStateError`.
+    fn failing() -> Self {
+        Self { restore: break_storage("failing") }
     }
 }
 

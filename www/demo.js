@@ -121,8 +121,8 @@ visitor.on("error", (error) => {
   setStatus("error", `${error.code}: ${error.message} (the current token stays in use, retrying)`);
   log("error", `error (${error.code})`, error.message);
 });
-visitor.on("storage", ({ reason, kind }) => {
-  log("storage", `storage: ${kind}`, reason === "changed" ? `the visitor is kept in ${kind} now` : reason);
+visitor.on("storage", ({ reason, message, kind }) => {
+  log("storage", `storage: ${kind} (${reason})`, reason === "changed" ? `the visitor is kept in ${kind} now` : message);
   showStorage();
 });
 $("consent").addEventListener("change", (event) =>

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::error::{self, Error};
-use super::options::{OnSecretRejected, Options, StorageKind};
+use super::options::{OnSecretRejected, Options, StorageKind, StorageReason};
 use super::record::{self, SecretRecord, SessionRecord};
 use super::redact::Secret;
 use super::retry;
@@ -36,8 +36,8 @@ pub trait Host {
     fn get(&mut self, key: &str) -> Option<String>;
     fn set(&mut self, key: &str, value: &str);
     fn remove(&mut self, key: &str);
-    /// Why storage stopped working, if it did since last asked (each reason is given once).
-    fn degraded(&mut self) -> Option<String>;
+    /// Why storage stopped working, if it did since last asked (each failure is given once).
+    fn degraded(&mut self) -> Option<StorageReason>;
     /// From now on, keeps things in `kind` (`setStorage()`): reads and writes after this go
     /// there. Nothing is carried over; the machine writes what it wants kept.
     fn use_storage(&mut self, kind: StorageKind);
@@ -114,8 +114,8 @@ pub enum Event {
     /// A background renewal failed (once per failure streak).
     Error(Error),
     /// Where things are kept changed: degraded to memory (`reason` says why), or `setStorage()`
-    /// (`reason` is `"changed"`).
-    Storage { reason: String, kind: StorageKind },
+    /// (`reason` is [`StorageReason::Changed`]).
+    Storage { reason: StorageReason, kind: StorageKind },
 }
 
 /// What a call waits for.
@@ -181,7 +181,7 @@ enum Phase {
     Lock { waiting: bool, until: f64 },
     /// Holding the lock after another holder: looking for the session it stored, again at `at`,
     /// `left` more times.
-    Look { left: u32, at: f64 },
+    Look { left: u32, at: f64, contended: bool },
     /// The auth request is out, with the stored secret if there was one.
     Ask { secret: bool, sent_at: f64 },
     /// The request with the secret was refused with `status`: asking without it.
@@ -250,6 +250,9 @@ pub struct Lifecycle {
     failing: bool,
     /// After a flight gave up: when the background tries again.
     retry_at: Option<f64>,
+    /// Failed attempts since the last session was adopted (or the work was cancelled): the
+    /// background's wait after a flight that gave up grows with it.
+    streak: u32,
     /// The error of the latest failed attempt, for a caller who gives up waiting.
     last_error: Option<Error>,
     /// Numbers the auth requests: an answer to any but the latest is not wanted.
@@ -275,6 +278,7 @@ impl Lifecycle {
             secret_refused: false,
             failing: false,
             retry_at: None,
+            streak: 0,
             last_error: None,
             seq: 0,
             flight: None,
@@ -445,9 +449,9 @@ impl Lifecycle {
                     self.look(false, host);
                 }
             }
-            Some(Phase::Look { left, at }) if at <= now => {
+            Some(Phase::Look { left, at, contended }) if at <= now => {
                 if !self.take_stored(host) {
-                    self.look_again(left, host);
+                    self.look_again(left, contended, host);
                 }
             }
             Some(Phase::Backoff { until }) if until <= now => self.attempt(host),
@@ -518,6 +522,8 @@ impl Lifecycle {
             self.cut_backoff_short(host);
         }
         if self.started && self.failing {
+            // Back online or visible: the background's planned retry is now.
+            self.retry_at = None;
             self.renew(None, Need::Valid(0.0), host);
         }
         self.wake(host);
@@ -566,10 +572,11 @@ impl Lifecycle {
     /// (who waits 30 s at most), or for nobody: a background renewal, which keeps the flight
     /// retrying while the page lives.
     fn renew<S: Host>(&mut self, caller: Option<(u32, Want)>, need: Need, host: &mut S) {
-        if caller.is_none() && self.secret_refused {
+        let now = host.now();
+        // No background renewal while it waits to try again after a flight that gave up.
+        if caller.is_none() && (self.secret_refused || self.retry_at.is_some_and(|at| at > now)) {
             return;
         }
-        let now = host.now();
         let deadline = if caller.is_some() { now + retry::GIVE_UP_MS } else { f64::INFINITY };
         // A caller who finds the flight waiting out a backoff that nobody waits for (a background
         // renewal failing, or callers who gave up) starts it over: its first attempt now (or when
@@ -625,14 +632,14 @@ impl Lifecycle {
     /// storage between tabs asynchronously), so this tab looks again for a while.
     fn look<S: Host>(&mut self, contended: bool, host: &mut S) {
         if !self.take_stored(host) {
-            self.look_again(if contended { SYNC_LOOKS } else { 1 }, host);
+            self.look_again(if contended { SYNC_LOOKS } else { 1 }, contended, host);
         }
     }
 
-    fn look_again<S: Host>(&mut self, left: u32, host: &mut S) {
+    fn look_again<S: Host>(&mut self, left: u32, contended: bool, host: &mut S) {
         if left > 1 && matches!(self.flight_need(), Some(Need::Valid(_))) {
             let at = host.now() + SYNC_LOOK_MS;
-            self.set_phase(Phase::Look { left: left - 1, at });
+            self.set_phase(Phase::Look { left: left - 1, at, contended });
         } else {
             let secret = self.stored_secret(host);
             self.report(host);
@@ -646,9 +653,28 @@ impl Lifecycle {
                     return;
                 }
             }
+            if contended && self.waiters.is_empty() && self.flight.as_ref().is_some_and(|f| f.deadline == f64::INFINITY) {
+                self.wait_behind_another_tab(host);
+                return;
+            }
             let now = host.now();
             self.post(secret.as_ref(), Phase::Ask { secret: secret.is_some(), sent_at: now }, host);
         }
+    }
+
+    /// A background renewal that waited for another tab's attempt, which stored no session: that
+    /// attempt failed (or its page closed). Asking again at once would make one request per tab
+    /// each round; this tab waits its next backoff step instead, as if it had failed itself (its
+    /// page hears of the failure from its own attempts only). Callers who wait are not kept
+    /// waiting: with them, the request goes.
+    fn wait_behind_another_tab<S: Host>(&mut self, host: &mut S) {
+        host.effect(Effect::Unlock);
+        let now = host.now();
+        let valid_ms = self.session.as_ref().map(|s| s.remaining_ms(now)).filter(|ms| *ms > 0.0);
+        let Some(flight) = &mut self.flight else { return };
+        flight.attempts = flight.attempts.saturating_add(1);
+        let delay = self.options.backoff.delay_ms(flight.attempts, host.random(), None, valid_ms);
+        flight.phase = Phase::Backoff { until: now + delay.max(flight.not_before - now) };
     }
 
     fn flight_need(&self) -> Option<Need> {
@@ -730,13 +756,22 @@ impl Lifecycle {
         let now = host.now();
         let Some(flight) = &mut self.flight else { return };
         flight.attempts = flight.attempts.saturating_add(1);
+        self.streak = self.streak.saturating_add(1);
+        flight.not_before = retry_after_ms.map_or(0.0, |after| now + after.min(retry::MAX_RETRY_AFTER_MS));
+        // The callers' time is up, but with auto-renewal on the page wants a visitor all the same:
+        // what is worth retrying goes on in the background (a tab loaded during an outage gets
+        // its token when the endpoint is back, without the page calling again).
+        if retryable && self.started && retry::wait_within(flight.deadline, now, 0.0, retry_after_ms).is_none() {
+            flight.deadline = f64::INFINITY;
+        }
         let (attempts, deadline) = (flight.attempts, flight.deadline);
         if deadline == f64::INFINITY && !self.failing {
             self.failing = true;
             host.effect(Effect::Emit(Event::Error(error.clone())));
         }
-        flight.not_before = retry_after_ms.map_or(0.0, |after| now + after.min(retry::MAX_RETRY_AFTER_MS));
-        let delay = retry::retry_delay_ms(attempts, host.random(), retry_after_ms);
+        // A background renewal knows how long its token stays good (some policies spread by it).
+        let valid_ms = if deadline == f64::INFINITY { self.session.as_ref().map(|s| s.remaining_ms(now)).filter(|ms| *ms > 0.0) } else { None };
+        let delay = self.options.backoff.delay_ms(attempts, host.random(), retry_after_ms, valid_ms);
         match retry::wait_within(deadline, now, delay, retry_after_ms).filter(|_| retryable) {
             Some(wait) => {
                 self.set_phase(Phase::Backoff { until: now + wait });
@@ -750,7 +785,9 @@ impl Lifecycle {
                     host.effect(Effect::Reply { call: waiter.call, outcome: Err(error.clone()) });
                 }
                 if self.started {
-                    self.retry_at = Some(now + retry::retry_delay_ms(attempts, host.random(), None));
+                    // Backed off by every failure since the last session, so that an answer
+                    // that is refused for good is not asked again every second.
+                    self.retry_at = Some(now + self.options.backoff.delay_ms(self.streak, host.random(), None, None));
                 }
             }
         }
@@ -762,6 +799,7 @@ impl Lifecycle {
     fn adopt<S: Host>(&mut self, session: Session, source: Source, reset: bool, host: &mut S) {
         let previous = self.session.take().map(|p| p.answer.visitor_id);
         self.failing = false;
+        self.streak = 0;
         self.retry_at = None;
         self.last_error = None;
         let forgotten = core::mem::take(&mut self.forgotten);
@@ -790,6 +828,7 @@ impl Lifecycle {
             host.effect(Effect::Reply { call: waiter.call, outcome: Err(error.clone()) });
         }
         self.failing = false;
+        self.streak = 0;
         self.retry_at = None;
     }
 
@@ -864,7 +903,7 @@ impl Lifecycle {
             if self.started {
                 host.effect(Effect::Listen { on: true, tabs: kind == StorageKind::Local });
             }
-            host.effect(Effect::Emit(Event::Storage { reason: "changed".into(), kind }));
+            host.effect(Effect::Emit(Event::Storage { reason: StorageReason::Changed, kind }));
         }
         host.effect(Effect::Reply { call, outcome: Ok(Reply::Done) });
     }
@@ -889,8 +928,10 @@ impl Lifecycle {
             Some(Flight { phase: Phase::Lock { until: at, .. } | Phase::Look { at, .. } | Phase::Backoff { until: at }, .. }) => next = next.min(*at),
             Some(_) => {}
             None if self.started => {
+                // After a flight gave up, its planned retry comes before the renewal point
+                // (which has passed, if that flight was a renewal).
                 let renew_at = self.session.as_ref().map_or(f64::INFINITY, |s| s.renew_at_ms);
-                next = next.min(renew_at).min(self.retry_at.unwrap_or(f64::INFINITY));
+                next = next.min(self.retry_at.unwrap_or(renew_at));
             }
             None => {}
         }

@@ -5,6 +5,7 @@
 
 
 use super::ids::{ApiBase, OrganizationId, UrlParts};
+use super::retry::Backoff;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum StorageKind {
@@ -29,6 +30,53 @@ impl StorageKind {
             Self::Local => "local",
             Self::Session => "session",
             Self::Memory => "memory",
+        }
+    }
+}
+
+/// Why where things are kept changed, as the `storage` event's `reason` gives it: a code, with
+/// a readable sentence beside it (neither ever holds a key's value, a token or the secret).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum StorageReason {
+    /// The browser's storage is missing, or threw something other than the two below.
+    Unavailable,
+    /// A write hit the storage's quota (`QuotaExceededError`).
+    Quota,
+    /// The browser refused access (`SecurityError`: privacy settings, blocked cookies, a
+    /// sandboxed iframe).
+    Security,
+    /// `setStorage()` moved the visitor.
+    Changed,
+}
+
+impl StorageReason {
+    /// The reason for a storage call that threw the exception named `name` (a `DOMException`'s
+    /// `name`; `None` when what was thrown has none).
+    pub fn of_exception(name: Option<&str>) -> Self {
+        match name {
+            Some("QuotaExceededError") => Self::Quota,
+            Some("SecurityError") => Self::Security,
+            _ => Self::Unavailable,
+        }
+    }
+
+    /// The code the `storage` event's `reason` gives.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Unavailable => "unavailable",
+            Self::Quota => "quota",
+            Self::Security => "security",
+            Self::Changed => "changed",
+        }
+    }
+
+    /// The `storage` event's `message`: the reason in words.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Unavailable => "Storage is unavailable; the visitor is kept in memory.",
+            Self::Quota => "Storage is full; the visitor is kept in memory.",
+            Self::Security => "The browser blocks storage; the visitor is kept in memory.",
+            Self::Changed => "setStorage() moved the visitor.",
         }
     }
 }
@@ -69,6 +117,9 @@ pub struct Options {
     /// Normalized origins `fetch()` may send the token to, the API's first.
     pub allowed_origins: Vec<String>,
     pub on_secret_rejected: OnSecretRejected,
+    /// How failed auth requests are retried: always [`Backoff::SPEC`] in the SDK (no option sets
+    /// it); the simulator sets variants.
+    pub backoff: Backoff,
 }
 
 /// Most a timeout may be: ten minutes. (The messages below spell the limits out: static
@@ -122,6 +173,7 @@ impl Options {
             request_timeout_ms: timeout as u32,
             allowed_origins,
             on_secret_rejected,
+            backoff: Backoff::SPEC,
         })
     }
 
@@ -205,6 +257,31 @@ mod tests {
         assert_eq!(o.request_timeout_ms, 500);
         assert_eq!(o.allowed_origins, ["http://127.0.0.1:8080", "https://cdn.example.com", "http://localhost:3000"]);
         assert_eq!(o.on_secret_rejected, OnSecretRejected::Error);
+    }
+
+    #[test]
+    fn storage_exceptions_are_told_apart_by_name() {
+        for (name, code) in [
+            (Some("QuotaExceededError"), "quota"),
+            (Some("SecurityError"), "security"),
+            (Some("InvalidStateError"), "unavailable"),
+            (Some("TypeError"), "unavailable"),
+            (None, "unavailable"),
+        ] {
+            assert_eq!(StorageReason::of_exception(name).code(), code, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn storage_reasons_have_distinct_codes_and_plain_messages() {
+        let all = [StorageReason::Unavailable, StorageReason::Quota, StorageReason::Security, StorageReason::Changed];
+        let codes: Vec<_> = all.iter().map(|r| r.code()).collect();
+        assert_eq!(codes, ["unavailable", "quota", "security", "changed"]);
+        for reason in all {
+            let message = reason.message();
+            assert!(message.ends_with('.') && message.len() < 120, "{message}");
+            assert!(all.iter().all(|other| *other == reason || other.message() != message), "{message}");
+        }
     }
 
     #[test]

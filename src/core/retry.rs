@@ -1,10 +1,6 @@
 //! What to do after a failed auth request (SPEC §3): whether to retry, how long to wait, when a
 //! waiting caller gives up, and whether the failure may mean the stored secret was refused.
 
-/// The first retry waits up to this long; each further one doubles it.
-pub const BASE_MS: f64 = 1_000.0;
-/// No backoff wait is longer than this.
-pub const CAP_MS: f64 = 60_000.0;
 /// A caller of `authenticate()` (or `getAccessToken()`, `fetch()`) waits this long at most.
 pub const GIVE_UP_MS: f64 = 30_000.0;
 /// A `Retry-After` longer than this is taken as this: a server asking for hours is broken.
@@ -27,21 +23,49 @@ pub fn may_refuse_secret(status: u16) -> bool {
     matches!(status, 400 | 401 | 403 | 404)
 }
 
-/// The longest wait before retry number `attempt` (1 for the first retry): `base * 2^(attempt-1)`,
-/// capped.
-pub fn backoff_ceiling_ms(attempt: u32) -> f64 {
-    let exponent = attempt.saturating_sub(1).min(30);
-    (BASE_MS * (1u64 << exponent) as f64).min(CAP_MS)
+/// How a flight spaces its retries. [`Backoff::SPEC`] is SPEC §3's policy and the only one the
+/// SDK ships (`Options::backoff`); the other settings are variants that the simulator (`sim/`)
+/// runs against it, on the same machine, to see what each would do to the auth endpoint.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub struct Backoff {
+    /// The first retry waits up to this long; each further one doubles it.
+    pub base_ms: f64,
+    /// No backoff wait is longer than this...
+    pub cap_ms: f64,
+    /// ...until this many attempts of a flight have failed: from then on, `long_cap_ms` is.
+    pub long_cap_after: u32,
+    pub long_cap_ms: f64,
+    /// A background renewal whose token is still valid for `v` ms draws its wait from at least
+    /// `[0, v / 2)`: a visitor whose token has minutes left need not retry within seconds.
+    pub spread_by_validity: bool,
 }
 
-/// The wait before retry number `attempt`: full jitter (uniform in `[0, ceiling)`, with `random`
-/// uniform in `[0, 1)`), but never shorter than the server's `Retry-After`.
-pub fn retry_delay_ms(attempt: u32, random: f64, retry_after_ms: Option<f64>) -> f64 {
-    let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.0 };
-    let jittered = random * backoff_ceiling_ms(attempt);
-    match retry_after_ms {
-        Some(after) => jittered.max(after.clamp(0.0, MAX_RETRY_AFTER_MS)),
-        None => jittered,
+impl Backoff {
+    /// SPEC §3: full jitter from a 1 s base, doubling, capped at 60 s.
+    pub const SPEC: Backoff = Backoff { base_ms: 1_000.0, cap_ms: 60_000.0, long_cap_after: u32::MAX, long_cap_ms: 60_000.0, spread_by_validity: false };
+
+    /// The longest wait before retry number `attempt` (1 for the first retry):
+    /// `base * 2^(attempt-1)`, capped.
+    pub fn ceiling_ms(&self, attempt: u32) -> f64 {
+        let exponent = attempt.saturating_sub(1).min(30);
+        let cap = if attempt >= self.long_cap_after { self.long_cap_ms } else { self.cap_ms };
+        (self.base_ms * (1u64 << exponent) as f64).min(cap)
+    }
+
+    /// The wait before retry number `attempt`: full jitter (uniform in `[0, ceiling)`, with
+    /// `random` uniform in `[0, 1)`), but never shorter than the server's `Retry-After`.
+    /// `valid_ms`: how long the token of a background renewal is still valid, if it is.
+    pub fn delay_ms(&self, attempt: u32, random: f64, retry_after_ms: Option<f64>, valid_ms: Option<f64>) -> f64 {
+        let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.0 };
+        let mut ceiling = self.ceiling_ms(attempt);
+        if let Some(valid_ms) = valid_ms.filter(|_| self.spread_by_validity) {
+            ceiling = ceiling.max(valid_ms / 2.0);
+        }
+        let jittered = random * ceiling;
+        match retry_after_ms {
+            Some(after) => jittered.max(after.clamp(0.0, MAX_RETRY_AFTER_MS)),
+            None => jittered,
+        }
     }
 }
 
@@ -177,33 +201,47 @@ mod tests {
 
     #[test]
     fn backoff_doubles_from_one_second_up_to_a_minute() {
-        let ceilings: Vec<f64> = (1..=9).map(backoff_ceiling_ms).collect();
+        let ceilings: Vec<f64> = (1..=9).map(|a| Backoff::SPEC.ceiling_ms(a)).collect();
         assert_eq!(ceilings, [1e3, 2e3, 4e3, 8e3, 16e3, 32e3, 60e3, 60e3, 60e3]);
-        assert_eq!(backoff_ceiling_ms(0), 1e3);
-        assert_eq!(backoff_ceiling_ms(u32::MAX), 60e3);
+        assert_eq!(Backoff::SPEC.ceiling_ms(0), 1e3);
+        assert_eq!(Backoff::SPEC.ceiling_ms(u32::MAX), 60e3);
+    }
+
+    #[test]
+    fn variants_lengthen_the_cap_after_repeated_failures_and_spread_by_validity() {
+        let long = Backoff { long_cap_after: 8, long_cap_ms: 300e3, ..Backoff::SPEC };
+        let ceilings: Vec<f64> = (6..=11).map(|a| long.ceiling_ms(a)).collect();
+        assert_eq!(ceilings, [32e3, 60e3, 128e3, 256e3, 300e3, 300e3]);
+        let spread = Backoff { spread_by_validity: true, ..Backoff::SPEC };
+        // Three minutes of validity left: the wait is drawn from [0, 90 s), not [0, 1 s).
+        assert_eq!(spread.delay_ms(1, 0.5, None, Some(180e3)), 45e3);
+        // Less validity than the backoff's own ceiling: the backoff as it is.
+        assert_eq!(spread.delay_ms(7, 0.5, None, Some(10e3)), 30e3);
+        // The shipped policy ignores validity.
+        assert_eq!(Backoff::SPEC.delay_ms(1, 0.5, None, Some(180e3)), 500.0);
     }
 
     #[test]
     fn full_jitter_stays_inside_zero_and_the_ceiling() {
         for attempt in 1..=12 {
             for i in 0..=100 {
-                let delay = retry_delay_ms(attempt, f64::from(i) / 100.0, None);
-                assert!((0.0..=backoff_ceiling_ms(attempt)).contains(&delay), "{attempt} {i} {delay}");
+                let delay = Backoff::SPEC.delay_ms(attempt, f64::from(i) / 100.0, None, None);
+                assert!((0.0..=Backoff::SPEC.ceiling_ms(attempt)).contains(&delay), "{attempt} {i} {delay}");
             }
         }
-        assert_eq!(retry_delay_ms(3, 0.0, None), 0.0);
-        assert_eq!(retry_delay_ms(3, 0.5, None), 2000.0);
+        assert_eq!(Backoff::SPEC.delay_ms(3, 0.0, None, None), 0.0);
+        assert_eq!(Backoff::SPEC.delay_ms(3, 0.5, None, None), 2000.0);
         for r in [f64::NAN, -1.0, 2.0, f64::INFINITY] {
-            assert!((0.0..=4000.0).contains(&retry_delay_ms(3, r, None)));
+            assert!((0.0..=4000.0).contains(&Backoff::SPEC.delay_ms(3, r, None, None)));
         }
     }
 
     #[test]
     fn retry_after_is_a_floor_and_is_capped() {
-        assert_eq!(retry_delay_ms(1, 0.1, Some(5000.0)), 5000.0);
-        assert_eq!(retry_delay_ms(7, 0.9, Some(5000.0)), 54_000.0);
-        assert_eq!(retry_delay_ms(1, 0.0, Some(1e12)), MAX_RETRY_AFTER_MS);
-        assert_eq!(retry_delay_ms(1, 0.5, Some(-5.0)), 500.0);
+        assert_eq!(Backoff::SPEC.delay_ms(1, 0.1, Some(5000.0), None), 5000.0);
+        assert_eq!(Backoff::SPEC.delay_ms(7, 0.9, Some(5000.0), None), 54_000.0);
+        assert_eq!(Backoff::SPEC.delay_ms(1, 0.0, Some(1e12), None), MAX_RETRY_AFTER_MS);
+        assert_eq!(Backoff::SPEC.delay_ms(1, 0.5, Some(-5.0), None), 500.0);
     }
 
     #[test]

@@ -44,9 +44,11 @@ struct IdentityChangeDetail<'a> {
     visitor_id: Option<&'a str>,
 }
 
+/// `{ reason, message, kind }`: `reason` a code, `message` the same in words.
 #[derive(Serialize)]
-struct StorageDetail<'a> {
-    reason: &'a str,
+struct StorageDetail {
+    reason: &'static str,
+    message: &'static str,
     /// Where things are kept now.
     kind: &'static str,
 }
@@ -81,6 +83,6 @@ pub fn detail(event: &Event) -> JsValue {
         Event::Session { session, source } => to_value(&SessionDetail { session: session_object(session), source: source.name() }),
         Event::IdentityChange { previous, current } => to_value(&IdentityChangeDetail { previous_visitor_id: previous.as_deref(), visitor_id: current.as_deref() }),
         Event::Error(error) => to_js(error),
-        Event::Storage { reason, kind } => to_value(&StorageDetail { reason, kind: kind.name() }),
+        Event::Storage { reason, kind } => to_value(&StorageDetail { reason: reason.code(), message: reason.message(), kind: kind.name() }),
     }
 }

@@ -55,9 +55,9 @@ fn members(object: &JsValue, what: &'static str) -> Result<Vec<(String, JsValue)
     Ok(members.into_iter().filter(|(_, value)| !value.is_undefined()).collect())
 }
 
-/// The member `name` of `object`, if given.
+/// The member `name` of `object`, if given (`null`, like `undefined`, is not given).
 fn member(object: &JsValue, name: &str, what: &'static str) -> Result<Option<JsValue>, Error> {
-    Ok(members(object, what)?.into_iter().find(|(n, _)| n == name).map(|(_, value)| value))
+    Ok(members(object, what)?.into_iter().find(|(n, value)| n == name && !value.is_null()).map(|(_, value)| value))
 }
 
 fn string(value: &JsValue, problem: &'static str) -> Result<String, Error> {
@@ -81,6 +81,9 @@ pub fn read(options: &JsValue) -> Result<Options, Error> {
     for (name, value) in members(options, "new Visitor(options) needs an options object")? {
         match name.as_str() {
             "organizationId" => raw.organization_id = Some(string(&value, "organizationId must be a string")?),
+            // `null` means "not given", as `undefined` does: the default, for every option but
+            // the required one (a `null` organizationId is refused above: it is not a string).
+            "apiBaseUrl" | "storage" | "storageKeyPrefix" | "autoRenew" | "renewBeforeSeconds" | "requestTimeoutMs" | "allowedOrigins" | "onSecretRejected" if value.is_null() => {}
             "apiBaseUrl" => raw.api_base_url = Some(string(&value, "apiBaseUrl must be a string")?),
             "storage" => raw.storage = Some(string(&value, "storage must be a string")?),
             "storageKeyPrefix" => raw.storage_key_prefix = Some(string(&value, "storageKeyPrefix must be a string")?),

@@ -1,25 +1,33 @@
 
-/** Options of `new Visitor(options)`. */
+/**
+ * Options of `new Visitor(options)`. Every option but `organizationId` may be left out, or given
+ * as `undefined` or `null`: each means the default. A value of the wrong type, out of its range,
+ * or an unknown option name throws a `VisitorError` with code `invalid_options` naming the option.
+ */
 export interface VisitorOptions {
-  /** The organization's UUID; case-insensitive, normalized to lower case. */
+  /** The organization's UUID; case-insensitive, normalized to lower case. Required. */
   organizationId: string;
-  /** Default `"https://service.giosg.com"`. https only, except http on localhost, 127.0.0.1 and [::1]. */
-  apiBaseUrl?: string;
+  /** The API's base URL: https only, except http on localhost, 127.0.0.1 and [::1] (any port);
+   * a path prefix is kept. Default `"https://service.giosg.com"`. */
+  apiBaseUrl?: string | null;
   /** Where the secret and the session cache live. Default `"local"`. */
-  storage?: "local" | "session" | "memory";
+  storage?: "local" | "session" | "memory" | null;
   /** Prefix of every storage key, 1 to 100 characters. Default `"giosg"`. */
-  storageKeyPrefix?: string;
+  storageKeyPrefix?: string | null;
   /** Keep the token fresh with a timer and on page resume. Default `true`. */
-  autoRenew?: boolean;
+  autoRenew?: boolean | null;
   /** Renew when this much validity is left (plus a random extra), in seconds from 0 to 86400.
    * Default `60`. */
-  renewBeforeSeconds?: number;
+  renewBeforeSeconds?: number | null;
   /** Timeout of each auth request, in whole milliseconds from 1 to 600000. Default `10000`. */
-  requestTimeoutMs?: number;
-  /** Extra origins `fetch()` may send the token to, beside `apiBaseUrl`'s. Default `[]`. */
-  allowedOrigins?: string[];
-  /** What to do when the server refuses the stored secret. Default `"reset"`. */
-  onSecretRejected?: "reset" | "error";
+  requestTimeoutMs?: number | null;
+  /** Extra origins (`https://host[:port]`; http only for localhost, 127.0.0.1 and [::1]) `fetch()`
+   * may send the token to, beside `apiBaseUrl`'s. Default `[]`. */
+  allowedOrigins?: string[] | null;
+  /** What to do when the server refuses the stored secret: `"reset"` adopts a new identity
+   * (`identitychange`), `"error"` rejects with `secret_rejected` and stores nothing. Default
+   * `"reset"`. */
+  onSecretRejected?: "reset" | "error" | null;
 }
 
 /** An authenticated visitor's session. Never contains the visitor secret. */
@@ -44,6 +52,14 @@ export interface Session {
   visitorGlobalId?: string;
 }
 
+/**
+ * What went wrong: `invalid_options` (a bad argument; nothing was done), `network` (no answer,
+ * a refused connection, or the page's Content Security Policy), `timeout` (`requestTimeoutMs`
+ * passed), `http` (an error status, in `status`), `invalid_response` (an answer that failed
+ * validation; nothing was stored), `secret_rejected` (the stored secret was refused, with
+ * `onSecretRejected: "error"`), `origin_not_allowed` (`fetch()` to an origin that may not get the
+ * token; nothing was sent), `stopped` (after `stop()`, `free()` or `[Symbol.dispose]()`).
+ */
 export type VisitorErrorCode =
   | "invalid_options"
   | "network"
@@ -56,13 +72,16 @@ export type VisitorErrorCode =
 
 /** Every error of the SDK. `message` never contains a token or a secret. */
 export interface VisitorError extends Error {
+  /** Always `"VisitorError"`. */
   name: "VisitorError";
+  /** What went wrong, to branch on; `message` says it in words. */
   code: VisitorErrorCode;
   /** The HTTP status, for `code === "http"`. */
   status?: number;
 }
 
 export interface SessionEventDetail {
+  /** The session adopted: the one `visitor.session` now returns. */
   session: Session;
   /** Where the session came from: the server, storage at start (`"cache"`), or another tab (or
    * another visitor of the page) that renewed it. */
@@ -70,23 +89,38 @@ export interface SessionEventDetail {
 }
 
 export interface IdentityChangeEventDetail {
+  /** The visitor's id before the change (`null`: there was none, as after `forget()`). */
   previousVisitorId: string | null;
+  /** The visitor's id now (`null` after `forget()`, or when storage was cleared). */
   visitorId: string | null;
 }
 
 export interface StorageEventDetail {
-  /** `"changed"` after `setStorage()`; after a fallback to memory, a sentence saying which
-   * storage failed, and how. */
-  reason: string;
-  /** Where the secret and the session are kept now. */
+  /**
+   * Why, as a code:
+   * - `"unavailable"`: the storage is missing, or its calls fail (the SDK goes on in memory);
+   * - `"quota"`: a write did not fit (`QuotaExceededError`; the SDK goes on in memory);
+   * - `"security"`: the browser refused access (`SecurityError`: privacy settings, blocked
+   *   cookies, a sandboxed iframe; the SDK goes on in memory);
+   * - `"changed"`: `setStorage()` moved the visitor.
+   */
+  reason: "unavailable" | "quota" | "security" | "changed";
+  /** The same in readable English, for a log (never a stored value, a token or the secret). */
+  message: string;
+  /** Where the secret and the session are kept now: `"memory"` after a failure, the new kind
+   * after `setStorage()`. */
   kind: "local" | "session" | "memory";
 }
 
 /** The events of `Visitor.on`, by name, with their details. */
 export interface VisitorEventMap {
+  /** A new token was adopted. */
   session: SessionEventDetail;
+  /** `visitorId` changed: `forget()` (to `null`), the first identity after it, or a reset secret. */
   identitychange: IdentityChangeEventDetail;
+  /** A background renewal failed (once per failure streak); a still-valid token stays in use. */
   error: VisitorError;
+  /** Where the secret and the session are kept changed: a fallback to memory, or `setStorage()`. */
   storage: StorageEventDetail;
 }
 
@@ -96,13 +130,13 @@ export interface Visitor {
    * qualifies (no request), otherwise a new one. `force: true` always asks the server.
    * Starts auto-renewal.
    */
-  authenticate(opts?: { force?: boolean }): Promise<Session>;
+  authenticate(opts?: { force?: boolean | null } | null): Promise<Session>;
   /**
    * A token valid for at least `minValidity` seconds (default 5, at most 86400), renewing first
    * when needed. Rejects with `invalid_options` when even a fresh token is not valid that long
    * (the server grants shorter tokens).
    */
-  getAccessToken(opts?: { minValidity?: number }): Promise<string>;
+  getAccessToken(opts?: { minValidity?: number | null } | null): Promise<string>;
   /**
    * The platform `fetch` with `Authorization: Bearer <token>`. A path resolves against
    * `apiBaseUrl`; an absolute URL must be of `apiBaseUrl`'s origin or `allowedOrigins`, otherwise

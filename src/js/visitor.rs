@@ -45,6 +45,7 @@ impl Visitor {
 #[wasm_bindgen]
 impl Visitor {
     /// Validates the options synchronously: `VisitorError` `invalid_options` for any bad value.
+    /// An option left out, `undefined` or `null` takes its default.
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "VisitorOptions")] options: JsValue) -> Result<Visitor, JsValue> {
         let options = options::read(&options).map_err(|e| to_js(&e))?;

@@ -33,7 +33,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::{Effect, Host, Lifecycle, Response, Want};
-use crate::core::options::{Options, StorageKind};
+use crate::core::options::{Options, StorageKind, StorageReason};
 use crate::core::wire::{AuthRequest, JsonProblem};
 use calls::Calls;
 use listeners::Listeners;
@@ -316,7 +316,7 @@ impl Host for BrowserHost<'_> {
         self.storage.remove(key);
     }
 
-    fn degraded(&mut self) -> Option<String> {
+    fn degraded(&mut self) -> Option<StorageReason> {
         self.storage.degraded()
     }
 

@@ -2,7 +2,7 @@
 //! memory. Every value read or written is also kept in memory, so that when the browser's
 //! storage is missing, blocked (`SecurityError` in sandboxed iframes or with cookies blocked) or
 //! throws (`QuotaExceededError`), the visitor carries on in memory; [`Storage::degraded`] says
-//! why, once.
+//! why, once, as a [`StorageReason`] told from the thrown exception's name.
 //!
 //! `gloo-storage` throws (`expect_throw`) where the browser's storage is missing or its calls
 //! throw, and a throw from Rust skips every destructor on its way out. So availability is checked
@@ -14,7 +14,7 @@ use gloo_storage::{LocalStorage, SessionStorage, Storage as _};
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
-use crate::core::options::StorageKind;
+use crate::core::options::{StorageKind, StorageReason};
 
 pub struct Storage {
     /// Where things are meant to be kept.
@@ -25,7 +25,7 @@ pub struct Storage {
     /// What was last read or written, by key (a handful of keys: a list will do).
     memory: Vec<(String, String)>,
     /// Why the browser's storage is not (or no longer) used, until reported.
-    degraded: Option<String>,
+    degraded: Option<StorageReason>,
     /// What this visitor wrote to the browser's storage (a value, or `None` for a removal) since
     /// last asked: the other visitors of the page hear of it (see `Browser::share_writes`).
     written: Vec<Written>,
@@ -42,19 +42,16 @@ pub struct Written {
 impl Storage {
     pub fn open(kind: StorageKind) -> Self {
         let (name, available) = match kind {
-            StorageKind::Memory => ("memory", Ok(false)),
+            StorageKind::Memory => ("memory", Ok(())),
             StorageKind::Local => ("localStorage", check(web_sys::window().map(|w| w.local_storage()))),
             StorageKind::Session => ("sessionStorage", check(web_sys::window().map(|w| w.session_storage()))),
         };
-        let handle = match (kind, &available) {
-            (StorageKind::Local, Ok(true)) => Some(LocalStorage::raw()),
-            (StorageKind::Session, Ok(true)) => Some(SessionStorage::raw()),
+        let handle = match (kind, available) {
+            (StorageKind::Local, Ok(())) => Some(LocalStorage::raw()),
+            (StorageKind::Session, Ok(())) => Some(SessionStorage::raw()),
             _ => None,
         };
-        let degraded = match available {
-            Ok(_) => None,
-            Err(reason) => Some(format!("{name} {reason}: keeping the visitor in memory")),
-        };
+        let degraded = available.err();
         Storage { kind, handle, name, memory: Vec::new(), degraded, written: Vec::new() }
     }
 
@@ -69,7 +66,7 @@ impl Storage {
                     self.remember(key, None);
                     return None;
                 }
-                Err(thrown) => self.fail(&thrown, "reading"),
+                Err(thrown) => self.fail(&thrown),
             }
         }
         self.memory.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
@@ -87,7 +84,7 @@ impl Storage {
         self.remember(key, Some(value));
         match self.handle.as_ref().map(|h| h.set_item(key, value)) {
             Some(Ok(())) => self.written.push(Written { storage: self.name, key: key.to_owned(), value: Some(value.to_owned()) }),
-            Some(Err(thrown)) => self.fail(&thrown, "writing"),
+            Some(Err(thrown)) => self.fail(&thrown),
             None => {}
         }
     }
@@ -96,7 +93,7 @@ impl Storage {
         self.remember(key, None);
         match self.handle.as_ref().map(|h| h.remove_item(key)) {
             Some(Ok(())) => self.written.push(Written { storage: self.name, key: key.to_owned(), value: None }),
-            Some(Err(thrown)) => self.fail(&thrown, "removing from"),
+            Some(Err(thrown)) => self.fail(&thrown),
             None => {}
         }
     }
@@ -124,30 +121,29 @@ impl Storage {
     }
 
     /// Why the browser's storage is no longer used, if not said yet.
-    pub fn degraded(&mut self) -> Option<String> {
+    pub fn degraded(&mut self) -> Option<StorageReason> {
         self.degraded.take()
     }
 
-    fn fail(&mut self, thrown: &JsValue, doing: &str) {
-        self.degraded = Some(format!("{} {doing} {}: keeping the visitor in memory", error_name(thrown), self.name));
+    fn fail(&mut self, thrown: &JsValue) {
+        self.degraded = Some(reason(thrown));
         self.handle = None;
     }
 }
 
 /// Whether the storage the window gave (or threw for) can be used: a probe read must work too,
 /// since a page or a browser can make `getItem` itself throw. `Err`: why not.
-fn check(storage: Option<Result<Option<web_sys::Storage>, JsValue>>) -> Result<bool, String> {
+fn check(storage: Option<Result<Option<web_sys::Storage>, JsValue>>) -> Result<(), StorageReason> {
     match storage {
-        None | Some(Ok(None)) => Err("is not available".into()),
-        Some(Err(thrown)) => Err(format!("threw {}", error_name(&thrown))),
-        Some(Ok(Some(storage))) => match storage.get_item("") {
-            Ok(_) => Ok(true),
-            Err(thrown) => Err(format!("threw {}", error_name(&thrown))),
-        },
+        None | Some(Ok(None)) => Err(StorageReason::Unavailable),
+        Some(Err(thrown)) => Err(reason(&thrown)),
+        Some(Ok(Some(storage))) => storage.get_item("").map(drop).map_err(|thrown| reason(&thrown)),
     }
 }
 
-/// The name of a thrown value (`SecurityError`, `QuotaExceededError`, ...).
-fn error_name(thrown: &JsValue) -> String {
-    Reflect::get(thrown, &"name".into()).ok().and_then(|n| n.as_string()).unwrap_or_else(|| "an error".into())
+/// Why a storage call failed, from the name of what it threw (`QuotaExceededError`,
+/// `SecurityError`, ...).
+fn reason(thrown: &JsValue) -> StorageReason {
+    let name = Reflect::get(thrown, &"name".into()).ok().and_then(|n| n.as_string());
+    StorageReason::of_exception(name.as_deref())
 }

@@ -1,16 +1,19 @@
 // The package as users get it: installed from the `npm pack` tarball into a fresh app, bundled by
-// Vite and by webpack 5 (and each bundle run in Chromium), imported in Node as a server renderer
-// does, and type-checked by `tsc --strict`.
+// Vite 8, Vite 6 and webpack 5 (and each bundle run in Chromium), served by the Vite 6 and Vite 8
+// dev servers, imported in Node as a server renderer does, and type-checked by `tsc --strict`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { launch, newOrg } from "./browser.mjs";
+import { SERVER_URL, launch, newOrg } from "./browser.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "node_modules/.bin");
+// Two versions of Vite (package.json: `vite`, and `vite6` an alias of an older one): each is run
+// from its own folder, since both name their command `vite`.
+const VITE = { 8: join(ROOT, "node_modules/vite"), 6: join(ROOT, "node_modules/vite6") };
 let app;
 let browser;
 
@@ -54,24 +57,80 @@ async function runBundle(dist) {
       });
       server.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
     });
-    browser ??= await launch();
-    const page = await browser.newPage();
-    await page.goto(`${url}/?org=${newOrg()}`);
-    await page.locator('#status[data-state="ok"]').waitFor();
-    assert.match(await page.locator("#visitor-id").textContent(), /^[0-9a-f]{32}$/);
-    const status = page.locator("#status");
-    assert.equal(await status.getAttribute("data-before-ready"), "VisitorError", "new Visitor() before ready");
-    assert.equal(await status.getAttribute("data-invalid"), "invalid_options", "an SDK error is a VisitorError");
+    await checkApp(`${url}/?org=${newOrg()}`);
   } finally {
     server.kill();
   }
 }
 
-test("a Vite app bundles the package, and the bundle authenticates a visitor in Chromium", async () => {
-  execFileSync(join(BIN, "vite"), ["build", join(app, "vite")], { cwd: app, stdio: "pipe" });
-  const assets = readdirSync(join(app, "vite/dist/assets"));
-  assert.ok(assets.some((f) => f.endsWith(".wasm")), `no .wasm among ${assets}`);
-  await runBundle(join(app, "vite/dist"));
+/** Opens the app at `url` in Chromium: it authenticates a visitor, and sees the SDK's errors as it should. */
+async function checkApp(url) {
+  browser ??= await launch();
+  const page = await browser.newPage();
+  try {
+    await page.goto(url);
+    await page.locator('#status:not([data-state="starting"])').waitFor();
+    const status = page.locator("#status");
+    assert.equal(await status.getAttribute("data-state"), "ok", await status.textContent());
+    assert.match(await page.locator("#visitor-id").textContent(), /^[0-9a-f]{32}$/);
+    assert.equal(await status.getAttribute("data-before-ready"), "VisitorError", "new Visitor() before ready");
+    assert.equal(await status.getAttribute("data-invalid"), "invalid_options", "an SDK error is a VisitorError");
+  } finally {
+    await page.close();
+  }
+}
+
+/** A dev server of Vite `version` on the app's vite/ folder, with `config` (over the app's
+ * vite.config.js, unless `configFile: false`); the app's API is the local server (`?api=`). */
+async function withDevServer(version, config, use) {
+  const { createServer } = await import(join(VITE[version], "dist/node/index.js"));
+  const server = await createServer({ root: join(app, "vite"), logLevel: "silent", server: { host: "127.0.0.1" }, ...config });
+  try {
+    await server.listen();
+    await use(`${server.resolvedUrls.local[0]}?org=${newOrg()}&api=${encodeURIComponent(SERVER_URL)}`);
+  } finally {
+    await server.close();
+  }
+}
+
+for (const version of [8, 6]) {
+  test(`a Vite ${version} app bundles the package, and the bundle authenticates a visitor in Chromium`, async () => {
+    // vite.config.js sets `build.target: "es2022"`, which Vite 6 needs for the top-level await.
+    const outDir = `dist${version}`;
+    execFileSync(process.execPath, [join(VITE[version], "bin/vite.js"), "build", join(app, "vite"), "--outDir", outDir], { cwd: app, stdio: "pipe" });
+    const assets = readdirSync(join(app, "vite", outDir, "assets"));
+    assert.ok(assets.some((f) => f.endsWith(".wasm")), `no .wasm among ${assets}`);
+    await runBundle(join(app, "vite", outDir));
+  });
+}
+
+test("Vite 6's dev server: the app's optimizeDeps.exclude makes it work; without it, the error the README quotes", async () => {
+  // The app's vite.config.js has `optimizeDeps: { exclude: ["giosg-visitor"] }`.
+  await withDevServer(6, { configFile: join(app, "vite/vite.config.js"), cacheDir: join(app, "vite/.vite6") }, checkApp);
+  // Without it, Vite pre-bundles the package away from its .wasm, and serves a page for the .wasm.
+  const quoted = ["README.md", "packaging/README.md"].map((readme) => {
+    const match = /`(CompileError: WebAssembly\.instantiate\(\): expected magic word [^`]*)`/.exec(readFileSync(join(ROOT, readme), "utf8"));
+    assert.ok(match, `${readme} quotes the error`);
+    return match[1];
+  });
+  await withDevServer(6, { configFile: false, cacheDir: join(app, "vite/.vite6-no-exclude") }, async (url) => {
+    browser ??= await launch();
+    const page = await browser.newPage();
+    try {
+      await page.goto(url);
+      const status = page.locator('#status:not([data-state="starting"])');
+      await status.waitFor();
+      assert.equal(await status.getAttribute("data-state"), "error");
+      const shown = await status.textContent();
+      for (const text of quoted) assert.ok(shown.startsWith(text), `${shown} is not: ${text}`);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+test("Vite 8's dev server needs no optimizeDeps.exclude", async () => {
+  await withDevServer(8, { configFile: false, cacheDir: join(app, "vite/.vite8-no-exclude") }, checkApp);
 });
 
 test("a webpack 5 production build bundles the package, and the bundle authenticates a visitor in Chromium", async () => {
@@ -118,6 +177,6 @@ test("wrong option types and unknown event names fail to type-check, each where 
   const source = readFileSync(join(app, "ts/bad.ts"), "utf8").split("\n");
   const marked = source.flatMap((line, i) => (line.includes("// error:") ? [i + 1] : []));
   const reported = [...new Set([...output.matchAll(/bad\.ts\((\d+),\d+\): error TS\d+/g)].map((m) => Number(m[1])))];
-  assert.equal(marked.length, 5);
+  assert.equal(marked.length, 7);
   assert.deepEqual(reported.sort((a, b) => a - b), marked, output);
 });

@@ -24,7 +24,7 @@ struct Fake {
     /// What `random()` answers.
     random: f64,
     /// Why storage failed, until asked.
-    degraded: Option<String>,
+    degraded: Option<StorageReason>,
     /// The storage in use (see `use_storage`).
     storage: Vec<(String, String)>,
     kind: StorageKind,
@@ -79,7 +79,7 @@ impl Host for Fake {
     fn remove(&mut self, key: &str) {
         self.storage.retain(|(k, _)| k != key);
     }
-    fn degraded(&mut self) -> Option<String> {
+    fn degraded(&mut self) -> Option<StorageReason> {
         self.degraded.take()
     }
     fn has_locks(&self) -> bool {
@@ -107,7 +107,7 @@ impl Host for Fake {
                 Event::Session { session, source } => format!("session {} {}", session.answer.visitor_id, source.name()),
                 Event::IdentityChange { previous, current } => format!("identitychange {previous:?} {current:?}"),
                 Event::Error(e) => format!("error {}", e.code.as_str()),
-                Event::Storage { reason, kind } => format!("storage {reason} {kind:?}"),
+                Event::Storage { reason, kind } => format!("storage {} {kind:?}", reason.code()),
             }),
             Effect::Reply { call, outcome } => Did::Reply(
                 call,
@@ -328,6 +328,63 @@ fn the_timer_renews_in_the_background_and_reports_one_error_per_failure_streak()
 }
 
 #[test]
+fn a_page_loaded_during_an_outage_gets_its_token_when_the_endpoint_is_back() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    life.authenticate(1, false, &mut shell);
+    let mut seq = last_post(&shell.take());
+    let mut errors = 0;
+    // The call gives up after 30 s; the background goes on trying (auto-renewal is on).
+    let mut rejected = false;
+    for _ in 0..40 {
+        life.answered(seq, Err(error::network()), &mut shell);
+        shell.fire(&mut life);
+        let did = shell.take();
+        rejected |= replies(&did) == [Did::Reply(1, Err("network"))];
+        errors += did.iter().filter(|d| **d == Did::Emit("error network".into())).count();
+        match did.iter().rev().find_map(|d| if let Did::Post { seq, .. } = d { Some(*seq) } else { None }) {
+            Some(next) => seq = next,
+            None => {
+                shell.fire(&mut life);
+                seq = last_post(&shell.take());
+            }
+        }
+    }
+    assert!(rejected, "the call was rejected");
+    assert!(errors <= 1, "one error per streak");
+    life.answered(seq, ok("v1", "t1", 1800), &mut shell);
+    assert!(shell.take().contains(&Did::Emit("session v1 network".into())));
+    assert!(life.session.is_some());
+}
+
+#[test]
+fn without_auto_renewal_a_call_that_gave_up_is_the_end_of_it() {
+    let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), auto_renew: Some(false), ..RawOptions::default() };
+    let mut life = Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap());
+    let mut shell = Fake::new();
+    life.authenticate(1, false, &mut shell);
+    let start = shell.now;
+    let last = fail_until_the_last_attempt(&mut life, &mut shell, start, 1);
+    life.answered(last, status(503, None), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Err("http"))]);
+    assert_eq!(shell.timer, None, "nothing more is planned");
+}
+
+#[test]
+fn a_background_renewal_refused_for_good_waits_longer_each_time() {
+    let (mut life, mut shell) = authenticated("memory");
+    shell.fire(&mut life);
+    let mut waits = Vec::new();
+    for _ in 0..9 {
+        let seq = last_post(&shell.take());
+        life.answered(seq, status(422, None), &mut shell);
+        waits.push(shell.timer.expect("the background tries again later"));
+        shell.fire(&mut life);
+    }
+    // Half of each ceiling (the fake's random is 0.5): 1 s, 2 s, 4 s ... up to the 60 s cap.
+    assert_eq!(waits, [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+}
+
+#[test]
 fn a_free_lock_means_no_other_tab_renewed_so_the_request_goes_at_once() {
     let (mut life, mut shell) = authenticated("local");
     shell.fire(&mut life);
@@ -353,6 +410,41 @@ fn after_waiting_for_the_lock_a_tab_takes_the_session_the_holder_stored() {
     shell.storage = other_shell.storage;
     shell.fire(&mut life);
     assert_eq!(shell.take(), [Did::Unlock, Did::Emit("session v1 tab".into())]);
+}
+
+#[test]
+fn a_background_renewal_behind_another_tabs_failed_attempt_waits_its_turn() {
+    let (mut life, mut shell) = authenticated("local");
+    shell.fire(&mut life);
+    life.locked(false, &mut shell);
+    life.locked(true, &mut shell);
+    shell.take();
+    // The holder stored nothing: after the looks, no request of this tab's own.
+    for _ in 1..SYNC_LOOKS {
+        shell.fire(&mut life);
+    }
+    assert_eq!(shell.take(), [Did::Unlock], "the tab backs off instead of asking at once");
+    let wait = shell.timer.expect("it tries again later");
+    assert!(wait > 0 && wait <= retry::Backoff::SPEC.base_ms as u32, "{wait}");
+    // Its next attempt finds the lock free (nobody was before it): the request goes.
+    shell.fire(&mut life);
+    assert_eq!(shell.take(), [Did::Lock(true)]);
+    life.locked(true, &mut shell);
+    assert_eq!(shell.take(), [post(2, true)]);
+}
+
+#[test]
+fn a_caller_behind_another_tabs_failed_attempt_is_not_kept_waiting() {
+    let (mut life, mut shell) = authenticated("local");
+    // The token has expired (a laptop woke): the page's call waits for a new one.
+    shell.now += 1_800_000.0;
+    life.authenticate(2, false, &mut shell);
+    life.locked(false, &mut shell);
+    life.locked(true, &mut shell);
+    for _ in 1..SYNC_LOOKS {
+        shell.fire(&mut life);
+    }
+    assert!(shell.take().contains(&post(2, true)), "with a caller waiting, the request goes");
 }
 
 #[test]
@@ -458,7 +550,7 @@ fn each_flight_starts_from_the_first_backoff_step() {
     let seq = last_post(&shell.take());
     life.answered(seq, status(503, None), &mut shell);
     let wait = shell.timer.expect("a retry is planned");
-    assert!(wait <= retry::BASE_MS as u32, "the second flight waited {wait} ms before its first retry");
+    assert!(wait <= retry::Backoff::SPEC.base_ms as u32, "the second flight waited {wait} ms before its first retry");
 }
 
 /// Fails every request of the flight with `status` until the timer's next step is the attempt at
@@ -498,6 +590,7 @@ fn the_attempt_at_the_deadline_settles_the_call_when_it_fails_too() {
     life.answered(last, status(502, None), &mut shell);
     assert_eq!(replies(&shell.take()), [Did::Reply(1, Err("http"))]);
     // And if it never answers, the caller still gives up, once an attempt's time is over.
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
     let start = shell.now;
     life.authenticate(2, false, &mut shell);
     let first = last_post(&shell.take());
@@ -628,11 +721,17 @@ fn the_renewal_point_moves_with_chance_inside_its_window() {
 
 #[test]
 fn a_storage_failure_is_reported_once_as_a_storage_event() {
-    let (mut life, mut shell) = (lifecycle("local"), Fake { degraded: Some("localStorage threw SecurityError".into()), ..Fake::new() });
-    life.load(&mut shell);
-    assert_eq!(shell.take(), [Did::Emit("storage localStorage threw SecurityError Memory".into())]);
-    life.authenticate(1, false, &mut shell);
-    assert!(!shell.take().iter().any(|d| matches!(d, Did::Emit(e) if e.starts_with("storage"))), "reported twice");
+    for (reason, emitted) in [
+        (StorageReason::Unavailable, "storage unavailable Memory"),
+        (StorageReason::Quota, "storage quota Memory"),
+        (StorageReason::Security, "storage security Memory"),
+    ] {
+        let (mut life, mut shell) = (lifecycle("local"), Fake { degraded: Some(reason), ..Fake::new() });
+        life.load(&mut shell);
+        assert_eq!(shell.take(), [Did::Emit(emitted.into())]);
+        life.authenticate(1, false, &mut shell);
+        assert!(!shell.take().iter().any(|d| matches!(d, Did::Emit(e) if e.starts_with("storage"))), "{emitted}: reported twice");
+    }
 }
 
 #[test]

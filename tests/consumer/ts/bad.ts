@@ -1,4 +1,5 @@
 // Must NOT type-check: each marked line is an error the declarations have to catch.
+/// <reference types="giosg-visitor/embed" />
 import { ready, Visitor } from "giosg-visitor";
 
 await ready;
@@ -10,5 +11,9 @@ visitor.on("sesion", () => {}); // error: event
 visitor.on("session", ({ session }) => session.visitorId.toFixed()); // error: detail
 // An unknown storage kind:
 new Visitor({ organizationId: "x", storage: "cookie" }); // error: storage
+
+new Visitor({ organizationId: null }); // error: organizationId is required, null is not a default
 // An unknown storage kind for setStorage:
 visitor.setStorage("cookie"); // error: setStorage
+// The embed's global is typed too (a wrong option type):
+new GiosgVisitor.Visitor({ organizationId: 1 }); // error: embed

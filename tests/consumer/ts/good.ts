@@ -27,7 +27,12 @@ export async function main(): Promise<string> {
     const code: VisitorErrorCode = error.code;
     console.log(code, error.status ?? 0, error.message);
   });
-  visitor.on("storage", ({ reason, kind }) => console.log(reason.toUpperCase(), kind));
+  visitor.on("storage", ({ reason, message, kind }) => {
+    const code: "unavailable" | "quota" | "security" | "changed" = reason;
+    console.log(code, message.length, kind);
+  });
+  // An optional option given as null takes its default.
+  new Visitor({ organizationId: options.organizationId, apiBaseUrl: null, storage: null, storageKeyPrefix: null, autoRenew: null, renewBeforeSeconds: null, requestTimeoutMs: null, allowedOrigins: null, onSecretRejected: null });
   try {
     new Visitor({ organizationId: "x" });
   } catch (error) {

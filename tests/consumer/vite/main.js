@@ -2,10 +2,13 @@
 import { ready, Visitor, VisitorError } from "giosg-visitor";
 
 const status = document.getElementById("status");
-const org = new URLSearchParams(location.search).get("org");
+const params = new URLSearchParams(location.search);
+const org = params.get("org");
+// The API: the page's own server (a bundle served by the local server), or `?api=` (a dev server).
+const apiBaseUrl = params.get("api") ?? location.origin;
 // Before `ready`: a VisitorError that says to await it.
 try {
-  new Visitor({ organizationId: org, apiBaseUrl: location.origin });
+  new Visitor({ organizationId: org, apiBaseUrl });
   status.dataset.beforeReady = "no error";
 } catch (error) {
   status.dataset.beforeReady = error instanceof VisitorError && /await ready/.test(error.message) ? "VisitorError" : String(error);
@@ -18,7 +21,7 @@ try {
   } catch (error) {
     status.dataset.invalid = error instanceof VisitorError && error instanceof Error ? error.code : String(error);
   }
-  const visitor = new Visitor({ organizationId: org, apiBaseUrl: location.origin });
+  const visitor = new Visitor({ organizationId: org, apiBaseUrl });
   const session = await visitor.authenticate();
   document.getElementById("visitor-id").textContent = session.visitorId;
   status.dataset.state = "ok";

@@ -1,0 +1,129 @@
+//! The table: one row per policy and scenario.
+
+use crate::policy::Policy;
+use crate::scenario::{Fault, Scenario, DURATION_S, FAULT_START_S};
+use crate::world::RunOutcome;
+
+/// The steady rate is measured over minutes 5 to 20 (before any fault).
+const STEADY_FROM_S: usize = 300;
+
+pub struct Row {
+    pub policy: &'static str,
+    pub scenario: &'static str,
+    pub faulty: bool,
+    pub visitors: u32,
+    /// Requests per second at the endpoint, before the fault.
+    pub steady_rate: f64,
+    /// The busiest second from the fault's start to the end of the run.
+    pub peak: u32,
+    /// Seconds from the fault's end until 99.9 % of open tabs hold a valid token (`None`: not
+    /// within the run).
+    pub recovered_999_s: Option<u64>,
+    /// Seconds from the fault's end until the last tab that had no valid token then got one.
+    pub last_recovered_s: f64,
+    /// Tab-seconds without a valid token, over the run.
+    pub without_token_s: f64,
+    pub refused: u64,
+    pub lost_identity: u64,
+    pub requests: Vec<u32>,
+    pub tabs: u64,
+    pub inputs: u64,
+    pub cpu_s: f64,
+}
+
+impl Row {
+    pub fn new(policy: &Policy, scenario: &Scenario, visitors: u32, outcome: RunOutcome, cpu_s: f64) -> Row {
+        let m = &outcome.measure;
+        let seconds = DURATION_S as usize;
+        let fault_start = FAULT_START_S as usize;
+        let steady_rate = m.requests[STEADY_FROM_S..fault_start].iter().map(|&n| f64::from(n)).sum::<f64>() / (fault_start - STEADY_FROM_S) as f64;
+        let peak = m.requests[fault_start..seconds].iter().copied().max().unwrap_or(0);
+        let without = m.without_token.totals();
+        let asleep = m.asleep.totals();
+        let fault_end = scenario.fault_end_s() as usize;
+        let share_without = |s: usize| {
+            let open_ms = outcome.tabs as f64 * 1000.0 - asleep[s] as f64;
+            if open_ms <= 0.0 {
+                0.0
+            } else {
+                without[s] as f64 / open_ms
+            }
+        };
+        let recovered_999_s = (fault_end..seconds).find(|&s| share_without(s) <= 0.001).map(|s| (s - fault_end) as u64);
+        Row {
+            policy: policy.name(),
+            scenario: scenario.name,
+            faulty: scenario.fault != Fault::None,
+            visitors,
+            steady_rate,
+            peak,
+            recovered_999_s,
+            last_recovered_s: m.longest_after_fault_ms as f64 / 1000.0,
+            without_token_s: m.without_token_ms as f64 / 1000.0,
+            refused: m.refused,
+            lost_identity: outcome.visitors_who_lost_identity,
+            requests: m.requests.clone(),
+            tabs: outcome.tabs,
+            inputs: outcome.inputs,
+            cpu_s,
+        }
+    }
+
+    /// Per million visitors.
+    pub fn per_million(&self, value: f64) -> f64 {
+        value * 1e6 / f64::from(self.visitors)
+    }
+
+    /// The peak as a multiple of this policy's own steady rate.
+    pub fn peak_multiple(&self) -> f64 {
+        f64::from(self.peak) / self.steady_rate.max(f64::MIN_POSITIVE)
+    }
+}
+
+/// The table in Markdown.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| scenario | policy | steady auth req/s per 1M | peak req/s per 1M from minute 20 (× steady) | 99.9 % of tabs valid again after | last tab valid again after | tab-seconds without a valid token per 1M visitors | refused (429) per 1M | visitors who lost their identity |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for row in rows {
+        let recovered = match (row.faulty, row.recovered_999_s) {
+            (false, _) => "n/a".to_owned(),
+            (true, Some(s)) => format!("{s} s"),
+            (true, None) => "not within the hour".to_owned(),
+        };
+        let last = if row.faulty { format!("{:.0} s", row.last_recovered_s) } else { "n/a".to_owned() };
+        out += &format!(
+            "| {} | {} | {:.0} | {:.0} ({:.1}×) | {} | {} | {:.0} | {:.0} | {} |\n",
+            row.scenario,
+            row.policy,
+            row.per_million(row.steady_rate),
+            row.per_million(f64::from(row.peak)),
+            row.peak_multiple(),
+            recovered,
+            last,
+            row.per_million(row.without_token_s),
+            row.per_million(row.refused as f64),
+            row.lost_identity,
+        );
+    }
+    out
+}
+
+/// What the simulation itself cost.
+pub fn cost(rows: &[Row], wall_s: f64, peak_memory: Option<u64>) -> String {
+    let cpu: f64 = rows.iter().map(|r| r.cpu_s).sum();
+    let visitor_hours: f64 = rows.iter().map(|r| f64::from(r.visitors) * DURATION_S as f64 / 3600.0).sum();
+    let inputs: u64 = rows.iter().map(|r| r.inputs).sum();
+    let memory = peak_memory.map_or("unknown".to_owned(), |kb| format!("{:.1} GiB", kb as f64 / (1024.0 * 1024.0)));
+    format!(
+        "{} runs of {} visitors ({} tabs) for {} simulated minutes each: {:.0} s of CPU (one core per run), {:.0} s wall, {:.0} simulated visitor-hours per CPU second, {:.1} M inputs to tabs, peak memory {memory}\n",
+        rows.len(),
+        rows.first().map_or(0, |r| r.visitors),
+        rows.first().map_or(0, |r| r.tabs),
+        DURATION_S / 60,
+        cpu,
+        wall_s,
+        visitor_hours / cpu.max(f64::MIN_POSITIVE),
+        inputs as f64 / 1e6,
+    )
+}

@@ -1,0 +1,49 @@
+//! What happens to the endpoint during a run: the scenarios, each a row of the table.
+
+/// A simulated hour, with the fault (if any) from minute 20.
+pub const DURATION_S: u64 = 3600;
+pub const FAULT_START_S: u64 = 1200;
+
+/// The endpoint's normal capacity, as a multiple of this SDK's steady rate: it is sized with
+/// headroom, as production services are.
+pub const NORMAL_CAPACITY: f64 = 10.0;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fault {
+    /// Nothing goes wrong.
+    None,
+    /// For `seconds`, every request fails at once: the connection is refused, or (with
+    /// `retry_after_s`) a load balancer with no backend answers 503 with that `Retry-After`.
+    Outage { seconds: u64, retry_after_s: Option<u32> },
+    /// For `seconds`, every request hangs until the client gives up.
+    Hang { seconds: u64 },
+    /// For `seconds`, the endpoint takes at most `capacity` times this SDK's steady rate; above
+    /// it, it answers 429 with `Retry-After: 30`.
+    Overload { seconds: u64, capacity: f64 },
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Scenario {
+    pub name: &'static str,
+    pub fault: Fault,
+}
+
+impl Scenario {
+    pub fn all() -> Vec<Scenario> {
+        vec![
+            Scenario { name: "steady", fault: Fault::None },
+            Scenario { name: "outage 5 min (requests fail)", fault: Fault::Outage { seconds: 300, retry_after_s: None } },
+            Scenario { name: "outage 5 min (503, Retry-After: 120)", fault: Fault::Outage { seconds: 300, retry_after_s: Some(120) } },
+            Scenario { name: "overload 10 min (capacity 1.2x)", fault: Fault::Overload { seconds: 600, capacity: 1.2 } },
+        ]
+    }
+
+    /// When the fault ends (the steady scenario: when it would have).
+    pub fn fault_end_s(&self) -> u64 {
+        FAULT_START_S
+            + match self.fault {
+                Fault::None => 0,
+                Fault::Outage { seconds, .. } | Fault::Hang { seconds } | Fault::Overload { seconds, .. } => seconds,
+            }
+    }
+}

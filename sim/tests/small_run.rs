@@ -1,0 +1,42 @@
+//! Ten thousand visitors for an hour, this SDK beside the naive per-tab policy: properties of
+//! what the SDK does on a bad day, asserted on the simulation's counts (no timings).
+
+use giosg_visitor_sim::policy::Policy;
+use giosg_visitor_sim::report::Row;
+use giosg_visitor_sim::scenario::{Fault, Scenario};
+use giosg_visitor_sim::{run, Plan};
+
+fn row<'a>(rows: &'a [Row], policy: &str, fault: fn(&Fault) -> bool) -> &'a Row {
+    let scenarios = Scenario::all();
+    rows.iter()
+        .find(|r| r.policy == policy && scenarios.iter().any(|s| s.name == r.scenario && fault(&s.fault)))
+        .expect("the run has this row")
+}
+
+#[test]
+fn ten_thousand_visitors_keep_their_identity_and_recover_from_an_outage() {
+    let naive = Policy::all().into_iter().find(|p| p.name().starts_with("naive")).expect("the naive policy is compared");
+    let plan = Plan { visitors: 10_000, seed: 7, threads: 2, policies: vec![Policy::SDK, naive], scenarios: Scenario::all() };
+    let rows = run(&plan);
+    assert_eq!(rows.len(), 2 * Scenario::all().len());
+    let sdk = Policy::SDK.name();
+    for row in rows.iter().filter(|r| r.policy == sdk) {
+        assert_eq!(row.lost_identity, 0, "visitors of this SDK lost their identity in {}", row.scenario);
+        assert!(row.steady_rate > 0.0, "the visitors renewed before the fault");
+    }
+    let outage = |f: &Fault| matches!(f, Fault::Outage { .. });
+    let (sdk_outage, naive_outage) = (row(&rows, sdk, outage), row(&rows, naive.name(), outage));
+    assert!(
+        sdk_outage.peak * 10 <= naive_outage.peak,
+        "this SDK's busiest second from the outage on ({}) is more than a tenth of the naive policy's ({})",
+        sdk_outage.peak,
+        naive_outage.peak
+    );
+    assert!(sdk_outage.last_recovered_s <= 300.0, "a tab of this SDK was without a valid token {} s after the outage", sdk_outage.last_recovered_s);
+    // The outage did bite (tabs were without a token when it ended), so the bound above says
+    // something.
+    assert!(sdk_outage.last_recovered_s > 0.0 && sdk_outage.without_token_s > 0.0);
+    // The steady hour costs this SDK fewer requests than the per-tab policy.
+    let steady = |f: &Fault| *f == Fault::None;
+    assert!(row(&rows, sdk, steady).steady_rate < row(&rows, naive.name(), steady).steady_rate);
+}

@@ -1,0 +1,323 @@
+// The quick starts of both READMEs (README.md, and packaging/README.md: the one npm shows), run as
+// written in a fresh folder. Each code block marked `<!-- quickstart: <name> -->` is read from the
+// README itself, so that the docs cannot drift from what is tested: the README's `npm install`
+// line installs the tarball that scripts/package.sh packed; the bundler code is built by Vite 8
+// (no configuration), by Vite 6 (with the README's vite.config.js; and served by its dev server)
+// and by webpack 5, and each build runs in Chromium; the native ES modules page and the
+// script-tag page (a classic script, with the embed files taken from the tarball as the README
+// says, under the README's Content Security Policy) run as they are; the TypeScript blocks
+// type-check with `tsc --strict` and the compiler's default `lib`.
+//
+// The code talks to https://service.giosg.com, as written: Chromium's requests there are answered
+// by a local server of the test's own (Playwright's routing), which also records them.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, execSync, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { launch } from "./browser.mjs";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const VERSION = /^version = "(.*)"/m.exec(readFileSync(join(ROOT, "Cargo.toml"), "utf8"))[1];
+const TARBALL = join(ROOT, "target/package", `giosg-visitor-${VERSION}.tgz`);
+const VITE = { 8: join(ROOT, "node_modules/vite"), 6: join(ROOT, "node_modules/vite6") };
+// The default `apiBaseUrl`, which the quick starts use.
+const API = "https://service.giosg.com";
+
+/** The quick starts each README must mark. */
+const EXPECTED = {
+  "README.md": ["install", "bundler", "vite-config", "embed-html", "embed-app"],
+  "packaging/README.md": ["install", "bundler", "vite-config", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript"],
+};
+
+/** The code blocks marked `<!-- quickstart: name -->` in a README: name → code. */
+function quickstarts(file) {
+  const blocks = new Map();
+  for (const [, name, code] of readme(file).matchAll(/<!-- quickstart: ([\w-]+) -->\n```\w+\n([\s\S]*?)\n```\n/g)) {
+    assert.ok(!blocks.has(name), `${file}: two quick starts named ${name}`);
+    blocks.set(name, `${code}\n`);
+  }
+  return blocks;
+}
+
+function readme(file) {
+  return readFileSync(join(ROOT, file), "utf8");
+}
+
+const docs = Object.fromEntries(Object.keys(EXPECTED).map((file) => [file, quickstarts(file)]));
+
+/** The distinct codes of quick start `name` across the READMEs (one when they agree). */
+function variants(name) {
+  return [...new Set(Object.values(docs).flatMap((blocks) => (blocks.has(name) ? [blocks.get(name)] : [])))];
+}
+
+/** A shell line of a quick start with its placeholders filled in: this repository's folder and version. */
+function filled(line) {
+  return line.replaceAll("/path/to/giosg-visitor", ROOT).replaceAll("<version>", VERSION);
+}
+
+let app;
+let browser;
+const servers = [];
+
+before(() => {
+  assert.ok(existsSync(TARBALL), `scripts/package.sh packs ${TARBALL}`);
+  app = mkdtempSync(join(tmpdir(), "giosg-visitor-quickstart-"));
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "an-app", private: true, type: "module" }));
+  // The README's own install line (scripts/package.sh has run: scripts/test.sh runs it first).
+  for (const code of variants("install")) {
+    const install = code.split("\n").filter((line) => line.startsWith("npm install "));
+    assert.equal(install.length, 1, code);
+    execSync(filled(install[0]), { cwd: app, stdio: "pipe", env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false" } });
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  for (const server of servers) server.kill();
+  if (app) rmSync(app, { recursive: true, force: true });
+});
+
+/** A local server of the test's own, serving `www` (if given) and the API. Resolves to its URL. */
+async function localServer(www) {
+  const server = spawn(join(ROOT, "target/release/giosg-local-server"), ["--port", "0", ...(www ? ["--www", www] : [])]);
+  servers.push(server);
+  return new Promise((resolveUrl, reject) => {
+    server.stdout.on("data", (chunk) => {
+      const match = /giosg local server: (http:\/\/\S+)\//.exec(String(chunk));
+      if (match) resolveUrl(match[1]);
+    });
+    server.on("exit", (code) => reject(new Error(`the local server exited with ${code}`)));
+  });
+}
+
+/**
+ * Opens `url` in a fresh browser context, with the requests to the API answered by `api`, and
+ * waits for the quick start's last log line (`console.log(response.status, …)` when it fetches a
+ * room, else `console.log("visitor", …)`); a page error or a console error fails. Checks that one
+ * visitor was authenticated and logged, and that the room request carried its token and logged
+ * the answer as the server gave it.
+ */
+async function runQuickstart(url, api, { fetchesRoom }) {
+  browser ??= await launch();
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const traffic = [];
+    await page.route(`${API}/**`, async (route) => {
+      const request = route.request();
+      const { pathname, search } = new URL(request.url());
+      const response = await route.fetch({ url: `${api}${pathname}${search}` });
+      const body = await response.text();
+      const { authorization = null } = await request.allHeaders();
+      traffic.push({ method: request.method(), pathname, status: response.status(), body, authorization });
+      await route.fulfill({ response, body });
+    });
+    const logs = [];
+    const finished = new Promise((resolveFinished, reject) => {
+      page.on("pageerror", (error) => reject(new Error(`page error: ${error.message}`)));
+      page.on("console", (message) => {
+        // The browser's own line for an answer of 404 (the room) is not the page's error.
+        if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+          reject(new Error(`console error: ${message.text()}`));
+        }
+        if (message.type() !== "log") return;
+        Promise.all(message.args().map((arg) => arg.jsonValue())).then((args) => {
+          logs.push(args);
+          if (fetchesRoom ? typeof args[0] === "number" : args[0] === "visitor") resolveFinished();
+        }, reject);
+      });
+    });
+    finished.catch(() => {}); // rejections after the end (the page closing) are no one's
+    const deadline = AbortSignal.timeout(60_000);
+    await page.goto(url);
+    await Promise.race([
+      finished,
+      new Promise((_, reject) => deadline.addEventListener("abort", () => reject(new Error(`no last log line in 60 s: ${JSON.stringify(logs)}`)))),
+    ]);
+
+    const auth = traffic.filter((t) => t.pathname.endsWith("/auth"));
+    assert.equal(auth.length, 1, JSON.stringify(traffic));
+    assert.equal(auth[0].method, "POST");
+    assert.equal(auth[0].status, 200, auth[0].body);
+    const answer = JSON.parse(auth[0].body);
+    assert.deepEqual(logs.find((args) => args[0] === "visitor")?.slice(0, 2), ["visitor", answer.visitor_id], JSON.stringify(logs));
+    const rooms = traffic.filter((t) => t.pathname.startsWith(`/api/v5/public/orgs/${answer.organization_id}/rooms/`));
+    if (fetchesRoom) {
+      assert.equal(rooms.length, 1, JSON.stringify(traffic));
+      assert.equal(rooms[0].authorization, `Bearer ${answer.access_token}`);
+      // The token was accepted: the placeholder room id names no room (404), rather than 401.
+      assert.equal(rooms[0].status, 404, rooms[0].body);
+      assert.deepEqual(logs.at(-1), [rooms[0].status, JSON.parse(rooms[0].body)]);
+    } else {
+      assert.equal(rooms.length, 0);
+    }
+  } finally {
+    await context.close();
+  }
+}
+
+/** A fresh folder of the app with `files` (name → text), for one bundler. */
+function appFolder(name, files) {
+  const dir = join(app, name);
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(join(dir, file, ".."), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  return dir;
+}
+
+const INDEX_HTML = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>An app</title></head>
+<body><script type="module" src="/main.js"></script></body>
+</html>
+`;
+
+test("both READMEs mark their quick starts, and their install lines name the tarball scripts/package.sh packs", () => {
+  for (const [file, names] of Object.entries(EXPECTED)) {
+    assert.deepEqual([...docs[file].keys()].sort(), [...names].sort(), file);
+    const text = readme(file);
+    // Every code block of the package README is a quick start; so is every one in the
+    // repository README's "Quick start" section.
+    const section = file === "README.md" ? /\n### Quick start\n([\s\S]*?)\n### /.exec(text)[1] : text;
+    const fences = section.match(/^```\w+$/gm) ?? [];
+    const marked = section.match(/^<!-- quickstart: [\w-]+ -->\n```\w+$/gm) ?? [];
+    assert.equal(marked.length, fences.length, `${file}: a code block without its quickstart mark`);
+    const install = docs[file].get("install").split("\n");
+    assert.match(install[0], /^bash scripts\/package\.sh /);
+    assert.match(install[1], /^npm install \/path\/to\/giosg-visitor\/target\/package\/giosg-visitor-<version>\.tgz /);
+    assert.equal(filled(install[1].split(" ")[2]), TARBALL);
+    // The Vite errors, quoted so that a search finds them (tests/e2e/package.test.mjs checks the first).
+    const prose = text.replace(/\s+/g, " ");
+    assert.ok(prose.includes("`CompileError: WebAssembly.instantiate(): expected magic word 00 61 73 6d, found 3c 21 64 6f`"), file);
+    assert.ok(prose.includes('"Top-level await is not available in the configured target environment"'), file);
+  }
+  // What npm shows is the README tested here.
+  assert.equal(execFileSync("tar", ["-xzOf", TARBALL, "package/README.md"], { encoding: "utf8" }), readme("packaging/README.md"));
+});
+
+test("the package README's links reach sections of the repository's README, and package.json names the repository", () => {
+  const repository = /^repository = "(.*)"/m.exec(readFileSync(join(ROOT, "Cargo.toml"), "utf8"))[1];
+  const manifest = JSON.parse(readFileSync(join(app, "node_modules/giosg-visitor/package.json"), "utf8"));
+  assert.equal(manifest.repository.url, `git+${repository}.git`);
+  assert.equal(manifest.homepage, `${repository}#readme`);
+  assert.equal(manifest.bugs, `${repository}/issues`);
+  // GitHub's anchors: the heading in lower case, without punctuation, spaces as hyphens.
+  const anchors = new Set(
+    [...readme("README.md").matchAll(/^#+ (.*)$/gm)].map(([, heading]) => heading.toLowerCase().replace(/[^\w\- ]/g, "").replaceAll(" ", "-")),
+  );
+  const links = [...readme("packaging/README.md").matchAll(/\]\((https:\/\/github\.com\/[^)#]*)(?:#([^)]*))?\)/g)];
+  assert.ok(links.length >= 5, "the package README links the reference");
+  for (const [, url, anchor] of links) {
+    assert.equal(url, repository);
+    if (anchor) assert.ok(anchors.has(anchor), `#${anchor} is no heading of README.md`);
+  }
+});
+
+test("the bundler quick start, built by Vite 8 with no configuration, runs in Chromium", async () => {
+  for (const [i, main] of variants("bundler").entries()) {
+    const dir = appFolder(`vite8-${i}`, { "index.html": INDEX_HTML, "main.js": main });
+    execFileSync(process.execPath, [join(VITE[8], "bin/vite.js"), "build"], { cwd: dir, stdio: "pipe" });
+    const dist = join(dir, "dist");
+    await runQuickstart(`${await localServer(dist)}/`, await localServer(), { fetchesRoom: true });
+  }
+});
+
+test("the bundler quick start, built by Vite 6 with the README's vite.config.js, runs in Chromium", async () => {
+  for (const [i, main] of variants("bundler").entries()) {
+    for (const [j, config] of variants("vite-config").entries()) {
+      const dir = appFolder(`vite6-${i}-${j}`, { "index.html": INDEX_HTML, "main.js": main, "vite.config.js": config });
+      execFileSync(process.execPath, [join(VITE[6], "bin/vite.js"), "build"], { cwd: dir, stdio: "pipe" });
+      await runQuickstart(`${await localServer(join(dir, "dist"))}/`, await localServer(), { fetchesRoom: true });
+    }
+  }
+});
+
+test("the bundler quick start, served by Vite 6's dev server with the README's vite.config.js, runs in Chromium", async () => {
+  const { createServer } = await import(join(VITE[6], "dist/node/index.js"));
+  for (const [i, main] of variants("bundler").entries()) {
+    for (const [j, config] of variants("vite-config").entries()) {
+      const dir = appFolder(`vite6-dev-${i}-${j}`, { "index.html": INDEX_HTML, "main.js": main, "vite.config.js": config });
+      const server = await createServer({ root: dir, logLevel: "silent", server: { host: "127.0.0.1" } });
+      try {
+        await server.listen();
+        await runQuickstart(server.resolvedUrls.local[0], await localServer(), { fetchesRoom: true });
+      } finally {
+        await server.close();
+      }
+    }
+  }
+});
+
+test("the bundler quick start, built by webpack 5 with no configuration, runs in Chromium", async () => {
+  const { default: webpack } = await import(join(ROOT, "node_modules/webpack/lib/index.js"));
+  for (const [i, main] of variants("bundler").entries()) {
+    // webpack's defaults, as `npx webpack --mode production` in the app's folder: src/index.js in,
+    // dist/main.js out (the default output path is the working directory's, given here).
+    const dir = appFolder(`webpack-${i}`, { "src/index.js": main });
+    const config = { mode: "production", context: dir, output: { path: join(dir, "dist") } };
+    const stats = await new Promise((resolveStats, reject) => webpack(config, (error, result) => (error ? reject(error) : resolveStats(result))));
+    assert.ok(!stats.hasErrors(), stats.toString("errors-only"));
+    const dist = join(dir, "dist");
+    assert.ok(readdirSync(dist).some((f) => f.endsWith(".wasm")), `no .wasm among ${readdirSync(dist)}`);
+    writeFileSync(join(dist, "index.html"), '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>An app</title></head>\n<body><script src="main.js"></script></body></html>\n');
+    await runQuickstart(`${await localServer(dist)}/`, await localServer(), { fetchesRoom: true });
+  }
+});
+
+test("the native ES modules quick start runs as a page of the app's folder", async () => {
+  for (const [i, snippet] of variants("esm").entries()) {
+    writeFileSync(join(app, `esm-${i}.html`), `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>An app</title></head>\n<body>\n${snippet}</body>\n</html>\n`);
+    await runQuickstart(`${await localServer(app)}/esm-${i}.html`, await localServer(), { fetchesRoom: false });
+  }
+});
+
+test("the script-tag quick start runs from a classic script, with the embed files from the tarball, under the README's CSP", async () => {
+  // The policy the package README states for the embed.
+  const csp = /`(script-src 'self' 'wasm-unsafe-eval'; connect-src [^`]*)`/.exec(readme("packaging/README.md"))[1];
+  const pages = new Set(Object.values(docs).filter((blocks) => blocks.has("embed-html")).map((blocks) => JSON.stringify([blocks.get("embed-html"), blocks.get("embed-app")])));
+  assert.ok(pages.size >= 1);
+  for (const [i, page] of [...pages].entries()) {
+    const [html, appJs] = JSON.parse(page);
+    const dir = join(app, `embed-${i}`);
+    mkdirSync(join(dir, "js"), { recursive: true });
+    // Without npm: the README's command, next to the tarball.
+    copyFileSync(TARBALL, join(dir, `giosg-visitor-${VERSION}.tgz`));
+    for (const code of variants("embed-files")) {
+      for (const line of code.split("\n").filter(Boolean)) execSync(filled(line), { cwd: dir, stdio: "pipe" });
+    }
+    for (const file of ["giosg-visitor.js", "giosg-visitor_bg.wasm"]) {
+      copyFileSync(join(dir, "package/embed", file), join(dir, "js", file));
+      // The same files as the installed package's embed/, which the READMEs also name.
+      assert.ok(readFileSync(join(dir, "js", file)).equals(readFileSync(join(app, "node_modules/giosg-visitor/embed", file))), file);
+    }
+    writeFileSync(join(dir, "js/app.js"), appJs);
+    writeFileSync(
+      join(dir, "index.html"),
+      `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="${csp}">\n<title>A site</title>\n</head>\n<body>\n${html}</body>\n</html>\n`,
+    );
+    await runQuickstart(`${await localServer(dir)}/`, await localServer(), { fetchesRoom: false });
+  }
+});
+
+test("the TypeScript quick starts (the module, and the embed's global) type-check with tsc --strict and the default lib", () => {
+  const dir = join(app, "ts");
+  mkdirSync(dir);
+  const files = [];
+  for (const name of ["typescript", "embed-ts"]) {
+    for (const [i, code] of variants(name).entries()) {
+      files.push(`${name}-${i}.ts`);
+      writeFileSync(join(dir, files.at(-1)), code);
+    }
+  }
+  // No `lib`: the compiler's default for the target.
+  const compilerOptions = { strict: true, noEmit: true, skipLibCheck: false, target: "es2022", module: "esnext", moduleResolution: "bundler" };
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, files }));
+  try {
+    execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json")], { cwd: dir, encoding: "utf8", stdio: "pipe" });
+  } catch (error) {
+    assert.fail(`${error.stdout}${error.stderr}`);
+  }
+});
