@@ -622,7 +622,7 @@ impl Lifecycle {
         }
         host.effect(Effect::Lock { name: name.clone(), if_available });
         // The holder's attempt is a request and perhaps a probe; past that, it hangs or is frozen.
-        let until = host.now() + 2.0 * f64::from(self.options.request_timeout_ms) + 1000.0;
+        let until = host.now() + self.attempt_bound_ms();
         self.set_phase(Phase::Lock { waiting: !if_available, until });
         true
     }
@@ -670,11 +670,11 @@ impl Lifecycle {
     fn wait_behind_another_tab<S: Host>(&mut self, host: &mut S) {
         host.effect(Effect::Unlock);
         let now = host.now();
-        let valid_ms = self.session.as_ref().map(|s| s.remaining_ms(now)).filter(|ms| *ms > 0.0);
         let Some(flight) = &mut self.flight else { return };
         flight.attempts = flight.attempts.saturating_add(1);
-        let delay = self.options.backoff.delay_ms(flight.attempts, host.random(), None, valid_ms);
-        flight.phase = Phase::Backoff { until: now + delay.max(flight.not_before - now) };
+        let (attempts, not_before) = (flight.attempts, flight.not_before);
+        let delay = self.backoff_ms(attempts, None, true, now, host);
+        self.set_phase(Phase::Backoff { until: now + delay.max(not_before - now) });
     }
 
     fn flight_need(&self) -> Option<Need> {
@@ -769,9 +769,7 @@ impl Lifecycle {
             self.failing = true;
             host.effect(Effect::Emit(Event::Error(error.clone())));
         }
-        // A background renewal knows how long its token stays good (some policies spread by it).
-        let valid_ms = if deadline == f64::INFINITY { self.session.as_ref().map(|s| s.remaining_ms(now)).filter(|ms| *ms > 0.0) } else { None };
-        let delay = self.options.backoff.delay_ms(attempts, host.random(), retry_after_ms, valid_ms);
+        let delay = self.backoff_ms(attempts, retry_after_ms, deadline == f64::INFINITY, now, host);
         match retry::wait_within(deadline, now, delay, retry_after_ms).filter(|_| retryable) {
             Some(wait) => {
                 self.set_phase(Phase::Backoff { until: now + wait });
@@ -792,6 +790,13 @@ impl Lifecycle {
             }
         }
         self.last_error = Some(error);
+    }
+
+    /// The wait before the flight's next attempt (its `attempts`-th retry). A `background`
+    /// renewal tells the backoff how long its token stays good (some policies spread by it).
+    fn backoff_ms<S: Host>(&self, attempts: u32, retry_after_ms: Option<f64>, background: bool, now: f64, host: &S) -> f64 {
+        let valid_ms = self.session.as_ref().map(|s| s.remaining_ms(now)).filter(|ms| background && *ms > 0.0);
+        self.options.backoff.delay_ms(attempts, host.random(), retry_after_ms, valid_ms)
     }
 
     /// Makes `session` the current one (already stored), and tells the listeners. `reset`: the
