@@ -227,6 +227,10 @@ impl Host for TabHost<'_> {
             self.writes.push((key == self.session_key, None));
         }
     }
+    fn erase(&mut self, key: &str) {
+        // A simulated tab keeps things in one storage only.
+        self.remove(key);
+    }
     fn degraded(&mut self) -> Option<StorageReason> {
         None
     }

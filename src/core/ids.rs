@@ -46,6 +46,8 @@ pub struct UrlParts {
     pub credentials: bool,
     /// The text has a `?` or a `#` (even an empty query or fragment).
     pub query_or_fragment: bool,
+    /// The whole URL, serialized: what a request to it is sent to.
+    pub href: String,
 }
 
 /// The API base URL: `https://` anywhere, `http://` only on loopback hosts.
@@ -148,6 +150,7 @@ pub fn parse_url(text: &str) -> Option<UrlParts> {
         pathname: if path.is_empty() { "/".into() } else { path.into() },
         credentials,
         query_or_fragment: end < rest.len(),
+        href: text.to_owned(),
     })
 }
 

@@ -36,6 +36,9 @@ pub trait Host {
     fn get(&mut self, key: &str) -> Option<String>;
     fn set(&mut self, key: &str, value: &str);
     fn remove(&mut self, key: &str);
+    /// Removes `key` from every storage things can be kept in (memory, `localStorage`,
+    /// `sessionStorage`), not only the current one: consent withdrawn leaves no copy anywhere.
+    fn erase(&mut self, key: &str);
     /// Why storage stopped working, if it did since last asked (each failure is given once).
     fn degraded(&mut self) -> Option<StorageReason>;
     /// From now on, keeps things in `kind` (`setStorage()`): reads and writes after this go
@@ -232,8 +235,6 @@ pub struct Lifecycle {
     lock_name: Option<String>,
     /// Where things are kept now (`options.storage` at first, then what `setStorage()` says).
     pub storage: StorageKind,
-    /// A `setStorage()` that waits for the request in flight to settle: its call and kind.
-    switching: Option<(u32, StorageKind)>,
     pub session: Option<Session>,
     /// Whether storage has been consulted for a cached session.
     loaded: bool,
@@ -266,7 +267,6 @@ impl Lifecycle {
         Self {
             lock_name: lock_name(&options, options.storage),
             storage: options.storage,
-            switching: None,
             secret_key: record::secret_key(&options.prefix, &options.api),
             session_key: record::session_key(&options.prefix, &options.api, &options.org),
             options,
@@ -338,17 +338,29 @@ impl Lifecycle {
         false
     }
 
-    /// `forget()`: erases the secret and the session from storage and memory, stops the timers;
+    /// `forget()`: erases the secret and the session from every storage and memory, stops the timers;
     /// the next call makes a new visitor.
     pub fn forget<S: Host>(&mut self, call: u32, host: &mut S) {
         self.secret_refused = false;
         self.halt(host);
-        host.remove(&self.secret_key);
-        host.remove(&self.session_key);
+        host.erase(&self.secret_key);
+        host.erase(&self.session_key);
         self.loaded = true;
         self.report(host);
         self.let_identity_go(host);
         host.effect(Effect::Reply { call, outcome: Ok(Reply::Done) });
+    }
+
+    /// The page no longer waits for call `call` (it aborted its `fetch()`). The flight goes on for
+    /// its other callers and the background; with neither, it ends.
+    pub fn abandon<S: Host>(&mut self, call: u32, host: &mut S) {
+        let before = self.waiters.len();
+        self.waiters.retain(|waiter| waiter.call != call);
+        if self.waiters.len() < before && self.waiters.is_empty() && !self.started && self.flight.take().is_some() {
+            host.effect(Effect::Abort);
+            host.effect(Effect::Unlock);
+        }
+        self.finish(host);
     }
 
     /// `stop()`: stops timers, listeners and the request in flight, for good.
@@ -856,45 +868,38 @@ impl Lifecycle {
         }
     }
 
-    /// The end of every input: a `setStorage()` that waited for the flight is carried out once
-    /// none is under way; then the timer is armed.
+    /// The end of every input: the timer is armed.
     fn finish<S: Host>(&mut self, host: &mut S) {
-        if self.flight.is_none() {
-            if let Some((call, kind)) = self.switching.take() {
-                self.switch_storage(call, kind, host);
-            }
-        }
         self.rearm(host);
     }
 
-    /// `setStorage(kind)`: keeps the visitor, and moves where it is kept. While a request is in
-    /// flight, the move waits for it to settle (never two visitors).
+    /// `setStorage(kind)`: keeps the visitor, and moves where it is kept, at once: consent given or
+    /// withdrawn never waits on the network. Withdrawn (`"memory"`), the visitor is erased from
+    /// every storage it could be in; what a request in flight brings back is kept where the
+    /// visitor lives by then.
     pub fn set_storage<S: Host>(&mut self, call: u32, kind: StorageKind, host: &mut S) {
-        if let Some((earlier, _)) = self.switching.replace((call, kind)) {
-            // A later choice replaces an earlier one that had not happened yet.
-            host.effect(Effect::Reply { call: earlier, outcome: Ok(Reply::Done) });
-        }
-        self.finish(host);
-    }
-
-    fn switch_storage<S: Host>(&mut self, call: u32, kind: StorageKind, host: &mut S) {
         if kind != self.storage {
             // What this visitor has kept: the records as they are where it was.
             let kept = [host.get(&self.secret_key), host.get(&self.session_key)];
             if kind == StorageKind::Memory {
-                // Consent withdrawn: nothing of the visitor stays in the storage it was in (other
-                // tabs let the identity go, as after forget()); it goes on in memory.
-                host.remove(&self.secret_key);
-                host.remove(&self.session_key);
+                // Consent withdrawn: no copy of the visitor stays in any storage, whichever it
+                // was kept in before (other tabs let the identity go, as after forget()); it goes
+                // on in memory.
+                host.erase(&self.secret_key);
+                host.erase(&self.session_key);
             }
             host.use_storage(kind);
             self.report(host);
+            let mut taken = false;
             let ours = kept[0].as_deref().and_then(|text| host.parse::<SecretRecord>(text).ok()).and_then(SecretRecord::secret);
             let theirs = host.load::<SecretRecord>(&self.secret_key).and_then(SecretRecord::secret);
             match theirs {
                 // The storage already holds another visitor (one who consented earlier in another
                 // tab): that one wins, so that one browser stays one visitor.
-                Some(theirs) if Some(&theirs) != ours.as_ref() => self.take_stored_visitor(host),
+                Some(theirs) if Some(&theirs) != ours.as_ref() => {
+                    self.take_stored_visitor(host);
+                    taken = true;
+                }
                 _ => {
                     for (key, text) in [&self.secret_key, &self.session_key].into_iter().zip(kept) {
                         if let Some(text) = text {
@@ -905,12 +910,20 @@ impl Lifecycle {
             }
             self.storage = kind;
             self.lock_name = lock_name(&self.options, kind);
+            // A request out for this page's former visitor would bring back a second one: it goes
+            // again, for the visitor just taken (its answer is no longer wanted).
+            if taken && matches!(self.flight.as_ref().map(|f| f.phase), Some(Phase::Ask { .. } | Phase::Probe { .. })) {
+                host.effect(Effect::Abort);
+                host.effect(Effect::Unlock);
+                self.attempt(host);
+            }
             if self.started {
                 host.effect(Effect::Listen { on: true, tabs: kind == StorageKind::Local });
             }
             host.effect(Effect::Emit(Event::Storage { reason: StorageReason::Changed, kind }));
         }
         host.effect(Effect::Reply { call, outcome: Ok(Reply::Done) });
+        self.finish(host);
     }
 
     /// Takes the visitor stored where things are kept now: its cached session when still valid

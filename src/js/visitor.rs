@@ -31,6 +31,7 @@ impl Visitor {
     fn call(&self, request: Option<PageRequest>, input: impl FnOnce(u32) -> Input) -> Promise {
         let (call, promise) = self.browser.calls.borrow_mut().open(request);
         if let Some(call) = call {
+            calls::watch_abort(&self.browser, call);
             self.browser.deliver(input(call));
         }
         promise
@@ -72,8 +73,11 @@ impl Visitor {
     }
 
     /// The platform `fetch` with the token: a path resolves against `apiBaseUrl`; an absolute
-    /// URL must be of `apiBaseUrl`'s origin or `allowedOrigins`, else `origin_not_allowed` and
-    /// nothing is sent. A 401 renews the token once and repeats the request once.
+    /// URL (resolved as the platform resolves it, against the document's base URL) must be of
+    /// `apiBaseUrl`'s origin or `allowedOrigins`, else `origin_not_allowed` and nothing is sent;
+    /// the request goes to exactly the URL that was checked. A 401 renews the token once and
+    /// repeats the request once. `init.signal` ends the call at once, also while it waits for a
+    /// token; an aborted one sends nothing.
     #[wasm_bindgen(skip_typescript)]
     pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
         // A string, or a URL object (read for its `href`).
@@ -81,23 +85,24 @@ impl Visitor {
             let object = input.is_object().then_some(&input)?;
             Reflect::get(object, &"href".into()).ok()?.as_string()
         });
-        let url = self.browser.with_life(|life| {
-            let options = &life.options;
-            match href {
-                None => Err(error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
-                Some(path) if path.starts_with('/') && !path.starts_with("//") => Ok(options.api.url(&path)),
-                Some(url) => match options::parse_url(&url) {
-                    Some(parsed) if options.may_send_token_to(&parsed) => Ok(url),
-                    // No scheme and not a path: a path without its leading slash.
-                    None if !url.starts_with("//") && !url.split('/').next().is_some_and(|first| first.contains(':')) => Err(error::invalid_options("fetch(input): a path must start with \"/\" (\"/api/v5/...\"), or be an absolute URL; nothing was sent")),
-                    _ => Err(error::origin_not_allowed()),
-                },
-            }
-        });
+        let signal = match options::signal(&init) {
+            Ok(signal) => signal,
+            Err(e) => return calls::rejected(&e),
+        };
+        if let Some(reason) = calls::abort_reason(signal.as_ref()) {
+            return Promise::reject(&reason);
+        }
+        // Read apart from the lifecycle: parsing a URL runs what the page may have replaced.
+        let Some(settings) = self.browser.with_life(|life| life.options.clone()) else {
+            return calls::rejected(&error::invalid_options("fetch() was called while the visitor was busy deciding"));
+        };
+        let url = match href {
+            None => Err(error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
+            Some(text) => options::target_url(&settings, &text),
+        };
         match url {
-            Some(Ok(url)) => self.call(Some(PageRequest { url, init }), |call| Input::Token { call, min_ms: FETCH_MIN_VALIDITY_MS, want: Want::Send { retried: false } }),
-            Some(Err(e)) => calls::rejected(&e),
-            None => calls::rejected(&error::invalid_options("fetch() was called while the visitor was busy deciding")),
+            Ok(url) => self.call(Some(PageRequest { url, init, signal }), |call| Input::Token { call, min_ms: FETCH_MIN_VALIDITY_MS, want: Want::Send { retried: false } }),
+            Err(e) => calls::rejected(&e),
         }
     }
 
@@ -183,7 +188,7 @@ impl Visitor {
     /// Whether the current token is still valid on the local clock.
     #[wasm_bindgen(getter, js_name = isAuthenticated)]
     pub fn is_authenticated(&self) -> bool {
-        self.browser.with_life(|life| life.session.as_ref().is_some_and(|s| s.valid_for(js_sys::Date::now(), 0.0))).unwrap_or(false)
+        self.browser.with_life(|life| life.session.as_ref().is_some_and(|s| s.valid_for(crate::web::guarded::now(), 0.0))).unwrap_or(false)
     }
 }
 

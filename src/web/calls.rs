@@ -7,23 +7,27 @@
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 
-use super::{Browser, Input};
+use super::{guarded, Browser, Input};
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::Reply;
 use crate::js::{error::to_js, objects};
 
-/// The request of a `fetch()` call: where, and the page's `init`.
+/// The request of a `fetch()` call: where (the URL its origin check passed), the page's `init`,
+/// and `init.signal`, if the page gave one.
 pub struct PageRequest {
     pub url: String,
     pub init: JsValue,
+    pub signal: Option<AbortSignal>,
 }
 
 pub struct Pending {
     resolve: Function,
     reject: Function,
     request: Option<PageRequest>,
+    /// Listens for the page's abort while the call is pending; removed with the call.
+    on_abort: Option<Closure<dyn FnMut()>>,
 }
 
 impl Pending {
@@ -34,6 +38,14 @@ impl Pending {
 
     pub fn reject(&self, error: &JsValue) {
         let _ = self.reject.call1(&JsValue::UNDEFINED, error);
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let (Some(listener), Some(signal)) = (&self.on_abort, self.request.as_ref().and_then(|r| r.signal.as_ref())) {
+            let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+        }
     }
 }
 
@@ -56,7 +68,7 @@ impl Calls {
             return (None, promise);
         }
         self.next = self.next.wrapping_add(1);
-        self.pending.push((self.next, Pending { resolve, reject, request }));
+        self.pending.push((self.next, Pending { resolve, reject, request, on_abort: None }));
         (Some(self.next), promise)
     }
 
@@ -69,10 +81,14 @@ impl Calls {
         self.pending.drain(..).map(|(_, pending)| pending).collect()
     }
 
-    /// The request of `fetch()` call `call`: its URL and `init`.
-    fn request(&self, call: u32) -> Option<(String, JsValue)> {
+    /// The request of `fetch()` call `call`: its URL, `init` and signal.
+    fn request(&self, call: u32) -> Option<(String, JsValue, Option<AbortSignal>)> {
         let (_, pending) = self.pending.iter().find(|(id, _)| *id == call)?;
-        pending.request.as_ref().map(|r| (r.url.clone(), r.init.clone()))
+        pending.request.as_ref().map(|r| (r.url.clone(), r.init.clone(), r.signal.clone()))
+    }
+
+    fn get_mut(&mut self, call: u32) -> Option<&mut Pending> {
+        self.pending.iter_mut().find(|(id, _)| *id == call).map(|(_, pending)| pending)
     }
 }
 
@@ -110,10 +126,45 @@ extern "C" {
     fn assign(target: &Object, source: &JsValue) -> Result<Object, JsValue>;
 }
 
+/// What the platform's `fetch` rejects with when its signal is aborted: the signal's `reason`
+/// (an `AbortError` `DOMException` unless the page gave another); `None` when not aborted.
+pub fn abort_reason(signal: Option<&AbortSignal>) -> Option<JsValue> {
+    signal.filter(|signal| signal.aborted()).map(AbortSignal::reason)
+}
+
+/// Ends `fetch()` call `call` when the page aborts its signal: at once, with the signal's reason,
+/// also while the call waits for a token (the lifecycle stops waiting for it:
+/// [`Input::Abandon`]).
+pub fn watch_abort(browser: &Browser, call: u32) {
+    let signal = browser.calls.borrow().request(call).and_then(|(_, _, signal)| signal);
+    let Some(signal) = signal else { return };
+    let this = browser.this.clone();
+    let listener = Closure::<dyn FnMut()>::new(move || {
+        let Some(browser) = this.upgrade() else { return };
+        let pending = browser.calls.borrow_mut().take(call);
+        if let Some(pending) = pending {
+            let reason = abort_reason(pending.request.as_ref().and_then(|r| r.signal.as_ref())).unwrap_or(JsValue::UNDEFINED);
+            pending.reject(&reason);
+            drop(pending);
+            browser.deliver(Input::Abandon { call });
+        }
+    });
+    // Not borrowed here: the page may have wrapped `addEventListener`.
+    if signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref()).is_ok() {
+        match browser.calls.borrow_mut().get_mut(call) {
+            Some(pending) => pending.on_abort = Some(listener),
+            None => {
+                let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+            }
+        }
+    }
+}
+
 /// Sends the page's request of `fetch()` call `call` with `Authorization: Bearer <token>` added
-/// to a copy of its `init`; the response comes back as [`Input::Sent`].
+/// to a copy of its `init`, to exactly the URL whose origin was checked; the response comes back
+/// as [`Input::Sent`].
 fn send(browser: &Browser, call: u32, token: &str, retried: bool) {
-    let Some((url, init)) = browser.calls.borrow().request(call) else { return };
+    let Some((url, init, signal)) = browser.calls.borrow().request(call) else { return };
     let prepared = (|| {
         let copy = assign(&Object::new(), &init).map_err(|_| error::invalid_options("fetch(): init could not be read"))?;
         let bad_headers = || error::invalid_options("fetch(): init.headers is not a valid headers value");
@@ -121,27 +172,22 @@ fn send(browser: &Browser, call: u32, token: &str, retried: bool) {
         let headers = web_sys::Headers::new_with_str_sequence_sequence(&given).map_err(|_| bad_headers())?;
         headers.set("Authorization", &format!("Bearer {token}")).map_err(|_| bad_headers())?;
         Reflect::set(&copy, &"headers".into(), &headers).map_err(|_| bad_headers())?;
-        let window = web_sys::window().ok_or_else(error::network)?;
-        Ok(window.fetch_with_str_and_init(&url, copy.unchecked_ref()))
+        // The signal read when the call was made, whatever `init` says now.
+        Reflect::set(&copy, &"signal".into(), signal.as_ref().map_or(&JsValue::UNDEFINED, |s| s.as_ref())).map_err(|_| error::invalid_options("fetch(): init could not be read"))?;
+        Ok(copy)
     })();
-    let promise = match prepared {
-        Ok(promise) => promise,
+    let copy = match prepared {
+        Ok(copy) => copy,
         Err(error) => return settle(browser, call, Err(to_js(&error))),
     };
     let (browser, token) = (browser.this.clone(), token.to_owned());
     wasm_bindgen_futures::spawn_local(async move {
-        let outcome = JsFuture::from(promise).await;
+        let outcome = guarded::fetch(&JsValue::from_str(&url), &copy).await;
         let Some(browser) = browser.upgrade() else { return };
         match outcome {
-            Ok(response) => match response.dyn_into::<web_sys::Response>() {
-                Ok(response) => browser.deliver(Input::Sent { call, response, token, retried }),
-                Err(_) => settle(&browser, call, Err(to_js(&error::network()))),
-            },
-            // The caller's own abort stays an AbortError, as with the platform fetch.
-            Err(failure) if Reflect::get(&failure, &"name".into()).ok().and_then(|n| n.as_string()).as_deref() == Some("AbortError") => {
-                settle(&browser, call, Err(failure))
-            }
-            Err(_) => settle(&browser, call, Err(to_js(&error::network()))),
+            Ok(response) => browser.deliver(Input::Sent { call, response, token, retried }),
+            // The page's own abort rejects as the platform's fetch does: with the signal's reason.
+            Err(_) => settle(&browser, call, Err(abort_reason(signal.as_ref()).unwrap_or_else(|| to_js(&error::network())))),
         }
     });
 }

@@ -82,9 +82,12 @@ impl Listeners {
         let list = Rc::downgrade(&self.list);
         wasm_bindgen_futures::spawn_local(async move {
             let Some(list) = list.upgrade() else { return };
-            // Those subscribed when the microtask runs; the list is not borrowed while they run.
-            let listeners: Vec<Function> = list.borrow().iter().filter(|(_, n, _)| *n == name).map(|(_, _, f)| f.clone()).collect();
-            for listener in listeners {
+            // Those subscribed when the microtask runs, each only while it still is (a listener may
+            // unsubscribe another, or stop the visitor); the list is not borrowed while they run.
+            let ids: Vec<u32> = list.borrow().iter().filter(|(_, n, _)| *n == name).map(|(id, _, _)| *id).collect();
+            for id in ids {
+                let listener = list.borrow().iter().find(|(other, _, _)| *other == id).map(|(_, _, f)| f.clone());
+                let Some(listener) = listener else { continue };
                 if let Err(thrown) = listener.call1(&JsValue::UNDEFINED, &detail) {
                     let _ = report_error(&thrown);
                 }

@@ -7,7 +7,6 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortController;
 
 #[wasm_bindgen]
@@ -17,7 +16,7 @@ extern "C" {
     /// `locks.request(name, options, callback)`: the promise settles when the lock is let go
     /// (or refused, or the request withdrawn).
     #[wasm_bindgen(method, catch)]
-    fn request(this: &LockManager, name: &str, options: &Object, callback: &Function) -> Result<Promise, JsValue>;
+    fn request(this: &LockManager, name: &str, options: &Object, callback: &Function) -> Result<JsValue, JsValue>;
 }
 
 /// The browser's Web Locks, if it has them.
@@ -92,7 +91,7 @@ pub fn request(name: &str, if_available: bool, answer: impl Fn(bool) + 'static) 
     let gone = withdrawn.clone();
     wasm_bindgen_futures::spawn_local(async move {
         // Refused by the browser (withdrawn requests are nobody's concern any more).
-        if JsFuture::from(settled).await.is_err() && !gone.get() {
+        if super::guarded::settled(&settled).await.is_err() && !gone.get() {
             answer(false);
         }
     });

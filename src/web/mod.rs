@@ -8,6 +8,8 @@
 //! - `page.rs`: `visibilitychange`, `pageshow`, `online` and `storage` listeners (`web-sys`);
 //! - `locks.rs`: Web Locks (`navigator.locks`, a typed binding);
 //! - `calls.rs`: the promises of the page's calls, and the page's own `fetch()`;
+//! - `guarded.rs`: every call into what the page can replace (`fetch`, `Date.now`, ...), as a
+//!   `Result`, so that no exception of the page's unwinds through the shell;
 //! - `listeners.rs`: the page's `on()` listeners.
 //!
 //! Reentrancy: page code (a listener, a getter on `fetch()`'s `init`, a promise's `then`) may call
@@ -16,6 +18,7 @@
 //! while another is being handled waits its turn instead of borrowing twice.
 
 pub mod calls;
+pub mod guarded;
 pub mod listeners;
 pub mod locks;
 pub mod net;
@@ -29,7 +32,6 @@ use std::rc::{Rc, Weak};
 use gloo_timers::callback::Timeout;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use wasm_bindgen::{JsCast, JsValue};
 
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::{Effect, Host, Lifecycle, Response, Want};
@@ -49,6 +51,8 @@ pub enum Input {
     /// The page's request of `fetch()` call `call`, sent with `token`, came back.
     Sent { call: u32, response: web_sys::Response, token: String, retried: bool },
     Forget { call: u32 },
+    /// The page aborted `fetch()` call `call` (its `AbortSignal`) while it waited for a token.
+    Abandon { call: u32 },
     /// `setStorage(kind)`.
     SetStorage { call: u32, kind: StorageKind },
     Stop,
@@ -187,6 +191,7 @@ impl Browser {
                 }
             }
             Input::Forget { call } => life.forget(call, &mut host),
+            Input::Abandon { call } => life.abandon(call, &mut host),
             Input::SetStorage { call, kind } => life.set_storage(call, kind, &mut host),
             Input::Stop => life.stop(&mut host),
             Input::Answered { seq, result } => life.answered(seq, result, &mut host),
@@ -289,11 +294,11 @@ struct BrowserHost<'a> {
 
 impl Host for BrowserHost<'_> {
     fn now(&self) -> f64 {
-        js_sys::Date::now()
+        guarded::now()
     }
 
     fn random(&self) -> f64 {
-        js_sys::Math::random()
+        guarded::random()
     }
 
     fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonProblem> {
@@ -314,6 +319,10 @@ impl Host for BrowserHost<'_> {
 
     fn remove(&mut self, key: &str) {
         self.storage.remove(key);
+    }
+
+    fn erase(&mut self, key: &str) {
+        self.storage.erase(key);
     }
 
     fn degraded(&mut self) -> Option<StorageReason> {
@@ -337,8 +346,10 @@ impl Host for BrowserHost<'_> {
 /// members count: members a page added to `Object.prototype` must not fill a missing field.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, JsonProblem> {
     let value = js_sys::JSON::parse(text).map_err(|_| JsonProblem::NotJson)?;
-    if let Some(object) = value.dyn_ref::<js_sys::Object>() {
-        js_sys::Object::set_prototype_of(object, JsValue::NULL.unchecked_ref());
+    if value.is_object() && !guarded::drop_prototype(&value) {
+        // A page's `JSON.parse` handed back something that cannot lose its prototype (frozen,
+        // or a proxy): its members could come from anywhere.
+        return Err(JsonProblem::Shape);
     }
     serde_wasm_bindgen::from_value(value).map_err(|_| JsonProblem::Shape)
 }

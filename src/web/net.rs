@@ -1,40 +1,57 @@
-//! The auth request: a `POST` through `gloo-net`, ended by an `AbortController` when it takes
-//! longer than the timeout (or when the lifecycle no longer wants it), with `Retry-After` read
-//! from the answer's headers.
+//! The auth request: a `POST` built with `gloo-net` and sent through the page's `fetch` (which the
+//! page may have wrapped: `guarded.rs`), ended by an `AbortController` when it takes longer than
+//! the timeout (or when the lifecycle no longer wants it), with `Retry-After` read from the
+//! answer's headers.
+//!
+//! The timeout is the shell's own: when it passes, the lifecycle hears `timeout` whether or not
+//! the page's `fetch` ever settles (a wrapper may drop the call, or a page may have made every
+//! object a thenable that never resolves), so that no request can keep the visitor waiting.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_net::http::Request;
 use gloo_timers::callback::Timeout;
+use wasm_bindgen::JsValue;
 use web_sys::{AbortController, AbortSignal};
 
+use super::guarded;
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::Response;
 
-/// POSTs `body` (JSON) to `url`; `done` gets the answer (status, body, `Retry-After`) or the
-/// failure: `timeout` when `timeout_ms` passed first (the request and the body's download
-/// included), `network` for anything else. The controller ends the request; `None` when the
-/// browser cannot make one (then `done` has already been told `network`, asynchronously).
+type Done = Box<dyn FnOnce(Result<Response, Error>)>;
+
+/// POSTs `body` (JSON) to `url`; `done` gets, once, the answer (status, body, `Retry-After`) or
+/// the failure: `timeout` when `timeout_ms` passed first (the request and the body's download
+/// included), `network` for anything else. The controller ends the request (`None` when the
+/// browser cannot make one: the timeout still ends the wait).
 pub fn post(url: String, body: String, timeout_ms: u32, done: impl FnOnce(Result<Response, Error>) + 'static) -> Option<AbortController> {
+    let done: Rc<RefCell<Option<Done>>> = Rc::new(RefCell::new(Some(Box::new(done))));
     let controller = AbortController::new().ok();
     let signal = controller.as_ref().map(AbortController::signal);
-    let timed_out = Rc::new(Cell::new(false));
     let timer = {
-        let (controller, timed_out) = (controller.clone(), timed_out.clone());
+        let (controller, done) = (controller.clone(), done.clone());
         Timeout::new(timeout_ms, move || {
-            timed_out.set(true);
             if let Some(controller) = controller {
                 controller.abort();
             }
+            finish(&done, Err(error::timeout()));
         })
     };
     wasm_bindgen_futures::spawn_local(async move {
         let outcome = send(&url, body, signal.as_ref()).await;
         drop(timer);
-        done(outcome.ok_or_else(|| if timed_out.get() { error::timeout() } else { error::network() }));
+        finish(&done, outcome.ok_or_else(error::network));
     });
     controller
+}
+
+/// Hands `outcome` to `done` unless it has had one already (not borrowed while it runs).
+fn finish(done: &RefCell<Option<Done>>, outcome: Result<Response, Error>) {
+    let done = done.borrow_mut().take();
+    if let Some(done) = done {
+        done(outcome);
+    }
 }
 
 async fn send(url: &str, body: String, signal: Option<&AbortSignal>) -> Option<Response> {
@@ -44,8 +61,9 @@ async fn send(url: &str, body: String, signal: Option<&AbortSignal>) -> Option<R
         .abort_signal(signal)
         .body(body)
         .ok()?;
-    let answer = request.send().await.ok()?;
-    let retry_after = answer.headers().get("Retry-After");
-    let body = answer.text().await.ok()?;
+    let request: web_sys::Request = request.into();
+    let answer = guarded::fetch(&request, &JsValue::UNDEFINED).await.ok()?;
+    let retry_after = answer.headers().get("Retry-After").ok().flatten();
+    let body = guarded::text(&answer).await?;
     Some(Response { status: answer.status(), body, retry_after })
 }

@@ -98,6 +98,20 @@ impl Storage {
         }
     }
 
+    /// Removes `key` from memory and from both browser storages, whichever is in use: no copy is
+    /// left anywhere (consent withdrawn, `forget()`). A storage that cannot be reached holds
+    /// nothing this visitor could have written since the page loaded; it is tried all the same.
+    pub fn erase(&mut self, key: &str) {
+        self.remember(key, None);
+        for (name, storage) in [("localStorage", web_sys::window().map(|w| w.local_storage())), ("sessionStorage", web_sys::window().map(|w| w.session_storage()))] {
+            let Some(Ok(Some(storage))) = storage else { continue };
+            let held = storage.get_item(key).ok().flatten().is_some();
+            if held && storage.remove_item(key).is_ok() {
+                self.written.push(Written { storage: name, key: key.to_owned(), value: None });
+            }
+        }
+    }
+
     /// What was written to the browser's storage since last asked.
     pub fn take_written(&mut self) -> Vec<Written> {
         std::mem::take(&mut self.written)

@@ -79,6 +79,12 @@ impl Host for Fake {
     fn remove(&mut self, key: &str) {
         self.storage.retain(|(k, _)| k != key);
     }
+    fn erase(&mut self, key: &str) {
+        self.remove(key);
+        for (_, storage) in &mut self.shelved {
+            storage.retain(|(k, _)| k != key);
+        }
+    }
     fn degraded(&mut self) -> Option<StorageReason> {
         self.degraded.take()
     }
@@ -874,19 +880,114 @@ fn moving_to_memory_erases_the_visitor_from_storage_and_keeps_it() {
     assert!(shell.take().contains(&post(2, true)));
 }
 
+/// What storage `kind` holds now, in use or shelved.
+fn held_in(shell: &Fake, kind: StorageKind) -> Vec<(String, String)> {
+    if shell.kind == kind {
+        return shell.storage.clone();
+    }
+    shell.shelved.iter().find(|(k, _)| *k == kind).map(|(_, s)| s.clone()).unwrap_or_default()
+}
+
 #[test]
-fn a_move_during_a_request_waits_for_it_and_keeps_what_it_brought() {
+fn consent_given_during_a_request_applies_at_once_and_the_answer_is_kept_there() {
     let (mut life, mut shell) = in_memory();
     life.authenticate(2, true, &mut shell);
     shell.take();
     life.set_storage(9, StorageKind::Local, &mut shell);
-    assert!(replies(&shell.take()).is_empty(), "moved while a request was out");
-    assert_eq!(shell.kind, StorageKind::Memory);
-    life.answered(2, ok("v1", "t2", 1800), &mut shell);
-    let did = shell.take();
-    assert_eq!(replies(&did), [Did::Reply(2, Ok("session v1".into())), Did::Reply(9, Ok("done".into()))]);
+    assert_eq!(replies(&shell.take()), [Did::Reply(9, Ok("done".into()))], "the move waited for the request");
     assert_eq!(shell.kind, StorageKind::Local);
-    assert!(shell.stored(":session").is_some_and(|s| s.contains("t2")), "the new session was not moved");
+    life.answered(2, ok("v1", "t2", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(2, Ok("session v1".into()))]);
+    assert!(shell.stored(":session").is_some_and(|s| s.contains("t2")), "the new session was not kept where the visitor lives");
+}
+
+#[test]
+fn consent_withdrawn_while_renewals_fail_erases_at_once_and_keeps_what_comes_back_in_memory() {
+    let (mut life, mut shell) = authenticated("local");
+    // The background renewal fails and waits to try again.
+    life.authenticate(2, true, &mut shell);
+    life.locked(true, &mut shell);
+    life.answered(2, status(503, None), &mut shell);
+    shell.take();
+    life.set_storage(9, StorageKind::Memory, &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(9, Ok("done".into()))], "withdrawal waited for the network");
+    assert!(held_in(&shell, StorageKind::Local).is_empty(), "left in localStorage: {:?}", held_in(&shell, StorageKind::Local));
+    // The retry's answer is kept in memory only.
+    shell.fire(&mut life);
+    let seq = shell.take().iter().find_map(|d| if let Did::Post { seq, secret: true } = d { Some(*seq) } else { None }).expect("the retry was sent with the secret");
+    life.answered(seq, ok("v1", "t3", 1800), &mut shell);
+    assert_eq!(shell.kind, StorageKind::Memory);
+    assert!(shell.stored(":session").is_some_and(|s| s.contains("t3")));
+    assert!(held_in(&shell, StorageKind::Local).is_empty() && held_in(&shell, StorageKind::Session).is_empty(), "an answer after withdrawal reached a browser storage");
+}
+
+#[test]
+fn withdrawal_erases_every_storage_the_visitor_was_kept_in() {
+    for path in [[StorageKind::Session, StorageKind::Local], [StorageKind::Local, StorageKind::Session]] {
+        let (mut life, mut shell) = in_memory();
+        life.set_storage(8, path[0], &mut shell);
+        life.set_storage(9, path[1], &mut shell);
+        life.set_storage(10, StorageKind::Memory, &mut shell);
+        for kind in path {
+            assert!(held_in(&shell, kind).is_empty(), "{path:?}: left in {kind:?}: {:?}", held_in(&shell, kind));
+        }
+        // Still the same visitor, in memory.
+        assert_eq!(life.session.as_ref().map(|s| s.answer.visitor_id.as_str()), Some("v1"));
+        assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")));
+    }
+}
+
+#[test]
+fn forget_erases_every_storage() {
+    let (mut life, mut shell) = in_memory();
+    life.set_storage(8, StorageKind::Session, &mut shell);
+    life.set_storage(9, StorageKind::Local, &mut shell);
+    life.forget(10, &mut shell);
+    for kind in [StorageKind::Local, StorageKind::Session, StorageKind::Memory] {
+        assert!(held_in(&shell, kind).is_empty(), "left in {kind:?}: {:?}", held_in(&shell, kind));
+    }
+}
+
+#[test]
+fn a_move_to_a_storage_holding_another_visitor_during_a_request_asks_again_for_that_one() {
+    // Another tab consented earlier: localStorage holds visitor v1, whose session has expired.
+    let (_, other) = authenticated("local");
+    let (mut life, mut shell) = (lifecycle("memory"), Fake { kind: StorageKind::Memory, ..Fake::new() });
+    shell.shelved.push((StorageKind::Local, other.storage));
+    shell.now += 3_600_000.0;
+    // This page's visitor, in memory, asks as a new visitor.
+    life.authenticate(3, false, &mut shell);
+    assert!(shell.take().contains(&post(1, false)));
+    life.set_storage(9, StorageKind::Local, &mut shell);
+    let did = shell.take();
+    assert!(did.contains(&Did::Abort) && did.contains(&Did::Lock(true)), "the request for another visitor went on: {did:?}");
+    assert!(did.contains(&Did::Reply(9, Ok("done".into()))), "{did:?}");
+    // The answer to the withdrawn request is not taken; the new attempt carries v1's secret.
+    life.answered(1, ok("mine", "t9", 1800), &mut shell);
+    assert!(replies(&shell.take()).is_empty());
+    life.locked(true, &mut shell);
+    assert!(shell.take().contains(&post(2, true)));
+    life.answered(2, ok("v1", "t2", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(3, Ok("session v1".into()))]);
+    assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")));
+}
+
+#[test]
+fn an_abandoned_call_stops_waiting_and_without_auto_renew_its_flight_ends() {
+    let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), auto_renew: Some(false), ..RawOptions::default() };
+    let (mut life, mut shell) = (Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap()), Fake::new());
+    life.token(4, 5000.0, Want::Send { retried: false }, &mut shell);
+    life.token(5, 5000.0, Want::Token, &mut shell);
+    shell.take();
+    life.abandon(4, &mut shell);
+    assert!(!shell.take().contains(&Did::Abort), "another caller still waits");
+    life.answered(1, ok("v1", "t1", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(5, Ok("token t1".into()))], "the abandoned call was answered");
+    // The last caller gone, nobody wants the request.
+    life.token(6, 2_000_000.0, Want::Send { retried: false }, &mut shell);
+    shell.take();
+    life.abandon(6, &mut shell);
+    assert!(shell.take().contains(&Did::Abort));
 }
 
 #[test]

@@ -1,0 +1,92 @@
+//! Calls into what the page can replace or wrap (SPEC §3, "the page is hostile ground"): its
+//! `fetch`, `Date.now`, `Math.random`, `Promise.resolve`, and the body of what its `fetch` hands
+//! back.
+//!
+//! An exception from page code that unwinds through the shell's Rust frames skips every
+//! destructor on its way out: a `RefCell` stays borrowed, the inbox stays busy, a Web Lock stays
+//! held, and the visitor never answers again. So each binding here is `catch` (the exception
+//! comes back as an `Err`), and each value the page hands back is type-checked (`instanceof`)
+//! before it is used. What the shell still trusts to be the platform's: `Promise.prototype.then`,
+//! `setTimeout` and `WebAssembly`, without which no asynchronous library can work.
+
+use std::cell::Cell;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, as the page left it (wrapped, perhaps).
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn global_fetch(input: &JsValue, init: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Promise, js_name = resolve, catch)]
+    fn promise_resolve(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Date, js_name = now, catch)]
+    fn date_now() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Math, js_name = random, catch)]
+    fn math_random() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = setPrototypeOf, catch)]
+    fn set_prototype_of(object: &JsValue, prototype: &JsValue) -> Result<JsValue, JsValue>;
+    /// What `response.text()` is called on: a `Response` already checked to be one.
+    type Body;
+    #[wasm_bindgen(method, js_name = text, catch)]
+    fn text(this: &Body) -> Result<JsValue, JsValue>;
+}
+
+/// Whatever the page handed back, as a promise: a thenable or a plain value is adopted as
+/// `Promise.resolve` does; `None` when even that throws or gives no promise.
+fn adopt(value: &JsValue) -> Option<Promise> {
+    promise_resolve(value).ok()?.dyn_into::<Promise>().ok()
+}
+
+/// Gives `object` no prototype, so that only its own members count (members a page added to
+/// `Object.prototype` must not fill a missing field); `false` when it cannot be done.
+pub fn drop_prototype(object: &JsValue) -> bool {
+    set_prototype_of(object, &JsValue::NULL).is_ok()
+}
+
+/// Awaits what the page handed back: its value, or what it threw or rejected with.
+pub async fn settled(value: &JsValue) -> Result<JsValue, JsValue> {
+    match adopt(value) {
+        Some(promise) => JsFuture::from(promise).await,
+        None => Err(JsValue::UNDEFINED),
+    }
+}
+
+/// `fetch(input, init)` through the page's `fetch`: the `Response`, or what the call threw or
+/// rejected with (`undefined` when it came to something that is not a `Response`). It may never
+/// settle (a wrapper that drops the call): callers bound it with their own timer.
+pub async fn fetch(input: &JsValue, init: &JsValue) -> Result<web_sys::Response, JsValue> {
+    let returned = global_fetch(input, init)?;
+    settled(&returned).await?.dyn_into::<web_sys::Response>().map_err(|_| JsValue::UNDEFINED)
+}
+
+/// The body of `response` as text; `None` when reading it failed or gave something else.
+pub async fn text(response: &web_sys::Response) -> Option<String> {
+    let promise = response.unchecked_ref::<Body>().text().ok()?;
+    settled(&promise).await.ok()?.as_string()
+}
+
+thread_local! {
+    /// The clock's last good reading.
+    static LAST_NOW: Cell<f64> = const { Cell::new(0.0) };
+}
+
+/// `Date.now()`: the local clock. A page's replacement that throws or gives no finite number
+/// leaves the clock where it last read.
+pub fn now() -> f64 {
+    match date_now().ok().and_then(|value| value.as_f64()).filter(|ms| ms.is_finite()) {
+        Some(ms) => {
+            LAST_NOW.with(|last| last.set(ms));
+            ms
+        }
+        None => LAST_NOW.with(Cell::get),
+    }
+}
+
+/// `Math.random()`, uniform in `[0, 1)`; a page's replacement that fails gives the middle.
+pub fn random() -> f64 {
+    math_random().ok().and_then(|value| value.as_f64()).filter(|r| (0.0..1.0).contains(r)).unwrap_or(0.5)
+}
