@@ -26,10 +26,62 @@ export function entry(load) {
     constructor(options) {
       if (!loaded) throw new VisitorError("invalid_options", inBrowser ? NOT_READY : NOT_A_BROWSER);
       super(options);
+      running.add(this);
+    }
+
+    stop() {
+      running.delete(this);
+      super.stop();
+    }
+
+    /** Stops the visitor and lets it go; every later use answers `stopped`. Twice is harmless. */
+    free() {
+      if (released.has(this)) return;
+      released.add(this);
+      this.stop();
+    }
+  }
+  if (typeof Symbol.dispose === "symbol") {
+    Visitor.prototype[Symbol.dispose] = function dispose() {
+      this.free();
+    };
+  }
+  // Every other member of a released visitor answers `stopped`: the methods that return a
+  // promise reject with it, the others (and the getters) throw it.
+  for (const [name, member] of Object.entries(Object.getOwnPropertyDescriptors(LoadedVisitor.prototype))) {
+    if (Object.prototype.hasOwnProperty.call(Visitor.prototype, name)) continue;
+    if (member.get) {
+      const read = member.get;
+      Object.defineProperty(Visitor.prototype, name, {
+        configurable: true,
+        get() {
+          if (released.has(this)) throw releasedError();
+          return read.call(this);
+        },
+      });
+    } else if (typeof member.value === "function") {
+      const method = member.value;
+      const answer = ASYNC_MEMBERS.has(name) ? (error) => Promise.reject(error) : (error) => { throw error; };
+      Object.defineProperty(Visitor.prototype, name, {
+        configurable: true,
+        writable: true,
+        value: function (...args) {
+          return released.has(this) ? answer(releasedError()) : method.apply(this, args);
+        },
+      });
     }
   }
   return { ready, Visitor };
 }
+
+// A visitor lives until `stop()`, `free()` or `[Symbol.dispose]()`, whether or not the page keeps
+// a reference to it (SPEC §3): wasm-bindgen releases the Rust object behind an instance that is
+// garbage-collected, which would stop it. Each running visitor is held here until the page ends
+// it; `free()` then lets it go, and its memory goes with the instance.
+const running = new Set();
+const released = new WeakSet();
+const ASYNC_MEMBERS = new Set(["authenticate", "getAccessToken", "fetch", "forget", "setStorage"]);
+const releasedError = () => new VisitorError("stopped", "this visitor was released by free() or [Symbol.dispose](): make a new one");
 
 const NOT_A_BROWSER =
   "giosg-visitor runs in a browser, and this is not one (server-side rendering?): the WebAssembly module is not loaded here";

@@ -1,0 +1,450 @@
+// The page is hostile ground (SPEC §3): what a page may do around the SDK, and what must still
+// hold. Each scenario runs against the shipped package (pkg/, served by the local server, loaded
+// here with a dynamic import) and throws an Error that says what broke; tests/page.rs runs each
+// one in headless Chrome and Firefox. Waits are bounded by events or by a deadline that only
+// fails the test, never by a sleep that hopes.
+
+// The platform's own, captured before any scenario replaces them.
+const platformFetch = window.fetch;
+const platformParse = JSON.parse;
+const platformNow = Date.now;
+const platformRandom = Math.random;
+
+let loading;
+function load(server) {
+  loading ??= import(`${server}/pkg/index.js`).then(async (sdk) => {
+    await sdk.ready;
+    return sdk;
+  });
+  return loading;
+}
+
+/** A fresh organization and storage prefix, and the options of a visitor on them. */
+function fresh(server, extra = {}) {
+  const org = crypto.randomUUID();
+  const prefix = `page${platformRandom().toString(36).slice(2)}`;
+  const options = (more = {}) => ({ organizationId: org, apiBaseUrl: server, storageKeyPrefix: prefix, ...extra, ...more });
+  const keys = [`${prefix}:${server}:secret`, `${prefix}:${server}:${org}:session`];
+  return { server, org, prefix, options, keys };
+}
+
+async function control(env, method, path, body) {
+  const response = await platformFetch.call(window, `${env.server}/__control/orgs/${env.org}${path}`, { method, body });
+  if (!response.ok) throw new Error(`control ${method} ${path}: ${response.status}`);
+  return response.status === 204 ? null : response.json();
+}
+const stats = (env) => control(env, "GET", "/stats");
+const authRequests = async (env) => (await stats(env)).auth_requests;
+const fault = (env, value) => control(env, "PUT", "/faults", JSON.stringify(value));
+const clearFaults = (env) => control(env, "DELETE", "/faults");
+
+/** `{ ok, value }` or `{ ok: false, error }` of `promise`, or an Error after `ms`. */
+async function within(promise, ms, what) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not settled after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise.then((value) => [true, value], (error) => [false, error]), deadline]).then(([ok, value]) =>
+      ok ? { ok, value } : { ok, error: value },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function resolves(promise, what, ms = 15000) {
+  const result = await within(promise, ms, what);
+  if (!result.ok) throw new Error(`${what}: rejected with ${describe(result.error)}`);
+  return result.value;
+}
+
+async function rejectsWith(sdk, promise, code, what, ms = 15000) {
+  const result = await within(promise, ms, what);
+  if (result.ok) throw new Error(`${what}: resolved, expected VisitorError ${code}`);
+  if (!(result.error instanceof sdk.VisitorError) || result.error.code !== code) {
+    throw new Error(`${what}: rejected with ${describe(result.error)}, expected VisitorError ${code}`);
+  }
+  return result.error;
+}
+
+function describe(value) {
+  if (value instanceof Error || value instanceof DOMException) return `${value.name} ${value.code ?? ""}: ${value.message}`;
+  return String(value);
+}
+
+/** The lock manager holds no lock of this environment's visitors. */
+async function noLockHeld(env) {
+  const { held = [] } = await navigator.locks.query();
+  const ours = held.filter((lock) => lock.name.startsWith(`${env.prefix}:`));
+  if (ours.length) throw new Error(`a Web Lock is still held: ${ours.map((l) => l.name).join(", ")}`);
+}
+
+/** After a misbehavior: the visitor answers again, holds no lock, and another visitor of the page
+ * sharing its lock gets a session with one request. */
+async function nothingStuck(sdk, env, visitor) {
+  await resolves(visitor.authenticate({ force: true }), "a later call of the same visitor");
+  await noLockHeld(env);
+  const other = fresh(env.server);
+  const neighbour = new sdk.Visitor({ ...other.options(), storageKeyPrefix: env.prefix });
+  await resolves(neighbour.authenticate(), "another visitor sharing the lock");
+  neighbour.stop();
+  visitor.stop();
+}
+
+// ---- 1. A page's fetch wrapper, JSON, clock and prototypes ----
+
+const FETCH_MISBEHAVIORS = {
+  throws: () => {
+    throw new TypeError("a wrapper's own bug");
+  },
+  notAResponse: async () => ({ ok: true, status: 200, json: async () => ({}) }),
+  rejectsWithAString: () => Promise.reject("offline"),
+  notAPromise: () => 42,
+  thenableThatThrows: () => ({
+    then() {
+      throw new Error("a broken thenable");
+    },
+  }),
+  neverSettles: () => new Promise(() => {}),
+};
+
+/** The page's `fetch` misbehaves once (`how`), then works: the call that met it succeeds on its
+ * retry, and nothing is left stuck. */
+export async function fetchWrapperMisbehavingOnce(server, how) {
+  const sdk = await load(server);
+  const env = fresh(server, { requestTimeoutMs: 1000 });
+  const visitor = new sdk.Visitor(env.options());
+  let calls = 0;
+  window.fetch = function (...args) {
+    calls += 1;
+    return calls === 1 ? FETCH_MISBEHAVIORS[how](...args) : platformFetch.apply(this, args);
+  };
+  try {
+    await resolves(visitor.authenticate(), `authenticate() after the page's fetch ${how} once`);
+  } finally {
+    window.fetch = platformFetch;
+  }
+  if (calls < 2) throw new Error(`the page's fetch was called ${calls} time(s): the failed request was not retried`);
+  if ((await authRequests(env)) !== 1) throw new Error("the server did not see exactly one auth request");
+  await nothingStuck(sdk, env, visitor);
+}
+
+/** The page's `fetch` misbehaves (`how`) for a request of `visitor.fetch()`: the call rejects
+ * with `VisitorError` `network`, and nothing is left stuck. */
+export async function fetchWrapperMisbehavingForThePagesRequest(server, how) {
+  const sdk = await load(server);
+  const env = fresh(server);
+  const visitor = new sdk.Visitor(env.options());
+  await resolves(visitor.authenticate(), "authenticate()");
+  window.fetch = FETCH_MISBEHAVIORS[how];
+  try {
+    await rejectsWith(sdk, visitor.fetch(`/api/v5/public/orgs/${env.org}/rooms`), "network", `visitor.fetch() through a fetch that ${how}`);
+  } finally {
+    window.fetch = platformFetch;
+  }
+  await nothingStuck(sdk, env, visitor);
+}
+
+/** `Object.prototype.then` makes the `Response` of the platform's `fetch` a thenable that never
+ * settles while a request is out: the request times out, and the retry (pollution gone) succeeds.
+ *
+ * Every other object passes through as if `then` were not there: the WebDriver session that runs
+ * this page resolves promises with objects too, and would hang with it. */
+export async function objectPrototypeThenPolluted(server) {
+  const sdk = await load(server);
+  const env = fresh(server, { requestTimeoutMs: 1000 });
+  const visitor = new sdk.Visitor(env.options());
+  function neverSettlesForAResponse(resolve) {
+    if (this instanceof Response) return;
+    delete Object.prototype.then;
+    try {
+      resolve(this);
+    } finally {
+      pollute();
+    }
+  }
+  const pollute = () => Object.defineProperty(Object.prototype, "then", { value: neverSettlesForAResponse, configurable: true, writable: true });
+  const unpollute = () => delete Object.prototype.then;
+  let calls = 0;
+  window.fetch = function (...args) {
+    calls += 1;
+    if (calls > 1) unpollute();
+    return platformFetch.apply(this, args);
+  };
+  pollute();
+  try {
+    await resolves(visitor.authenticate(), "authenticate() while Object.prototype.then never settled");
+  } finally {
+    unpollute();
+    window.fetch = platformFetch;
+  }
+  if (calls < 2) throw new Error("the request was not retried: was the pollution in place?");
+  await nothingStuck(sdk, env, visitor);
+}
+
+/** The page replaced `JSON.parse`, `Date.now` or `Math.random` with something that throws or
+ * hands back the wrong thing: every call settles (a session, or a VisitorError), and once the
+ * page puts them back, nothing is stuck. */
+export async function pageGlobalsReplaced(server, which) {
+  const sdk = await load(server);
+  const env = fresh(server);
+  const visitor = new sdk.Visitor(env.options());
+  const replace = {
+    jsonParseThrows: () => (JSON.parse = () => { throw new SyntaxError("no JSON today"); }),
+    jsonParseFrozen: () => (JSON.parse = (text) => Object.freeze(platformParse(text))),
+    dateNowThrows: () => (Date.now = () => { throw new Error("no clock"); }),
+    dateNowNotANumber: () => (Date.now = () => "soon"),
+    mathRandomThrows: () => (Math.random = () => { throw new Error("no chance"); }),
+  }[which];
+  replace();
+  let result;
+  try {
+    result = await within(visitor.authenticate(), 15000, `authenticate() with ${which}`);
+  } finally {
+    JSON.parse = platformParse;
+    Date.now = platformNow;
+    Math.random = platformRandom;
+  }
+  if (!result.ok && !(result.error instanceof sdk.VisitorError)) throw new Error(`rejected with ${describe(result.error)}, not a VisitorError`);
+  await nothingStuck(sdk, env, visitor);
+}
+
+// ---- 2. fetch() sends the token only where its check allowed ----
+
+/** Each `input`, handed to `visitor.fetch()`, is either refused (nothing sent) or sent with the
+ * token to an allowed origin, as the platform resolves it (watched at the page's `fetch`, which
+ * the platform resolves against the document's base URL). With `baseHref`, a `<base href>` on
+ * another origin is in the document. */
+export async function tokenGoesOnlyWhereTheCheckAllowed(server, inputs, baseHref) {
+  const sdk = await load(server);
+  const env = fresh(server);
+  const visitor = new sdk.Visitor(env.options());
+  await resolves(visitor.authenticate(), "authenticate()");
+  const allowed = new URL(server).origin;
+  const sent = [];
+  window.fetch = function (input, init) {
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    const target = new URL(input instanceof Request ? input.url : String(input), document.baseURI);
+    if (headers.has("Authorization")) sent.push({ origin: target.origin, href: target.href });
+    return platformFetch.apply(this, arguments);
+  };
+  const base = baseHref ? document.head.appendChild(Object.assign(document.createElement("base"), { href: baseHref })) : null;
+  const outcomes = [];
+  try {
+    for (const input of inputs) {
+      const result = await within(visitor.fetch(input), 15000, `fetch(${JSON.stringify(input)})`);
+      outcomes.push({ input, result });
+      if (!result.ok && !(result.error instanceof sdk.VisitorError)) throw new Error(`fetch(${JSON.stringify(input)}) rejected with ${describe(result.error)}`);
+    }
+  } finally {
+    base?.remove();
+    window.fetch = platformFetch;
+    visitor.stop();
+  }
+  if (!sent.some((request) => request.origin === allowed)) throw new Error("no request with the token was seen at all: the watch is broken");
+  const astray = sent.filter((request) => request.origin !== allowed);
+  if (astray.length) throw new Error(`the token went to ${astray.map((r) => r.href).join(", ")}, only ${allowed} is allowed`);
+  return outcomes.map(({ input, result }) => `${input} -> ${result.ok ? `sent ${result.value.status}` : result.error.code}`).join("\n");
+}
+
+// ---- 3. Consent withdrawn ----
+
+/** `path` (say `["session", "local"]`) then `setStorage("memory")`: no key of the visitor is
+ * left in either storage, and a later visitor there is a new one. */
+export async function withdrawalErasesEveryCopy(server, path) {
+  const sdk = await load(server);
+  const env = fresh(server, { storage: "memory" });
+  const visitor = new sdk.Visitor(env.options());
+  const first = await resolves(visitor.authenticate(), "authenticate()");
+  for (const kind of path) await resolves(visitor.setStorage(kind), `setStorage("${kind}")`);
+  for (const kind of path) {
+    const storage = kind === "local" ? localStorage : sessionStorage;
+    if (!env.keys.some((key) => storage.getItem(key) !== null)) throw new Error(`nothing was kept in ${kind} storage before withdrawal`);
+  }
+  await resolves(visitor.setStorage("memory"), 'setStorage("memory")');
+  for (const storage of [localStorage, sessionStorage]) {
+    const left = env.keys.filter((key) => storage.getItem(key) !== null);
+    if (left.length) throw new Error(`left after withdrawal: ${left.join(", ")}`);
+  }
+  if (visitor.visitorId !== first.visitorId) throw new Error("withdrawal changed the visitor of this page");
+  visitor.stop();
+  for (const storage of ["local", "session"]) {
+    const later = new sdk.Visitor(env.options({ storage }));
+    const session = await resolves(later.authenticate(), `a later visitor in ${storage} storage`);
+    if (session.visitorId === first.visitorId) throw new Error(`a later visitor in ${storage} storage came back as the withdrawn one`);
+    later.stop();
+  }
+}
+
+/** `setStorage("memory")` while the renewal's request hangs: resolves at once (the request still
+ * out), erases, and what the request brings back stays in memory. */
+export async function withdrawalNeverWaitsForTheNetwork(server) {
+  const sdk = await load(server);
+  const env = fresh(server, { requestTimeoutMs: 20000 });
+  const visitor = new sdk.Visitor(env.options());
+  await resolves(visitor.authenticate(), "authenticate()");
+  await fault(env, { delay_ms: 4000, times: 1 });
+  let renewed = false;
+  const renewal = visitor.authenticate({ force: true }).then((session) => {
+    renewed = true;
+    return session;
+  });
+  await waitFor(async () => (await authRequests(env)) === 2, "the renewal's request to reach the server");
+  await resolves(visitor.setStorage("memory"), 'setStorage("memory") while a request hangs', 2000);
+  if (renewed) throw new Error("setStorage waited for the request in flight");
+  const left = env.keys.filter((key) => localStorage.getItem(key) !== null);
+  if (left.length) throw new Error(`left in localStorage after withdrawal: ${left.join(", ")}`);
+  await resolves(renewal, "the renewal");
+  const written = env.keys.filter((key) => localStorage.getItem(key) !== null || sessionStorage.getItem(key) !== null);
+  if (written.length) throw new Error(`the answer after withdrawal was written to storage: ${written.join(", ")}`);
+  if (visitor.storageKind !== "memory") throw new Error(`storageKind is ${visitor.storageKind}`);
+  visitor.stop();
+}
+
+async function waitFor(condition, what, ms = 10000) {
+  const until = performance.now() + ms;
+  while (!(await condition())) {
+    if (performance.now() > until) throw new Error(`${what}: not after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+// ---- 4. The page's AbortSignal ----
+
+/** An aborted signal sends nothing; aborting ends a call waiting for a token at once, with the
+ * signal's reason (the platform's `AbortError`, a `TimeoutError` of `AbortSignal.timeout()`, or
+ * the page's own reason); aborting the page's request in flight does the same. */
+export async function abortSignalEndsTheCallAtOnce(server) {
+  const sdk = await load(server);
+  const env = fresh(server);
+  const visitor = new sdk.Visitor(env.options());
+  const path = `/api/v5/public/orgs/${env.org}/rooms/a-room`;
+
+  const aborted = AbortSignal.abort();
+  const early = await within(visitor.fetch(path, { signal: aborted }), 5000, "fetch() with an aborted signal");
+  if (early.ok || early.error !== aborted.reason) throw new Error(`an aborted signal: ${early.ok ? "resolved" : describe(early.error)}, expected its reason`);
+  if ((await authRequests(env)) !== 0) throw new Error("an aborted signal still made an auth request");
+
+  // The auth answer hangs: each call below waits for a token when its signal aborts.
+  await fault(env, { delay_ms: 8000 });
+  const cases = [
+    ["controller.abort()", () => { const c = new AbortController(); setTimeout(() => c.abort(), 100); return c.signal; }, (e) => e instanceof DOMException && e.name === "AbortError"],
+    ["AbortSignal.timeout(100)", () => AbortSignal.timeout(100), (e) => e instanceof DOMException && e.name === "TimeoutError"],
+    ["abort(reason)", () => { const c = new AbortController(); setTimeout(() => c.abort("left the page"), 100); return c.signal; }, (e) => e === "left the page"],
+  ];
+  for (const [what, signal, expected] of cases) {
+    const result = await within(visitor.fetch(path, { signal: signal() }), 4000, `${what} while waiting for a token`);
+    if (result.ok || !expected(result.error)) throw new Error(`${what} while waiting for a token: ${result.ok ? "resolved" : describe(result.error)}`);
+  }
+  await clearFaults(env);
+  await resolves(visitor.authenticate(), "authenticate() after the aborts");
+
+  // The page's own request hangs: its abort rejects with the signal's reason too.
+  await fault(env, { scope: "api", delay_ms: 8000, times: 1 });
+  const controller = new AbortController();
+  const request = visitor.fetch(path, { signal: controller.signal });
+  await waitFor(async () => (await stats(env)).api_requests >= 1, "the page's request to reach the server");
+  controller.abort("changed my mind");
+  const result = await within(request, 4000, "abort(reason) during the page's request");
+  if (result.ok || result.error !== "changed my mind") throw new Error(`abort during the request: ${result.ok ? "resolved" : describe(result.error)}`);
+  await nothingStuck(sdk, env, visitor);
+}
+
+// ---- 5. A visitor lives until stop(), free() or [Symbol.dispose]() ----
+
+/** Collects garbage: `gc()` where the browser exposes it, else allocations, until `ref` (a
+ * `WeakRef`) is cleared. A target read through `deref()` (or just made) stays alive until the
+ * current job ends, so each round starts in a new task. */
+async function collect(ref, what) {
+  const until = performance.now() + 30000;
+  const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+  for (;;) {
+    await nextTask();
+    if (typeof globalThis.gc === "function") globalThis.gc();
+    else for (let i = 0; i < 50; i++) new Array(100000).fill(i);
+    await nextTask();
+    if (ref.deref() === undefined) return;
+    if (performance.now() > until) throw new Error(`${what}: not collected after 30 s`);
+  }
+}
+
+/** Neither a visitor whose call the page awaits without keeping it, nor one kept only by its own
+ * listener, stops when garbage is collected. */
+export async function garbageCollectionNeverStopsAVisitor(server) {
+  const sdk = await load(server);
+  // The first visitor's answer is slow: garbage is collected while its call is pending.
+  const slow = fresh(server);
+  await fault(slow, { delay_ms: 2000, times: 1 });
+  const pending = new sdk.Visitor(slow.options()).authenticate();
+  await collect(new WeakRef({}), "garbage");
+  await collect(new WeakRef({}), "garbage");
+  const result = await within(pending, 15000, "the call of a visitor the page did not keep");
+  if (!result.ok) throw new Error(`the call of a visitor the page did not keep: ${describe(result.error)}`);
+
+  // The second renews on its own (4 s tokens), kept only by its listener, with garbage
+  // collected after each renewal.
+  const renewing = fresh(server, { storage: "memory" });
+  await control(renewing, "PUT", "/config", JSON.stringify({ expires_in: 4 }));
+  const renewals = new Promise((resolve, reject) => {
+    let sessions = 0;
+    const visitor = new sdk.Visitor(renewing.options());
+    visitor.on("session", ({ source }) => {
+      if (source !== "network") return;
+      sessions += 1;
+      if (sessions === 3) {
+        visitor.stop();
+        resolve();
+      } else {
+        collect(new WeakRef({}), "garbage").catch(reject);
+      }
+    });
+    visitor.authenticate().catch(reject);
+  });
+  const renewed = await within(renewals, 20000, "renewals of a visitor kept only by its listener");
+  if (!renewed.ok) throw new Error(`renewals of a visitor kept only by its listener: ${describe(renewed.error)}`);
+}
+
+/** A released visitor answers every use with `VisitorError` `stopped`; a second release is
+ * harmless; a listener that frees it keeps the next listener of the same event from running. */
+export async function aReleasedVisitorAnswersStopped(server) {
+  const sdk = await load(server);
+  const env = fresh(server, { storage: "memory" });
+  const visitor = new sdk.Visitor(env.options());
+  let nextCalled = false;
+  const freed = new Promise((resolve) => {
+    visitor.on("session", () => {
+      visitor.free();
+      resolve();
+    });
+    visitor.on("session", () => {
+      nextCalled = true;
+    });
+  });
+  await resolves(visitor.authenticate(), "authenticate()");
+  await freed;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (nextCalled) throw new Error("the next listener ran after free() in an earlier one");
+  visitor.free();
+  visitor[Symbol.dispose]?.();
+  visitor.stop();
+  for (const member of ["session", "visitorId", "accessToken", "socketUrl", "expiresAt", "isAuthenticated", "storageKind", "organizationId"]) {
+    let thrown;
+    try {
+      void visitor[member];
+    } catch (error) {
+      thrown = error;
+    }
+    if (!(thrown instanceof sdk.VisitorError) || thrown.code !== "stopped") throw new Error(`reading ${member} of a freed visitor: ${thrown ? describe(thrown) : "no error"}`);
+  }
+  for (const [name, call] of [["authenticate", () => visitor.authenticate()], ["getAccessToken", () => visitor.getAccessToken()], ["fetch", () => visitor.fetch("/x")], ["forget", () => visitor.forget()], ["setStorage", () => visitor.setStorage("memory")]]) {
+    await rejectsWith(sdk, call(), "stopped", `${name}() of a freed visitor`, 2000);
+  }
+  let thrown;
+  try {
+    visitor.on("session", () => {});
+  } catch (error) {
+    thrown = error;
+  }
+  if (!(thrown instanceof sdk.VisitorError) || thrown.code !== "stopped") throw new Error(`on() of a freed visitor: ${thrown ? describe(thrown) : "no error"}`);
+}
