@@ -19,14 +19,12 @@ use super::guarded;
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::Response;
 
-type Done = Box<dyn FnOnce(Result<Response, Error>)>;
-
 /// POSTs `body` (JSON) to `url`; `done` gets, once, the answer (status, body, `Retry-After`) or
 /// the failure: `timeout` when `timeout_ms` passed first (the request and the body's download
 /// included), `network` for anything else. The controller ends the request (`None` when the
 /// browser cannot make one: the timeout still ends the wait).
 pub fn post(url: String, body: String, timeout_ms: u32, done: impl FnOnce(Result<Response, Error>) + 'static) -> Option<AbortController> {
-    let done: Rc<RefCell<Option<Done>>> = Rc::new(RefCell::new(Some(Box::new(done))));
+    let done = Rc::new(RefCell::new(Some(done)));
     let controller = AbortController::new().ok();
     let signal = controller.as_ref().map(AbortController::signal);
     let timer = {
@@ -47,7 +45,7 @@ pub fn post(url: String, body: String, timeout_ms: u32, done: impl FnOnce(Result
 }
 
 /// Hands `outcome` to `done` unless it has had one already (not borrowed while it runs).
-fn finish(done: &RefCell<Option<Done>>, outcome: Result<Response, Error>) {
+fn finish(done: &RefCell<Option<impl FnOnce(Result<Response, Error>)>>, outcome: Result<Response, Error>) {
     let done = done.borrow_mut().take();
     if let Some(done) = done {
         done(outcome);
