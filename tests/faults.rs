@@ -209,9 +209,13 @@ async fn an_unknown_secret_is_reset_to_a_new_identity_by_default() {
     assert_ne!(new_id, a.visitor_id);
     let stored = a.env.stored_secret().unwrap();
     assert!(stored != a.secret && stored != "a112586d51354fcbbcb9d55daee36e76");
+    // Refused (401), the endpoint shown working without the secret, refused again: then reset.
     let log = a.env.auth_log().await;
+    assert_eq!(log.len(), 4);
     assert_eq!((get(&log[1], "status").as_f64(), get(&log[1], "secret_sent").as_bool()), (Some(401.0), Some(true)));
     assert_eq!((get(&log[2], "status").as_f64(), get(&log[2], "secret_sent").as_bool()), (Some(200.0), Some(false)));
+    assert_eq!((get(&log[3], "status").as_f64(), get(&log[3], "secret_sent").as_bool()), (Some(401.0), Some(true)));
+    assert_eq!(get_str(&log[2], "visitor_id"), new_id, "the probe's visitor is the one adopted");
     let events = changes.all();
     assert_eq!(events.len(), 1);
     assert_eq!((get_str(&events[0], "previousVisitorId"), get_str(&events[0], "visitorId")), (a.visitor_id.clone(), new_id.clone()));
@@ -231,9 +235,40 @@ async fn an_unknown_secret_is_an_error_and_kept_with_on_secret_rejected_error() 
     let visitor = env.visitor(&[("onSecretRejected", "error".into())]);
     let error = settle(visitor.authenticate(JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(code(&error), "secret_rejected");
+    // Refused, the probe without it answered, refused again.
+    let log = env.auth_log().await;
+    let asked: Vec<_> = log.iter().map(|e| (get(e, "status").as_f64(), get(e, "secret_sent").as_bool())).collect();
+    assert_eq!(asked, [(Some(401.0), Some(true)), (Some(200.0), Some(false)), (Some(401.0), Some(true))]);
     assert_eq!(env.stored_secret().as_deref(), Some("a112586d51354fcbbcb9d55daee36e76"));
     assert!(local_storage().get_item(&env.session_key()).unwrap().is_none());
     assert!(visitor.session().is_null());
+}
+
+/// One stray refusal of the secret (a misrouted deploy, a proxy) while the endpoint works: the
+/// returning visitor keeps its identity, under either `onSecretRejected`.
+#[wasm_bindgen_test]
+async fn one_stray_400_to_a_returning_visitor_keeps_its_identity() {
+    for mode in ["reset", "error"] {
+        let first = authenticated(&[]).await;
+        first.visitor.stop();
+        // It comes back after its cached token expired: only the secret is left to send.
+        local_storage().remove_item(&first.env.session_key()).unwrap();
+        first.env.fault(r#"{"status":400,"times":1}"#).await;
+        let visitor = first.env.visitor(&[("onSecretRejected", mode.into())]);
+        let changes = capture(&visitor, "identitychange");
+        let session = settle(visitor.authenticate(JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{mode}: {:?}", get(&e, "message")));
+        assert_eq!(get_str(&session, "visitorId"), first.visitor_id, "{mode}: one 400 cost the visitor its identity");
+        assert_eq!(changes.len(), 0, "{mode}");
+        assert_eq!(first.env.stored_secret().as_deref(), Some(first.secret.as_str()), "{mode}: the secret changed");
+        let stored = local_storage().get_item(&first.env.session_key()).unwrap().unwrap_or_default();
+        assert!(stored.contains(&get_str(&session, "accessToken")), "{mode}: the session kept is not the one handed out");
+        // Refused once, the endpoint shown working without the secret, then the secret accepted.
+        let log = first.env.auth_log().await;
+        let asked: Vec<_> = log[1..].iter().map(|e| (get(e, "status").as_f64(), get(e, "secret_sent").as_bool())).collect();
+        assert_eq!(asked, [(Some(400.0), Some(true)), (Some(200.0), Some(false)), (Some(200.0), Some(true))], "{mode}");
+        assert_eq!(get(&log[3], "secret_known").as_bool(), Some(true), "{mode}");
+        visitor.stop();
+    }
 }
 
 #[wasm_bindgen_test]

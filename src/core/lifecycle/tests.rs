@@ -261,26 +261,105 @@ fn an_invalid_answer_is_refused_and_nothing_is_stored() {
     assert!(shell.storage.is_empty());
 }
 
+/// A returning visitor (v1, `onSecretRejected: mode`) asks with its secret, which is refused with
+/// `refusal`; the probe without the secret brings v2. Returns the number of the request that
+/// went next.
+fn refused_then_probed(mode: &str, refusal: u16) -> (Lifecycle, Fake, u32) {
+    let (mut life, mut shell) = authenticated_with_mode(mode);
+    life.authenticate(1, true, &mut shell);
+    assert_eq!(shell.take(), [Did::Listen(true), post(1, true)], "the stored secret is sent");
+    life.answered(1, status(refusal, None), &mut shell);
+    assert_eq!(shell.take(), [post(2, false)], "asked again without the secret");
+    life.answered(2, ok("v2", "t2", 1800), &mut shell);
+    let did = shell.take();
+    assert!(!did.iter().any(|d| matches!(d, Did::Emit(_))), "{mode} {refusal}: the probe's session was announced: {did:?}");
+    assert!(replies(&did).is_empty(), "{mode} {refusal}: one refusal settled the call: {did:?}");
+    assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "{mode} {refusal}: the probe's secret was stored");
+    assert!(shell.stored(":session").is_some_and(|s| s.contains("t1")), "{mode} {refusal}: the probe's session was stored");
+    assert_eq!(did, [post(3, true)], "{mode} {refusal}: the endpoint works, so the secret is asked about once more");
+    (life, shell, 3)
+}
+
 #[test]
-fn a_refused_secret_is_probed_then_reset_or_reported() {
+fn one_stray_refusal_of_the_secret_costs_the_visitor_nothing() {
+    for mode in ["reset", "error"] {
+        for refusal in [400, 401, 403, 404] {
+            let (mut life, mut shell, recheck) = refused_then_probed(mode, refusal);
+            // Asked again, the secret is accepted: the refusal was a stray answer.
+            life.answered(recheck, ok("v1", "t3", 1800), &mut shell);
+            let did = shell.take();
+            assert_eq!(replies(&did), [Did::Reply(1, Ok("session v1".into()))], "{mode} {refusal}");
+            assert!(!did.iter().any(|d| matches!(d, Did::Emit(e) if e.starts_with("identitychange"))), "{mode} {refusal}: {did:?}");
+            assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "{mode} {refusal}");
+            assert!(shell.stored(":session").is_some_and(|s| s.contains("t3")), "{mode} {refusal}");
+            assert_eq!(life.session.as_ref().map(|s| s.answer.access_token.expose()), Some("t3"));
+        }
+    }
+}
+
+#[test]
+fn a_secret_refused_twice_around_a_working_probe_is_reset_or_reported() {
     for (mode, expect_reset) in [("reset", true), ("error", false)] {
-        let (_, stored) = authenticated("memory");
-        let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), on_secret_rejected: Some(mode.into()), ..RawOptions::default() };
-        let mut life = Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap());
-        let mut shell = Fake { storage: stored.storage, ..Fake::new() };
-        life.authenticate(1, true, &mut shell);
-        assert!(shell.take().contains(&post(1, true)), "the stored secret is sent");
-        life.answered(1, status(401, None), &mut shell);
-        assert_eq!(shell.take(), [post(2, false)], "asked again without the secret");
-        life.answered(2, ok("v2", "t2", 1800), &mut shell);
+        let (mut life, mut shell, recheck) = refused_then_probed(mode, 401);
+        life.answered(recheck, status(401, None), &mut shell);
         let did = shell.take();
         if expect_reset {
             assert!(did.contains(&Did::Emit("identitychange Some(\"v1\") Some(\"v2\")".into())), "{did:?}");
+            assert_eq!(replies(&did), [Did::Reply(1, Ok("session v2".into()))]);
             assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v2")));
+            assert!(shell.stored(":session").is_some_and(|s| s.contains("t2")));
         } else {
             assert_eq!(replies(&did), [Did::Reply(1, Err("secret_rejected"))]);
+            assert!(!did.iter().any(|d| matches!(d, Did::Emit(e) if e.starts_with("identitychange"))), "{did:?}");
             assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "kept");
+            assert!(shell.stored(":session").is_some_and(|s| s.contains("t1")), "the probe's session was stored");
         }
+    }
+}
+
+#[test]
+fn a_recheck_that_fails_on_the_way_keeps_the_secret_and_drops_the_probes_session() {
+    for failure in [Err(error::network()), Err(error::timeout()), status(503, None), status(429, None), status(408, None)] {
+        let (mut life, mut shell, recheck) = refused_then_probed("reset", 401);
+        life.answered(recheck, failure, &mut shell);
+        let did = shell.take();
+        assert!(replies(&did).is_empty(), "a transient failure of the recheck ended the call: {did:?}");
+        assert!(!did.iter().any(|d| matches!(d, Did::Emit(e) if e.starts_with("identitychange"))), "{did:?}");
+        assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "the secret went on a transient failure");
+        assert_eq!(life.session.as_ref().map(|s| s.answer.visitor_id.as_str()), Some("v1"));
+        // The retry starts over with the secret. Refused again, a new probe decides: the first
+        // probe's session (v2) is gone.
+        shell.fire(&mut life);
+        assert_eq!(shell.take(), [post(4, true)]);
+        life.answered(4, status(401, None), &mut shell);
+        assert_eq!(shell.take(), [post(5, false)]);
+        life.answered(5, ok("v3", "t3", 1800), &mut shell);
+        assert_eq!(shell.take(), [post(6, true)]);
+        life.answered(6, status(401, None), &mut shell);
+        let did = shell.take();
+        assert!(did.contains(&Did::Emit("identitychange Some(\"v1\") Some(\"v3\")".into())), "{did:?}");
+        assert_eq!(replies(&did), [Did::Reply(1, Ok("session v3".into()))]);
+    }
+}
+
+#[test]
+fn a_session_from_a_recheck_or_a_probe_expires_from_when_its_own_request_was_sent() {
+    // Each answer takes 2 s: the probe is sent at +2 s, the recheck at +4 s, answered at +6 s.
+    for (recheck_answer, visitor, sent_after_ms) in [(ok("v1", "t3", 1800), "v1", 4000.0), (status(401, None), "v2", 2000.0)] {
+        let (mut life, mut shell) = authenticated_with_mode("reset");
+        let start = shell.now;
+        life.authenticate(1, true, &mut shell);
+        shell.now += 2000.0;
+        life.answered(1, status(401, None), &mut shell);
+        shell.now += 2000.0;
+        life.answered(2, ok("v2", "t2", 1800), &mut shell);
+        shell.now += 2000.0;
+        life.answered(3, recheck_answer, &mut shell);
+        let session = life.session.as_ref().expect("a session was adopted");
+        assert_eq!(session.answer.visitor_id, visitor);
+        assert_eq!(session.expires_at_ms, start + sent_after_ms + 1_800_000.0, "{visitor}");
+        // The renewal timer counts from there too: 60 s + 10% jitter (at 0.5) before expiry.
+        assert_eq!(shell.timer, Some((start + sent_after_ms + 1_650_000.0 - shell.now) as u32), "{visitor}");
     }
 }
 
@@ -597,7 +676,8 @@ fn the_attempt_at_the_deadline_settles_the_call_when_it_fails_too() {
     fail_until_the_last_attempt(&mut life, &mut shell, start, first);
     shell.fire(&mut life);
     assert_eq!(replies(&shell.take()), [Did::Reply(2, Err("http"))]);
-    assert!(shell.now <= start + retry::GIVE_UP_MS + 2.0 * 10_000.0 + 1000.0);
+    // An attempt's time: a request, a probe and a recheck of 10 s each, and 1 s for the lock.
+    assert!(shell.now <= start + retry::GIVE_UP_MS + 3.0 * 10_000.0 + 1000.0);
 }
 
 #[test]
@@ -672,12 +752,15 @@ fn a_probe_that_fails_on_the_way_is_retried_within_the_deadline() {
         let probe = last_post(&shell.take());
         life.answered(probe, failure, &mut shell);
         assert!(replies(&shell.take()).is_empty(), "a transient failure of the probe ended the call");
-        // The retry asks again (with the secret, then without it) and resets the secret.
+        // The retry asks again (with the secret, without it, with it again) and, refused twice,
+        // resets the secret.
         shell.fire(&mut life);
         let again = last_post(&shell.take());
         life.answered(again, status(401, None), &mut shell);
         let probe = last_post(&shell.take());
         life.answered(probe, ok("v2", "t2", 1800), &mut shell);
+        let recheck = last_post(&shell.take());
+        life.answered(recheck, status(401, None), &mut shell);
         assert_eq!(replies(&shell.take()), [Did::Reply(1, Ok("session v2".into()))]);
     }
 }
@@ -693,6 +776,8 @@ fn with_on_secret_rejected_error_the_background_stops_until_the_page_acts() {
     life.answered(asked, status(401, None), &mut shell);
     let probe = last_post(&shell.take());
     life.answered(probe, ok("v2", "t2", 1800), &mut shell);
+    let recheck = last_post(&shell.take());
+    life.answered(recheck, status(401, None), &mut shell);
     assert!(shell.take().contains(&Did::Emit("error secret_rejected".into())));
     // No more probes (each would make a visitor on the server): the timer and page events wait.
     for _ in 0..5 {
