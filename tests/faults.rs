@@ -319,6 +319,46 @@ async fn authenticate_gives_up_after_about_thirty_seconds_with_the_last_error() 
     a.env.clear_faults().await;
 }
 
+/// A `Retry-After` past the caller's 30 s deadline: the caller gives up at once with the error
+/// rather than wait out its deadline, since no attempt may be made before the server allows one;
+/// with `autoRenew`, the background goes on and honors the wait (a caller who comes meanwhile
+/// gives up at once too, and nothing is sent).
+#[wasm_bindgen_test]
+async fn a_retry_after_past_the_callers_deadline_makes_it_give_up_at_once() {
+    let rows = [
+        ("60 s", r#"{"status":503,"retry_after":"60"}"#, 503.0, true),
+        ("an hour", r#"{"status":503,"retry_after":"3600"}"#, 503.0, true),
+        ("a date 120 s ahead", r#"{"status":429,"retry_after_date_in":120}"#, 429.0, true),
+        ("too large to read", r#"{"status":503,"retry_after":"99999999999999999999"}"#, 503.0, true),
+        ("60 s, autoRenew false", r#"{"status":503,"retry_after":"60"}"#, 503.0, false),
+    ];
+    for (row, fault, status, auto_renew) in rows {
+        let a = authenticated(&[("autoRenew", auto_renew.into())]).await;
+        a.env.fault(fault).await;
+        // The call, and with autoRenew (whose flight goes on) another one during the wait.
+        let calls = if auto_renew { 2 } else { 1 };
+        for call in ["the call", "a call during the wait"].into_iter().take(calls) {
+            // Bounded below the 30 s deadline, so that a caller kept waiting fails here.
+            let outcome = within(a.visitor.authenticate(obj(&[("force", true.into())])), 20_000).await;
+            let outcome = outcome.unwrap_or_else(|| panic!("{row}: {call} still waited after 20 s"));
+            let error = get(&outcome, "__rejected__");
+            assert_eq!((code(&error), get(&error, "status").as_f64()), ("http".to_owned(), Some(status)), "{row}: {call}");
+        }
+        // A request of the test's own, sent once both calls settled, marks the time on the
+        // server's clock: the refused request (log[1]) and the marker (log[2]) are seconds apart
+        // at most, not the 30 s of a caller that waits out its deadline; and between them, the
+        // SDK asked nothing (it honors the server's wait).
+        mark_the_servers_log(&a.env).await;
+        let log = a.env.auth_log().await;
+        let secret_sent: Vec<_> = log.iter().map(|e| get(e, "secret_sent").as_bool()).collect();
+        assert_eq!(secret_sent, [Some(false), Some(true), Some(false)], "{row}: the SDK asked before the server's Retry-After");
+        assert!(gap_ms(&log, 1, 2) < 10_000.0, "{row}: settled {} ms after the refusal", gap_ms(&log, 1, 2));
+        a.assert_storage_untouched(row);
+        a.visitor.stop();
+        a.env.clear_faults().await;
+    }
+}
+
 #[wasm_bindgen_test]
 async fn storage_that_throws_on_read_and_write_degrades_to_memory_once() {
     let broken = BrokenStorage::security();
@@ -664,6 +704,16 @@ async fn raw_auth(env: &Env, body: &str) -> JsValue {
     let url = format!("{SERVER}/api/v5/public/orgs/{}/auth", env.org);
     let response: web_sys::Response = settle(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init)).await.unwrap().dyn_into().unwrap();
     settle(response.json().unwrap()).await.unwrap()
+}
+
+/// An auth request of the test's own, without a secret (whatever the answer), so that the
+/// server's log holds the time it arrived.
+async fn mark_the_servers_log(env: &Env) {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&"{}".into());
+    let url = format!("{SERVER}/api/v5/public/orgs/{}/auth", env.org);
+    settle(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init)).await.unwrap();
 }
 
 /// Another script writes garbage over the stored secret while the visitor runs: the visitor

@@ -503,12 +503,19 @@ impl Lifecycle {
     /// Callers who waited long enough get the latest error. One whose time is up while an
     /// attempt is under way (the last one, made at its deadline) waits for that attempt's outcome,
     /// as long as an attempt can take: a request, perhaps a probe and a recheck, and the lock
-    /// before them.
+    /// before them. One whose time is up before the server's `Retry-After` allows the next
+    /// attempt gives up at once: waiting could only end in the same error (SPEC §3); the flight
+    /// goes on for those who can wait, or for the background.
     fn give_up<S: Host>(&mut self, now: f64, host: &mut S) {
         let grace = self.grace_ms();
+        let not_before = match &self.flight {
+            Some(Flight { phase: Phase::Backoff { .. }, not_before, .. }) => *not_before,
+            _ => 0.0,
+        };
         let mut i = 0;
         while i < self.waiters.len() {
-            if self.waiters[i].give_up_at + grace <= now {
+            let give_up_at = self.waiters[i].give_up_at;
+            if give_up_at + grace <= now || give_up_at < not_before {
                 let waiter = self.waiters.swap_remove(i);
                 let error = self.last_error.clone().unwrap_or_else(error::timeout);
                 host.effect(Effect::Reply { call: waiter.call, outcome: Err(error) });
@@ -629,6 +636,9 @@ impl Lifecycle {
                     flight.attempts = 0;
                     self.cut_backoff_short(host);
                 }
+                // A flight held back by the server's Retry-After past this caller's deadline
+                // cannot serve it: it gives up at once.
+                self.give_up(now, host);
             }
             None => {
                 // A new flight is one whose first attempt is due now; `attempt` moves it on.
@@ -791,9 +801,10 @@ impl Lifecycle {
         flight.attempts = flight.attempts.saturating_add(1);
         self.streak = self.streak.saturating_add(1);
         flight.not_before = retry_after_ms.map_or(0.0, |after| now + after.min(retry::MAX_RETRY_AFTER_MS));
-        // The callers' time is up, but with auto-renewal on the page wants a visitor all the same:
-        // what is worth retrying goes on in the background (a tab loaded during an outage gets
-        // its token when the endpoint is back, without the page calling again).
+        // The callers' time is up (or the server's Retry-After reaches past it), but with
+        // auto-renewal on the page wants a visitor all the same: what is worth retrying goes on
+        // in the background (a tab loaded during an outage gets its token when the endpoint is
+        // back, without the page calling again), while the callers give up (`give_up`).
         if retryable && self.started && retry::wait_within(flight.deadline, now, 0.0, retry_after_ms).is_none() {
             flight.deadline = f64::INFINITY;
         }
@@ -806,7 +817,8 @@ impl Lifecycle {
         match retry::wait_within(deadline, now, delay, retry_after_ms).filter(|_| retryable) {
             Some(wait) => {
                 self.set_phase(Phase::Backoff { until: now + wait });
-                // Those whose time ran out during this attempt have its outcome now.
+                // Those whose time ran out during this attempt have its outcome now, and so do
+                // those whose time runs out before the server allows the next attempt.
                 self.last_error = Some(error.clone());
                 self.give_up(now, host);
             }

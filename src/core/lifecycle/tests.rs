@@ -709,6 +709,65 @@ fn the_servers_retry_after_still_holds_when_a_backoff_is_cut_short() {
 }
 
 #[test]
+fn a_retry_after_past_the_callers_deadline_rejects_it_at_once_and_the_background_waits_it_out() {
+    // The fake clock starts at 2023-11-14T22:13:20Z: this date is 120 s later.
+    let date = "Tue, 14 Nov 2023 22:15:20 GMT";
+    assert_eq!(retry::parse_http_date(date), Some(Fake::new().now + 120_000.0));
+    for (retry_after, refusal, wait_ms) in [("60", 503, 60_000), ("3600", 503, 3_600_000), (date, 429, 120_000), ("99999999999999999999", 503, 3_600_000)] {
+        let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+        life.authenticate(1, false, &mut shell);
+        shell.take();
+        let start = shell.now;
+        life.answered(1, status(refusal, Some(retry_after)), &mut shell);
+        assert_eq!(replies(&shell.take()), [Did::Reply(1, Err("http"))], "{retry_after}: the caller was kept waiting");
+        // A caller who comes during the wait gives up at once too, and nothing is sent.
+        life.token(2, FETCH_MIN_VALIDITY_MS, Want::Token, &mut shell);
+        let did = shell.take();
+        assert_eq!(replies(&did), [Did::Reply(2, Err("http"))], "{retry_after}: the later caller was kept waiting");
+        assert!(!did.iter().any(|d| matches!(d, Did::Post { .. })), "{retry_after}: asked before the server's Retry-After: {did:?}");
+        // The background asks again when the server allows, not before, and gets the visitor.
+        assert_eq!(shell.timer, Some(wait_ms), "{retry_after}");
+        shell.fire(&mut life);
+        assert_eq!(shell.now - start, f64::from(wait_ms), "{retry_after}");
+        assert_eq!(shell.take(), [post(2, false)], "{retry_after}");
+        life.answered(2, ok("v1", "t1", 1800), &mut shell);
+        assert!(shell.take().contains(&Did::Emit("session v1 network".into())), "{retry_after}");
+    }
+}
+
+#[test]
+fn without_auto_renewal_a_retry_after_past_the_deadline_ends_the_flight_at_once() {
+    let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), auto_renew: Some(false), ..RawOptions::default() };
+    let mut life = Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap());
+    let mut shell = Fake::new();
+    life.authenticate(1, false, &mut shell);
+    shell.take();
+    life.answered(1, status(503, Some("60")), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Err("http"))]);
+    assert_eq!(shell.timer, None, "nothing more is planned");
+}
+
+#[test]
+fn only_callers_whose_deadline_comes_before_the_retry_after_give_up_at_once() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    let start = shell.now;
+    life.authenticate(1, false, &mut shell);
+    // The request takes 20 s; meanwhile another caller joins it (its deadline is 20 s later).
+    shell.now += 20_000.0;
+    life.token(2, FETCH_MIN_VALIDITY_MS, Want::Token, &mut shell);
+    shell.take();
+    // The server allows the next attempt at +35 s: after the first caller's deadline (+30 s),
+    // before the second's (+50 s).
+    life.answered(1, status(503, Some("15")), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Err("http"))]);
+    shell.fire(&mut life);
+    assert_eq!(shell.now - start, 35_000.0);
+    assert_eq!(shell.take(), [post(2, false)]);
+    life.answered(2, ok("v1", "t1", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(2, Ok("token t1".into()))]);
+}
+
+#[test]
 fn a_caller_joining_a_failing_background_renewal_starts_it_over() {
     let (mut life, mut shell) = authenticated("memory");
     shell.fire(&mut life);
