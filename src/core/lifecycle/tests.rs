@@ -435,11 +435,15 @@ fn a_page_loaded_during_an_outage_gets_its_token_when_the_endpoint_is_back() {
     assert!(life.session.is_some());
 }
 
+/// A lifecycle kept in memory with `autoRenew: false`, and its shell.
+fn without_auto_renewal() -> (Lifecycle, Fake) {
+    let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), auto_renew: Some(false), ..RawOptions::default() };
+    (Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap()), Fake::new())
+}
+
 #[test]
 fn without_auto_renewal_a_call_that_gave_up_is_the_end_of_it() {
-    let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), auto_renew: Some(false), ..RawOptions::default() };
-    let mut life = Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap());
-    let mut shell = Fake::new();
+    let (mut life, mut shell) = without_auto_renewal();
     life.authenticate(1, false, &mut shell);
     let start = shell.now;
     let last = fail_until_the_last_attempt(&mut life, &mut shell, start, 1);
@@ -737,9 +741,7 @@ fn a_retry_after_past_the_callers_deadline_rejects_it_at_once_and_the_background
 
 #[test]
 fn without_auto_renewal_a_retry_after_past_the_deadline_ends_the_flight_at_once() {
-    let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), auto_renew: Some(false), ..RawOptions::default() };
-    let mut life = Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap());
-    let mut shell = Fake::new();
+    let (mut life, mut shell) = without_auto_renewal();
     life.authenticate(1, false, &mut shell);
     shell.take();
     life.answered(1, status(503, Some("60")), &mut shell);
