@@ -473,10 +473,11 @@ async fn the_secret_never_appears_in_events_errors_or_the_console() {
         failing.fault(fault).await;
         seen.push(settle(other.authenticate(obj(&[("force", true.into())]))).await.unwrap_err());
     }
-    // A reload with the secret but no cached session, set to report a refused secret.
+    // A reload with the secret but no cached session, set to report a refused secret: refused,
+    // the probe without it let through (a fault that changes nothing), refused again.
     local_storage().remove_item(&failing.session_key()).unwrap();
     let strict = failing.visitor(&[("onSecretRejected", "error".into())]);
-    failing.fault(r#"{"status":401,"times":1}"#).await;
+    failing.fault(r#"[{"status":401,"times":1},{"delay_ms":0,"times":1},{"status":401,"times":1}]"#).await;
     seen.push(settle(strict.authenticate(JsValue::UNDEFINED)).await.unwrap_err());
     let secrets = [renewing.stored_secret().unwrap(), failing.stored_secret().unwrap()];
     settle(other.forget()).await.unwrap();

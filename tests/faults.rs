@@ -209,9 +209,13 @@ async fn an_unknown_secret_is_reset_to_a_new_identity_by_default() {
     assert_ne!(new_id, a.visitor_id);
     let stored = a.env.stored_secret().unwrap();
     assert!(stored != a.secret && stored != "a112586d51354fcbbcb9d55daee36e76");
+    // Refused (401), the endpoint shown working without the secret, refused again: then reset.
     let log = a.env.auth_log().await;
+    assert_eq!(log.len(), 4);
     assert_eq!((get(&log[1], "status").as_f64(), get(&log[1], "secret_sent").as_bool()), (Some(401.0), Some(true)));
     assert_eq!((get(&log[2], "status").as_f64(), get(&log[2], "secret_sent").as_bool()), (Some(200.0), Some(false)));
+    assert_eq!((get(&log[3], "status").as_f64(), get(&log[3], "secret_sent").as_bool()), (Some(401.0), Some(true)));
+    assert_eq!(get_str(&log[2], "visitor_id"), new_id, "the probe's visitor is the one adopted");
     let events = changes.all();
     assert_eq!(events.len(), 1);
     assert_eq!((get_str(&events[0], "previousVisitorId"), get_str(&events[0], "visitorId")), (a.visitor_id.clone(), new_id.clone()));
@@ -231,9 +235,40 @@ async fn an_unknown_secret_is_an_error_and_kept_with_on_secret_rejected_error() 
     let visitor = env.visitor(&[("onSecretRejected", "error".into())]);
     let error = settle(visitor.authenticate(JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(code(&error), "secret_rejected");
+    // Refused, the probe without it answered, refused again.
+    let log = env.auth_log().await;
+    let asked: Vec<_> = log.iter().map(|e| (get(e, "status").as_f64(), get(e, "secret_sent").as_bool())).collect();
+    assert_eq!(asked, [(Some(401.0), Some(true)), (Some(200.0), Some(false)), (Some(401.0), Some(true))]);
     assert_eq!(env.stored_secret().as_deref(), Some("a112586d51354fcbbcb9d55daee36e76"));
     assert!(local_storage().get_item(&env.session_key()).unwrap().is_none());
     assert!(visitor.session().is_null());
+}
+
+/// One stray refusal of the secret (a misrouted deploy, a proxy) while the endpoint works: the
+/// returning visitor keeps its identity, under either `onSecretRejected`.
+#[wasm_bindgen_test]
+async fn one_stray_400_to_a_returning_visitor_keeps_its_identity() {
+    for mode in ["reset", "error"] {
+        let first = authenticated(&[]).await;
+        first.visitor.stop();
+        // It comes back after its cached token expired: only the secret is left to send.
+        local_storage().remove_item(&first.env.session_key()).unwrap();
+        first.env.fault(r#"{"status":400,"times":1}"#).await;
+        let visitor = first.env.visitor(&[("onSecretRejected", mode.into())]);
+        let changes = capture(&visitor, "identitychange");
+        let session = settle(visitor.authenticate(JsValue::UNDEFINED)).await.unwrap_or_else(|e| panic!("{mode}: {:?}", get(&e, "message")));
+        assert_eq!(get_str(&session, "visitorId"), first.visitor_id, "{mode}: one 400 cost the visitor its identity");
+        assert_eq!(changes.len(), 0, "{mode}");
+        assert_eq!(first.env.stored_secret().as_deref(), Some(first.secret.as_str()), "{mode}: the secret changed");
+        let stored = local_storage().get_item(&first.env.session_key()).unwrap().unwrap_or_default();
+        assert!(stored.contains(&get_str(&session, "accessToken")), "{mode}: the session kept is not the one handed out");
+        // Refused once, the endpoint shown working without the secret, then the secret accepted.
+        let log = first.env.auth_log().await;
+        let asked: Vec<_> = log[1..].iter().map(|e| (get(e, "status").as_f64(), get(e, "secret_sent").as_bool())).collect();
+        assert_eq!(asked, [(Some(400.0), Some(true)), (Some(200.0), Some(false)), (Some(200.0), Some(true))], "{mode}");
+        assert_eq!(get(&log[3], "secret_known").as_bool(), Some(true), "{mode}");
+        visitor.stop();
+    }
 }
 
 #[wasm_bindgen_test]
@@ -282,6 +317,46 @@ async fn authenticate_gives_up_after_about_thirty_seconds_with_the_last_error() 
     assert!(a.env.auth_requests().await >= 4, "too few attempts");
     a.assert_storage_untouched("give up");
     a.env.clear_faults().await;
+}
+
+/// A `Retry-After` past the caller's 30 s deadline: the caller gives up at once with the error
+/// rather than wait out its deadline, since no attempt may be made before the server allows one;
+/// with `autoRenew`, the background goes on and honors the wait (a caller who comes meanwhile
+/// gives up at once too, and nothing is sent).
+#[wasm_bindgen_test]
+async fn a_retry_after_past_the_callers_deadline_makes_it_give_up_at_once() {
+    let rows = [
+        ("60 s", r#"{"status":503,"retry_after":"60"}"#, 503.0, true),
+        ("an hour", r#"{"status":503,"retry_after":"3600"}"#, 503.0, true),
+        ("a date 120 s ahead", r#"{"status":429,"retry_after_date_in":120}"#, 429.0, true),
+        ("too large to read", r#"{"status":503,"retry_after":"99999999999999999999"}"#, 503.0, true),
+        ("60 s, autoRenew false", r#"{"status":503,"retry_after":"60"}"#, 503.0, false),
+    ];
+    for (row, fault, status, auto_renew) in rows {
+        let a = authenticated(&[("autoRenew", auto_renew.into())]).await;
+        a.env.fault(fault).await;
+        // The call, and with autoRenew (whose flight goes on) another one during the wait.
+        let calls = if auto_renew { 2 } else { 1 };
+        for call in ["the call", "a call during the wait"].into_iter().take(calls) {
+            // Bounded below the 30 s deadline, so that a caller kept waiting fails here.
+            let outcome = within(a.visitor.authenticate(obj(&[("force", true.into())])), 20_000).await;
+            let outcome = outcome.unwrap_or_else(|| panic!("{row}: {call} still waited after 20 s"));
+            let error = get(&outcome, "__rejected__");
+            assert_eq!((code(&error), get(&error, "status").as_f64()), ("http".to_owned(), Some(status)), "{row}: {call}");
+        }
+        // A request of the test's own, sent once both calls settled, marks the time on the
+        // server's clock: the refused request (log[1]) and the marker (log[2]) are seconds apart
+        // at most, not the 30 s of a caller that waits out its deadline; and between them, the
+        // SDK asked nothing (it honors the server's wait).
+        mark_the_servers_log(&a.env).await;
+        let log = a.env.auth_log().await;
+        let secret_sent: Vec<_> = log.iter().map(|e| get(e, "secret_sent").as_bool()).collect();
+        assert_eq!(secret_sent, [Some(false), Some(true), Some(false)], "{row}: the SDK asked before the server's Retry-After");
+        assert!(gap_ms(&log, 1, 2) < 10_000.0, "{row}: settled {} ms after the refusal", gap_ms(&log, 1, 2));
+        a.assert_storage_untouched(row);
+        a.visitor.stop();
+        a.env.clear_faults().await;
+    }
 }
 
 #[wasm_bindgen_test]
@@ -629,6 +704,16 @@ async fn raw_auth(env: &Env, body: &str) -> JsValue {
     let url = format!("{SERVER}/api/v5/public/orgs/{}/auth", env.org);
     let response: web_sys::Response = settle(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init)).await.unwrap().dyn_into().unwrap();
     settle(response.json().unwrap()).await.unwrap()
+}
+
+/// An auth request of the test's own, without a secret (whatever the answer), so that the
+/// server's log holds the time it arrived.
+async fn mark_the_servers_log(env: &Env) {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&"{}".into());
+    let url = format!("{SERVER}/api/v5/public/orgs/{}/auth", env.org);
+    settle(web_sys::window().unwrap().fetch_with_str_and_init(&url, &init)).await.unwrap();
 }
 
 /// Another script writes garbage over the stored secret while the visitor runs: the visitor

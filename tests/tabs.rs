@@ -126,8 +126,9 @@ async fn a_reset_in_one_visitor_reaches_another_in_the_same_page() {
     let events = changes.all();
     assert_eq!(events.len(), 1);
     assert_eq!((get(&events[0], "previousVisitorId"), get(&events[0], "visitorId")), (before, get(&reset, "visitorId")));
-    // The first authentication, a's refused request and its probe: nothing from b.
-    assert_eq!(env.auth_requests().await, 3);
+    // The first authentication, a's refused request, its probe and its refused recheck: nothing
+    // from b.
+    assert_eq!(env.auth_requests().await, 4);
 }
 
 /// Lock `name` asked for as a visitor asks for it, and the promise of its first answer:

@@ -18,7 +18,8 @@ pub fn is_retryable_status(status: u16) -> bool {
 }
 
 /// Whether a status answered to a request that carried a secret may mean the secret was
-/// refused, so that the SDK asks once more without it.
+/// refused: the SDK then asks without it (is the endpoint working?) and, if so, with it once more;
+/// the secret is refused only when this status comes twice.
 pub fn may_refuse_secret(status: u16) -> bool {
     matches!(status, 400 | 401 | 403 | 404)
 }

@@ -267,26 +267,105 @@ fn an_invalid_answer_is_refused_and_nothing_is_stored() {
     assert!(shell.storage.is_empty());
 }
 
+/// A returning visitor (v1, `onSecretRejected: mode`) asks with its secret, which is refused with
+/// `refusal`; the probe without the secret brings v2. Returns the number of the request that
+/// went next.
+fn refused_then_probed(mode: &str, refusal: u16) -> (Lifecycle, Fake, u32) {
+    let (mut life, mut shell) = authenticated_with_mode(mode);
+    life.authenticate(1, true, &mut shell);
+    assert_eq!(shell.take(), [Did::Listen(true), post(1, true)], "the stored secret is sent");
+    life.answered(1, status(refusal, None), &mut shell);
+    assert_eq!(shell.take(), [post(2, false)], "asked again without the secret");
+    life.answered(2, ok("v2", "t2", 1800), &mut shell);
+    let did = shell.take();
+    assert!(!did.iter().any(|d| matches!(d, Did::Emit(_))), "{mode} {refusal}: the probe's session was announced: {did:?}");
+    assert!(replies(&did).is_empty(), "{mode} {refusal}: one refusal settled the call: {did:?}");
+    assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "{mode} {refusal}: the probe's secret was stored");
+    assert!(shell.stored(":session").is_some_and(|s| s.contains("t1")), "{mode} {refusal}: the probe's session was stored");
+    assert_eq!(did, [post(3, true)], "{mode} {refusal}: the endpoint works, so the secret is asked about once more");
+    (life, shell, 3)
+}
+
 #[test]
-fn a_refused_secret_is_probed_then_reset_or_reported() {
+fn one_stray_refusal_of_the_secret_costs_the_visitor_nothing() {
+    for mode in ["reset", "error"] {
+        for refusal in [400, 401, 403, 404] {
+            let (mut life, mut shell, recheck) = refused_then_probed(mode, refusal);
+            // Asked again, the secret is accepted: the refusal was a stray answer.
+            life.answered(recheck, ok("v1", "t3", 1800), &mut shell);
+            let did = shell.take();
+            assert_eq!(replies(&did), [Did::Reply(1, Ok("session v1".into()))], "{mode} {refusal}");
+            assert!(!did.iter().any(|d| matches!(d, Did::Emit(e) if e.starts_with("identitychange"))), "{mode} {refusal}: {did:?}");
+            assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "{mode} {refusal}");
+            assert!(shell.stored(":session").is_some_and(|s| s.contains("t3")), "{mode} {refusal}");
+            assert_eq!(life.session.as_ref().map(|s| s.answer.access_token.expose()), Some("t3"));
+        }
+    }
+}
+
+#[test]
+fn a_secret_refused_twice_around_a_working_probe_is_reset_or_reported() {
     for (mode, expect_reset) in [("reset", true), ("error", false)] {
-        let (_, stored) = authenticated("memory");
-        let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), on_secret_rejected: Some(mode.into()), ..RawOptions::default() };
-        let mut life = Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap());
-        let mut shell = Fake { storage: stored.storage, ..Fake::new() };
-        life.authenticate(1, true, &mut shell);
-        assert!(shell.take().contains(&post(1, true)), "the stored secret is sent");
-        life.answered(1, status(401, None), &mut shell);
-        assert_eq!(shell.take(), [post(2, false)], "asked again without the secret");
-        life.answered(2, ok("v2", "t2", 1800), &mut shell);
+        let (mut life, mut shell, recheck) = refused_then_probed(mode, 401);
+        life.answered(recheck, status(401, None), &mut shell);
         let did = shell.take();
         if expect_reset {
             assert!(did.contains(&Did::Emit("identitychange Some(\"v1\") Some(\"v2\")".into())), "{did:?}");
+            assert_eq!(replies(&did), [Did::Reply(1, Ok("session v2".into()))]);
             assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v2")));
+            assert!(shell.stored(":session").is_some_and(|s| s.contains("t2")));
         } else {
             assert_eq!(replies(&did), [Did::Reply(1, Err("secret_rejected"))]);
+            assert!(!did.iter().any(|d| matches!(d, Did::Emit(e) if e.starts_with("identitychange"))), "{did:?}");
             assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "kept");
+            assert!(shell.stored(":session").is_some_and(|s| s.contains("t1")), "the probe's session was stored");
         }
+    }
+}
+
+#[test]
+fn a_recheck_that_fails_on_the_way_keeps_the_secret_and_drops_the_probes_session() {
+    for failure in [Err(error::network()), Err(error::timeout()), status(503, None), status(429, None), status(408, None)] {
+        let (mut life, mut shell, recheck) = refused_then_probed("reset", 401);
+        life.answered(recheck, failure, &mut shell);
+        let did = shell.take();
+        assert!(replies(&did).is_empty(), "a transient failure of the recheck ended the call: {did:?}");
+        assert!(!did.iter().any(|d| matches!(d, Did::Emit(e) if e.starts_with("identitychange"))), "{did:?}");
+        assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "the secret went on a transient failure");
+        assert_eq!(life.session.as_ref().map(|s| s.answer.visitor_id.as_str()), Some("v1"));
+        // The retry starts over with the secret. Refused again, a new probe decides: the first
+        // probe's session (v2) is gone.
+        shell.fire(&mut life);
+        assert_eq!(shell.take(), [post(4, true)]);
+        life.answered(4, status(401, None), &mut shell);
+        assert_eq!(shell.take(), [post(5, false)]);
+        life.answered(5, ok("v3", "t3", 1800), &mut shell);
+        assert_eq!(shell.take(), [post(6, true)]);
+        life.answered(6, status(401, None), &mut shell);
+        let did = shell.take();
+        assert!(did.contains(&Did::Emit("identitychange Some(\"v1\") Some(\"v3\")".into())), "{did:?}");
+        assert_eq!(replies(&did), [Did::Reply(1, Ok("session v3".into()))]);
+    }
+}
+
+#[test]
+fn a_session_from_a_recheck_or_a_probe_expires_from_when_its_own_request_was_sent() {
+    // Each answer takes 2 s: the probe is sent at +2 s, the recheck at +4 s, answered at +6 s.
+    for (recheck_answer, visitor, sent_after_ms) in [(ok("v1", "t3", 1800), "v1", 4000.0), (status(401, None), "v2", 2000.0)] {
+        let (mut life, mut shell) = authenticated_with_mode("reset");
+        let start = shell.now;
+        life.authenticate(1, true, &mut shell);
+        shell.now += 2000.0;
+        life.answered(1, status(401, None), &mut shell);
+        shell.now += 2000.0;
+        life.answered(2, ok("v2", "t2", 1800), &mut shell);
+        shell.now += 2000.0;
+        life.answered(3, recheck_answer, &mut shell);
+        let session = life.session.as_ref().expect("a session was adopted");
+        assert_eq!(session.answer.visitor_id, visitor);
+        assert_eq!(session.expires_at_ms, start + sent_after_ms + 1_800_000.0, "{visitor}");
+        // The renewal timer counts from there too: 60 s + 10% jitter (at 0.5) before expiry.
+        assert_eq!(shell.timer, Some((start + sent_after_ms + 1_650_000.0 - shell.now) as u32), "{visitor}");
     }
 }
 
@@ -362,11 +441,15 @@ fn a_page_loaded_during_an_outage_gets_its_token_when_the_endpoint_is_back() {
     assert!(life.session.is_some());
 }
 
+/// A lifecycle kept in memory with `autoRenew: false`, and its shell.
+fn without_auto_renewal() -> (Lifecycle, Fake) {
+    let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), auto_renew: Some(false), ..RawOptions::default() };
+    (Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap()), Fake::new())
+}
+
 #[test]
 fn without_auto_renewal_a_call_that_gave_up_is_the_end_of_it() {
-    let raw = RawOptions { organization_id: Some(ORG.into()), storage: Some("memory".into()), auto_renew: Some(false), ..RawOptions::default() };
-    let mut life = Lifecycle::new(Options::from_raw(&raw, parse_url).unwrap());
-    let mut shell = Fake::new();
+    let (mut life, mut shell) = without_auto_renewal();
     life.authenticate(1, false, &mut shell);
     let start = shell.now;
     let last = fail_until_the_last_attempt(&mut life, &mut shell, start, 1);
@@ -603,7 +686,8 @@ fn the_attempt_at_the_deadline_settles_the_call_when_it_fails_too() {
     fail_until_the_last_attempt(&mut life, &mut shell, start, first);
     shell.fire(&mut life);
     assert_eq!(replies(&shell.take()), [Did::Reply(2, Err("http"))]);
-    assert!(shell.now <= start + retry::GIVE_UP_MS + 2.0 * 10_000.0 + 1000.0);
+    // An attempt's time: a request, a probe and a recheck of 10 s each, and 1 s for the lock.
+    assert!(shell.now <= start + retry::GIVE_UP_MS + 3.0 * 10_000.0 + 1000.0);
 }
 
 #[test]
@@ -632,6 +716,63 @@ fn the_servers_retry_after_still_holds_when_a_backoff_is_cut_short() {
     life.woke(&mut shell);
     assert!(!shell.take().iter().any(|d| matches!(d, Did::Post { .. })), "asked before Retry-After");
     assert_eq!(shell.timer, Some(20_000));
+}
+
+#[test]
+fn a_retry_after_past_the_callers_deadline_rejects_it_at_once_and_the_background_waits_it_out() {
+    // The fake clock starts at 2023-11-14T22:13:20Z: this date is 120 s later.
+    let date = "Tue, 14 Nov 2023 22:15:20 GMT";
+    assert_eq!(retry::parse_http_date(date), Some(Fake::new().now + 120_000.0));
+    for (retry_after, refusal, wait_ms) in [("60", 503, 60_000), ("3600", 503, 3_600_000), (date, 429, 120_000), ("99999999999999999999", 503, 3_600_000)] {
+        let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+        life.authenticate(1, false, &mut shell);
+        shell.take();
+        let start = shell.now;
+        life.answered(1, status(refusal, Some(retry_after)), &mut shell);
+        assert_eq!(replies(&shell.take()), [Did::Reply(1, Err("http"))], "{retry_after}: the caller was kept waiting");
+        // A caller who comes during the wait gives up at once too, and nothing is sent.
+        life.token(2, FETCH_MIN_VALIDITY_MS, Want::Token, &mut shell);
+        let did = shell.take();
+        assert_eq!(replies(&did), [Did::Reply(2, Err("http"))], "{retry_after}: the later caller was kept waiting");
+        assert!(!did.iter().any(|d| matches!(d, Did::Post { .. })), "{retry_after}: asked before the server's Retry-After: {did:?}");
+        // The background asks again when the server allows, not before, and gets the visitor.
+        assert_eq!(shell.timer, Some(wait_ms), "{retry_after}");
+        shell.fire(&mut life);
+        assert_eq!(shell.now - start, f64::from(wait_ms), "{retry_after}");
+        assert_eq!(shell.take(), [post(2, false)], "{retry_after}");
+        life.answered(2, ok("v1", "t1", 1800), &mut shell);
+        assert!(shell.take().contains(&Did::Emit("session v1 network".into())), "{retry_after}");
+    }
+}
+
+#[test]
+fn without_auto_renewal_a_retry_after_past_the_deadline_ends_the_flight_at_once() {
+    let (mut life, mut shell) = without_auto_renewal();
+    life.authenticate(1, false, &mut shell);
+    shell.take();
+    life.answered(1, status(503, Some("60")), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Err("http"))]);
+    assert_eq!(shell.timer, None, "nothing more is planned");
+}
+
+#[test]
+fn only_callers_whose_deadline_comes_before_the_retry_after_give_up_at_once() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    let start = shell.now;
+    life.authenticate(1, false, &mut shell);
+    // The request takes 20 s; meanwhile another caller joins it (its deadline is 20 s later).
+    shell.now += 20_000.0;
+    life.token(2, FETCH_MIN_VALIDITY_MS, Want::Token, &mut shell);
+    shell.take();
+    // The server allows the next attempt at +35 s: after the first caller's deadline (+30 s),
+    // before the second's (+50 s).
+    life.answered(1, status(503, Some("15")), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Err("http"))]);
+    shell.fire(&mut life);
+    assert_eq!(shell.now - start, 35_000.0);
+    assert_eq!(shell.take(), [post(2, false)]);
+    life.answered(2, ok("v1", "t1", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(2, Ok("token t1".into()))]);
 }
 
 #[test]
@@ -678,12 +819,15 @@ fn a_probe_that_fails_on_the_way_is_retried_within_the_deadline() {
         let probe = last_post(&shell.take());
         life.answered(probe, failure, &mut shell);
         assert!(replies(&shell.take()).is_empty(), "a transient failure of the probe ended the call");
-        // The retry asks again (with the secret, then without it) and resets the secret.
+        // The retry asks again (with the secret, without it, with it again) and, refused twice,
+        // resets the secret.
         shell.fire(&mut life);
         let again = last_post(&shell.take());
         life.answered(again, status(401, None), &mut shell);
         let probe = last_post(&shell.take());
         life.answered(probe, ok("v2", "t2", 1800), &mut shell);
+        let recheck = last_post(&shell.take());
+        life.answered(recheck, status(401, None), &mut shell);
         assert_eq!(replies(&shell.take()), [Did::Reply(1, Ok("session v2".into()))]);
     }
 }
@@ -699,6 +843,8 @@ fn with_on_secret_rejected_error_the_background_stops_until_the_page_acts() {
     life.answered(asked, status(401, None), &mut shell);
     let probe = last_post(&shell.take());
     life.answered(probe, ok("v2", "t2", 1800), &mut shell);
+    let recheck = last_post(&shell.take());
+    life.answered(recheck, status(401, None), &mut shell);
     assert!(shell.take().contains(&Did::Emit("error secret_rejected".into())));
     // No more probes (each would make a visitor on the server): the timer and page events wait.
     for _ in 0..5 {
