@@ -966,7 +966,7 @@ impl Lifecycle {
             self.lock_name = lock_name(&self.options, kind);
             // A request out for this page's former visitor would bring back a second one: it goes
             // again, for the visitor just taken (its answer is no longer wanted).
-            if taken && matches!(self.flight.as_ref().map(|f| f.phase), Some(Phase::Ask { .. } | Phase::Probe { .. })) {
+            if taken && matches!(self.flight.as_ref().map(|f| &f.phase), Some(Phase::Ask { .. } | Phase::Probe { .. } | Phase::Recheck { .. })) {
                 host.effect(Effect::Abort);
                 host.effect(Effect::Unlock);
                 self.attempt(host);
