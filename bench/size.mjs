@@ -8,10 +8,11 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 /** The size budget on the chosen stack (SPEC §0): shipped .wasm + minified glue, gzip -9. The
- * goal was 60 KB; on this stack what ships measures 75.5 KB (README, "What keeps it small": the
+ * goal was 60 KB; on this stack what ships measures 78.7 KB (README, "What keeps it small": the
  * float and `Debug` formatting serde-wasm-bindgen's type errors link, std's allocator and panic
- * path). The budget holds that, with 0.5 KB of room, so that growth fails the size test. */
-export const BUDGET_BYTES = 76 * 1024;
+ * path; the guarded calls into the page, 2.8 KB). The budget holds that, with 0.3 KB of room, so
+ * that growth fails the size test. */
+export const BUDGET_BYTES = 79 * 1024;
 
 function sizes(bytes) {
   return {
