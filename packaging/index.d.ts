@@ -13,8 +13,8 @@ export type {
 
 /**
  * Every error of the SDK: `error instanceof VisitorError`. `message` never contains a token or a
- * secret. `new Visitor(...)` before `ready` (or outside a browser) throws one with code
- * `invalid_options`.
+ * secret. `new Visitor(...)` before `ready` throws one with code `invalid_options`; outside a
+ * browser (or without WebAssembly), one with code `unsupported`.
  */
 export declare class VisitorError extends Error {
   private constructor(code: VisitorErrorCode, message: string, status?: number);
@@ -28,6 +28,7 @@ export declare class VisitorError extends Error {
 
 /**
  * Resolves once the WebAssembly module is loaded and `Visitor` can be constructed. Outside a
- * browser (server-side rendering) it rejects with a `VisitorError`, and nothing is loaded.
+ * browser (server-side rendering), or without WebAssembly, it rejects with a `VisitorError`
+ * `unsupported`, and nothing is loaded.
  */
 export declare const ready: Promise<void>;

@@ -670,3 +670,22 @@ async fn set_storage_to_a_storage_that_holds_another_visitor_takes_it() {
     assert_eq!((get(&events[0], "previousVisitorId"), get(&events[0], "visitorId")), (get(&own, "visitorId"), get(&stored, "visitorId")));
     assert_eq!(env.auth_requests().await, 2, "taking the stored visitor sent a request");
 }
+
+/// `visitor.session` is one object until the session changes (a snapshot React's
+/// `useSyncExternalStore` can compare by identity), and it is the object `authenticate()` resolves
+/// with and the `session` event hands out.
+#[wasm_bindgen_test]
+async fn session_is_one_object_until_the_session_changes() {
+    let env = Env::new();
+    let visitor = env.visitor(&[("storage", "memory".into())]);
+    let sessions = capture(&visitor, "session");
+    let first = authenticate(&visitor).await;
+    assert!(js_sys::Object::is(&visitor.session(), &visitor.session()), "two reads gave two objects");
+    assert!(js_sys::Object::is(&visitor.session(), &first), "authenticate() resolved with another object");
+    assert_eq!(sessions.len(), 1);
+    assert!(js_sys::Object::is(&get(&sessions.all()[0], "session"), &first), "the session event handed out another object");
+    let renewed = settle(visitor.authenticate(obj(&[("force", true.into())]))).await.unwrap();
+    assert!(!js_sys::Object::is(&renewed, &first), "a new session kept the old object");
+    assert!(js_sys::Object::is(&visitor.session(), &renewed));
+    assert!(js_sys::Object::is(&get(&sessions.all()[1], "session"), &renewed));
+}

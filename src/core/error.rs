@@ -17,6 +17,9 @@ pub enum Code {
     SecretRejected,
     OriginNotAllowed,
     Stopped,
+    /// The environment cannot run the SDK: not a browser, or no WebAssembly (the package entry
+    /// raises it, before any Rust runs).
+    Unsupported,
 }
 
 impl Code {
@@ -30,6 +33,7 @@ impl Code {
             Code::SecretRejected => "secret_rejected",
             Code::OriginNotAllowed => "origin_not_allowed",
             Code::Stopped => "stopped",
+            Code::Unsupported => "unsupported",
         }
     }
 }

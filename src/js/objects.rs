@@ -32,8 +32,10 @@ struct SessionObject<'a> {
 }
 
 #[derive(Serialize)]
-struct SessionDetail<'a> {
-    session: SessionObject<'a>,
+struct SessionDetail {
+    /// The `Session` object, the very one `visitor.session` hands out.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    session: JsValue,
     source: &'static str,
 }
 
@@ -72,15 +74,38 @@ fn to_value<T: Serialize>(value: &T) -> JsValue {
     value.serialize(&SERIALIZER).unwrap_or(JsValue::NULL)
 }
 
-/// The `Session` object of a session.
+/// A new `Session` object of a session (`Snapshot` keeps one per session).
 pub fn session(session: &Session) -> JsValue {
     to_value(&session_object(session))
 }
 
-/// The detail an event's listeners get.
-pub fn detail(event: &Event) -> JsValue {
+/// The `Session` object of the current session: the same object for as long as the session is
+/// the same (a snapshot a UI store compares by identity: React's `useSyncExternalStore`), a new
+/// one when another session is adopted.
+#[derive(Default)]
+pub struct Snapshot {
+    /// The access token of the session the object was made of, and the object.
+    current: Option<(String, JsValue)>,
+}
+
+impl Snapshot {
+    pub fn of(&mut self, session: &Session) -> JsValue {
+        let token = session.answer.access_token.expose();
+        match &self.current {
+            Some((made_of, object)) if made_of == token => object.clone(),
+            _ => {
+                let object = self::session(session);
+                self.current = Some((token.to_owned(), object.clone()));
+                object
+            }
+        }
+    }
+}
+
+/// The detail an event's listeners get; a `session` event's holds `session_object`.
+pub fn detail(event: &Event, session_object: Option<&JsValue>) -> JsValue {
     match event {
-        Event::Session { session, source } => to_value(&SessionDetail { session: session_object(session), source: source.name() }),
+        Event::Session { source, .. } => to_value(&SessionDetail { session: session_object.cloned().unwrap_or(JsValue::NULL), source: source.name() }),
         Event::IdentityChange { previous, current } => to_value(&IdentityChangeDetail { previous_visitor_id: previous.as_deref(), visitor_id: current.as_deref() }),
         Event::Error(error) => to_js(error),
         Event::Storage { reason, kind } => to_value(&StorageDetail { reason: reason.code(), message: reason.message(), kind: kind.name() }),

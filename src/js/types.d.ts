@@ -58,7 +58,8 @@ export interface Session {
  * passed), `http` (an error status, in `status`), `invalid_response` (an answer that failed
  * validation; nothing was stored), `secret_rejected` (the stored secret was refused, with
  * `onSecretRejected: "error"`), `origin_not_allowed` (`fetch()` to an origin that may not get the
- * token; nothing was sent), `stopped` (after `stop()`, `free()` or `[Symbol.dispose]()`).
+ * token; nothing was sent), `stopped` (after `stop()`, `free()` or `[Symbol.dispose]()`), `unsupported` (the environment
+ * cannot run the SDK: not a browser, or no WebAssembly; `ready` rejects with it).
  */
 export type VisitorErrorCode =
   | "invalid_options"
@@ -68,7 +69,8 @@ export type VisitorErrorCode =
   | "invalid_response"
   | "secret_rejected"
   | "origin_not_allowed"
-  | "stopped";
+  | "stopped"
+  | "unsupported";
 
 /** Every error of the SDK. `message` never contains a token or a secret. */
 export interface VisitorError extends Error {

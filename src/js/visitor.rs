@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::error::to_js;
-use super::{objects, options};
+use super::options;
 use crate::core::error;
 use crate::core::lifecycle::{Lifecycle, Want, FETCH_MIN_VALIDITY_MS};
 use crate::core::options::StorageKind;
@@ -151,7 +151,7 @@ impl Visitor {
     /// The current session (`null` before the first one, and after `forget()`).
     #[wasm_bindgen(getter, unchecked_return_type = "Session | null")]
     pub fn session(&self) -> JsValue {
-        self.current(|life| life.session.as_ref().map(objects::session))
+        self.current(|life| life.session.as_ref().map(|session| self.browser.session_object(session)))
     }
 
     /// The current visitor's id (`null` without a session).

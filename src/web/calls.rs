@@ -12,7 +12,7 @@ use web_sys::AbortSignal;
 use super::{guarded, Browser, Input};
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::Reply;
-use crate::js::{error::to_js, objects};
+use crate::js::error::to_js;
 
 /// The request of a `fetch()` call: where (the URL its origin check passed), the page's `init`,
 /// and `init.signal`, if the page gave one.
@@ -101,7 +101,7 @@ pub fn rejected(error: &Error) -> Promise {
 pub fn reply(browser: &Browser, call: u32, outcome: Result<Reply, Error>) {
     let value = match outcome {
         Ok(Reply::Send { token, retried }) => return send(browser, call, &token, retried),
-        Ok(Reply::Session(session)) => Ok(objects::session(&session)),
+        Ok(Reply::Session(session)) => Ok(browser.session_object(&session)),
         Ok(Reply::Token(token)) => Ok(JsValue::from(token)),
         Ok(Reply::Done) => Ok(JsValue::UNDEFINED),
         Err(error) => Err(to_js(&error)),

@@ -75,10 +75,11 @@ impl Listeners {
         self.list.borrow_mut().clear();
     }
 
-    /// Calls the listeners of `event` from a microtask, with its detail as of now.
-    pub fn emit(&self, event: &Event) {
+    /// Calls the listeners of `event` from a microtask, with its detail as of now (a `session`
+    /// event's holds `session_object`).
+    pub fn emit(&self, event: &Event, session_object: Option<&JsValue>) {
         let name = EventName::of(event);
-        let detail = objects::detail(event);
+        let detail = objects::detail(event, session_object);
         let list = Rc::downgrade(&self.list);
         wasm_bindgen_futures::spawn_local(async move {
             let Some(list) = list.upgrade() else { return };

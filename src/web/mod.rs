@@ -34,7 +34,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::core::error::{self, Error};
-use crate::core::lifecycle::{Effect, Host, Lifecycle, Response, Want};
+use crate::core::lifecycle::{Effect, Event, Host, Lifecycle, Response, Want};
 use crate::core::options::{Options, StorageKind, StorageReason};
 use crate::core::wire::{AuthRequest, JsonProblem};
 use calls::Calls;
@@ -82,6 +82,8 @@ pub struct Browser {
     running: RefCell<Running>,
     pub calls: RefCell<Calls>,
     pub listeners: RefCell<Listeners>,
+    /// The `Session` object of the current session, the same until it changes.
+    snapshot: RefCell<crate::js::objects::Snapshot>,
     /// Counts lock requests, so that the answer to a withdrawn one is not taken.
     lock_seq: Cell<u32>,
     this: Weak<Browser>,
@@ -108,6 +110,7 @@ impl Browser {
             running: RefCell::default(),
             calls: RefCell::default(),
             listeners: RefCell::default(),
+            snapshot: RefCell::default(),
             lock_seq: Cell::new(0),
             this: this.clone(),
         });
@@ -145,6 +148,11 @@ impl Browser {
         // Not readable only while the lifecycle decides (page code run by a storage call), when
         // the lifecycle (and the kind it asked for) is borrowed too: reported as memory then.
         self.storage.try_borrow().map_or(StorageKind::Memory, |storage| storage.kind())
+    }
+
+    /// The `Session` object of `session`: the same object for as long as it is the current one.
+    pub fn session_object(&self, session: &crate::core::session::Session) -> wasm_bindgen::JsValue {
+        self.snapshot.borrow_mut().of(session)
     }
 
     /// Reads the lifecycle (for the getters); `None` in the rare moment it is deciding.
@@ -265,7 +273,13 @@ impl Browser {
                 let old = std::mem::replace(&mut self.running.borrow_mut().page, listeners.flatten());
                 drop(old);
             }
-            Effect::Emit(event) => self.listeners.borrow().emit(&event),
+            Effect::Emit(event) => {
+                let session = match &event {
+                    Event::Session { session, .. } => Some(self.session_object(session)),
+                    _ => None,
+                };
+                self.listeners.borrow().emit(&event, session.as_ref());
+            }
             Effect::Reply { call, outcome } => calls::reply(self, call, outcome),
         }
     }

@@ -153,12 +153,19 @@ test("importing the package in Node (server-side rendering) is harmless", () => 
     const rejected = await ready.then(() => null, (error) => error);
     console.log(JSON.stringify({
       thrown: thrown instanceof VisitorError && thrown.code,
-      rejected: rejected instanceof VisitorError && /browser/.test(rejected.message),
+      rejected: rejected instanceof VisitorError && rejected.code,
     }));`;
   const out = execFileSync("node", ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" });
-  assert.deepEqual(JSON.parse(out), { thrown: "invalid_options", rejected: true });
+  assert.deepEqual(JSON.parse(out), { thrown: "unsupported", rejected: "unsupported" });
   // A bare import, as a server renderer does it: exits 0, with no unhandled rejection.
   execFileSync("node", ["--input-type=module", "-e", 'await import("giosg-visitor");'], { cwd: app, stdio: "pipe" });
+  // The embed, listed in exports, imports as harmlessly: its global says why it cannot run.
+  const embed = `
+    await import("giosg-visitor/embed");
+    const rejected = await globalThis.GiosgVisitor.ready.then(() => null, (error) => error);
+    console.log(JSON.stringify({ code: rejected && rejected.code, isError: rejected instanceof globalThis.GiosgVisitor.VisitorError }));`;
+  const embedOut = execFileSync("node", ["--input-type=module", "-e", embed], { cwd: app, encoding: "utf8" });
+  assert.deepEqual(JSON.parse(embedOut), { code: "unsupported", isError: true });
 });
 
 test("a TypeScript app type-checks against the shipped declarations with --strict", () => {
