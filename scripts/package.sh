@@ -56,6 +56,7 @@ rolldown packaging/embed.js --format iife --file pkg/embed/giosg-visitor.js --lo
   --banner "/* giosg-visitor $VERSION: script-tag embed. Defines window.GiosgVisitor = { ready, Visitor, VisitorError }. */" >/dev/null
 
 cp packaging/index.js packaging/index.d.ts packaging/embed.d.ts packaging/README.md pkg/
+cp packaging/react.js packaging/react.d.ts pkg/
 cp LICENSE-MIT LICENSE-APACHE pkg/
 sed "s/\"VERSION\"/\"$VERSION\"/" packaging/package.json > pkg/package.json
 

@@ -12,11 +12,11 @@
 // by a local server of the test's own (Playwright's routing), which also records them.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, execSync, spawn } from "node:child_process";
+import { execFileSync, execSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { launch } from "./browser.mjs";
+import { launch, localServer, stopLocalServers } from "./browser.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const VERSION = /^version = "(.*)"/m.exec(readFileSync(join(ROOT, "Cargo.toml"), "utf8"))[1];
@@ -25,10 +25,10 @@ const VITE = { 8: join(ROOT, "node_modules/vite"), 6: join(ROOT, "node_modules/v
 // The default `apiBaseUrl`, which the quick starts use.
 const API = "https://service.giosg.com";
 
-/** The quick starts each README must mark. */
+/** The quick starts each README must mark (those named react… are run by tests/e2e/react.test.mjs). */
 const EXPECTED = {
-  "README.md": ["install", "bundler", "vite-config", "embed-html", "embed-app"],
-  "packaging/README.md": ["install", "bundler", "vite-config", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript"],
+  "README.md": ["install", "bundler", "vite-config", "embed-html", "embed-app", "react", "react-provider"],
+  "packaging/README.md": ["install", "bundler", "vite-config", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript", "react"],
 };
 
 /** The code blocks marked `<!-- quickstart: name -->` in a README: name → code. */
@@ -59,7 +59,6 @@ function filled(line) {
 
 let app;
 let browser;
-const servers = [];
 
 before(() => {
   assert.ok(existsSync(TARBALL), `scripts/package.sh packs ${TARBALL}`);
@@ -75,22 +74,9 @@ before(() => {
 
 after(async () => {
   await browser?.close();
-  for (const server of servers) server.kill();
+  stopLocalServers();
   if (app) rmSync(app, { recursive: true, force: true });
 });
-
-/** A local server of the test's own, serving `www` (if given) and the API. Resolves to its URL. */
-async function localServer(www) {
-  const server = spawn(join(ROOT, "target/release/giosg-local-server"), ["--port", "0", ...(www ? ["--www", www] : [])]);
-  servers.push(server);
-  return new Promise((resolveUrl, reject) => {
-    server.stdout.on("data", (chunk) => {
-      const match = /giosg local server: (http:\/\/\S+)\//.exec(String(chunk));
-      if (match) resolveUrl(match[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`the local server exited with ${code}`)));
-  });
-}
 
 /**
  * Opens `url` in a fresh browser context, with the requests to the API answered by `api`, and

@@ -1,0 +1,184 @@
+// giosg-visitor/react: the React binding (React 18 or 19, an optional peer dependency).
+//
+//   const { visitor, session, visitorId, status, error } = useVisitor({ organizationId: "…" });
+//
+// `useVisitor(options)` gives a component its own visitor; `<VisitorProvider options={…}>` makes
+// one for the components below it, which read it with `useVisitor()`. Either way:
+//
+// - The visitor is made when the component mounts (never during render, never on the server),
+//   and authenticated at once: `status` is "loading" until its first session, then
+//   "authenticated"; "error" when there is no session and the last attempt failed (`error` is
+//   the `VisitorError`).
+// - It is keyed on the options' values, not on the object: `useVisitor({ organizationId })`
+//   written inline makes one visitor however often the component renders. A changed value makes
+//   a new visitor (and stops the old one).
+// - It is made a microtask after the component subscribes (once `ready` has resolved), and a
+//   subscription that ended before then makes none: StrictMode's mount, unmount and mount again,
+//   all in one task, makes one visitor (one auth request). An unmount stops the visitor
+//   (`visitor.stop()`): no request after it.
+// - The component re-renders on the visitor's `session`, `identitychange`, `error` and `storage`
+//   events, through `useSyncExternalStore` over `visitor.session` (one object until the session
+//   changes).
+import { createContext, createElement, useContext, useState, useSyncExternalStore } from "react";
+import { ready, Visitor } from "./index.js";
+
+const EVENTS = ["session", "identitychange", "error", "storage"];
+
+/** What a component sees before its visitor is made (and during a server render). */
+const STARTING = Object.freeze({ visitor: null, session: null, visitorId: null, storageKind: null, status: "loading", error: null });
+
+/**
+ * One visitor's life for React: made for the first subscriber, stopped when the last one goes;
+ * the snapshot is a new object only when something shown changed.
+ */
+class VisitorStore {
+  constructor(options, key) {
+    this.options = options;
+    this.key = key;
+    this.snapshot = STARTING;
+    this.listeners = new Set();
+    // Each start has its generation, so that a start whose store was stopped meanwhile does nothing.
+    this.generation = 0;
+    this.running = false;
+    this.visitor = null;
+    this.error = null;
+    this.unsubscribes = [];
+    this.subscribe = this.subscribe.bind(this);
+    this.getSnapshot = this.getSnapshot.bind(this);
+  }
+
+  subscribe(listener) {
+    this.listeners.add(listener);
+    if (!this.running) this.start();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  getSnapshot() {
+    return this.snapshot;
+  }
+
+  /** Makes the visitor once `ready` has resolved (a microtask at the soonest), unless stopped by then. */
+  start() {
+    this.running = true;
+    const generation = ++this.generation;
+    const current = () => this.running && this.generation === generation;
+    ready.then(
+      () => {
+        if (!current()) return;
+        let visitor;
+        try {
+          visitor = new Visitor(this.options);
+        } catch (error) {
+          this.error = error;
+          this.update();
+          return;
+        }
+        this.visitor = visitor;
+        this.unsubscribes = EVENTS.map((name) =>
+          visitor.on(name, (detail) => {
+            if (name === "error") this.error = detail;
+            else if (name === "session" || name === "identitychange") this.error = null;
+            this.update();
+          }),
+        );
+        this.update();
+        visitor.authenticate().then(
+          () => {
+            if (current()) this.update();
+          },
+          (error) => {
+            if (!current()) return;
+            this.error = error;
+            this.update();
+          },
+        );
+      },
+      (error) => {
+        if (!current()) return;
+        this.error = error;
+        this.update();
+      },
+    );
+  }
+
+  stop() {
+    this.running = false;
+    for (const unsubscribe of this.unsubscribes) unsubscribe();
+    this.unsubscribes = [];
+    this.visitor?.stop();
+    this.visitor = null;
+    this.error = null;
+    this.snapshot = STARTING;
+  }
+
+  /** Reads the visitor; a new snapshot (and a re-render) only when a field changed. */
+  update() {
+    const visitor = this.visitor;
+    const session = visitor ? visitor.session : null;
+    const next = {
+      visitor,
+      session,
+      visitorId: visitor ? visitor.visitorId : null,
+      storageKind: visitor ? visitor.storageKind : null,
+      status: session ? "authenticated" : this.error ? "error" : "loading",
+      error: this.error,
+    };
+    const previous = this.snapshot;
+    if (Object.keys(next).every((field) => Object.is(next[field], previous[field]))) return;
+    this.snapshot = Object.freeze(next);
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/**
+ * The options' values as a string: two option objects with the same values (in any order) make
+ * one visitor.
+ */
+function optionsKey(options) {
+  if (options === null || typeof options !== "object") return `${typeof options}:${String(options)}`;
+  return JSON.stringify(Object.keys(options).sort().map((name) => [name, options[name]]));
+}
+
+/** The subscription of a component that reads its provider's visitor: nothing to follow. */
+const NO_STORE = { subscribe: () => () => {}, getSnapshot: () => STARTING };
+
+/** The component's own visitor for `options`, or none when `options` is `undefined`. */
+function useOwnVisitor(options) {
+  const key = options === undefined ? null : optionsKey(options);
+  const make = () => (key === null ? NO_STORE : new VisitorStore(options, key));
+  let [store, setStore] = useState(make);
+  // New option values: a new store, kept from this render on (the old one stops once unsubscribed).
+  if ((store === NO_STORE ? null : store.key) !== key) {
+    store = make();
+    setStore(store);
+  }
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, () => STARTING);
+}
+
+const VisitorContext = createContext(null);
+
+/**
+ * `useVisitor(options)`: this component's own visitor. `useVisitor()`: the visitor of the nearest
+ * `<VisitorProvider>` above. Returns `{ visitor, session, visitorId, storageKind, status, error }`.
+ */
+export function useVisitor(options) {
+  const provided = useContext(VisitorContext);
+  const own = useOwnVisitor(options);
+  if (options !== undefined) return own;
+  if (provided === null) {
+    throw new Error("giosg-visitor/react: useVisitor() without options reads the visitor of a <VisitorProvider>, and there is none above this component: wrap it in <VisitorProvider options={{ organizationId }}>, or pass the options to useVisitor(options)");
+  }
+  return provided;
+}
+
+/** Makes one visitor for `options` and hands it to every `useVisitor()` below. */
+export function VisitorProvider({ options, children }) {
+  if (options === undefined) {
+    throw new Error("giosg-visitor/react: <VisitorProvider> needs its options: <VisitorProvider options={{ organizationId }}>");
+  }
+  const state = useOwnVisitor(options);
+  return createElement(VisitorContext.Provider, { value: state }, children);
+}

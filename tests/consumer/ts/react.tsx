@@ -1,0 +1,44 @@
+// Must type-check with `tsc --strict` against the shipped react.d.ts (and @types/react).
+import type { ReactElement } from "react";
+import type { Session, Visitor, VisitorError, VisitorErrorCode } from "giosg-visitor";
+import { VisitorProvider, useVisitor, type VisitorState, type VisitorStorageKind } from "giosg-visitor/react";
+
+export function Badge({ organizationId }: { organizationId: string }): ReactElement {
+  const state: VisitorState = useVisitor({ organizationId, storage: "memory", autoRenew: true });
+  const { status, visitor, visitorId, session, error, storageKind } = state;
+  if (status === "loading") {
+    const none: null = session;
+    const maybe: Visitor | null = visitor;
+    return <p>{String(none)} {maybe?.organizationId}</p>;
+  }
+  if (status === "error") {
+    const code: VisitorErrorCode = error.code;
+    const failed: VisitorError = error;
+    return <p>{code} {failed.status ?? 0}</p>;
+  }
+  // Authenticated: the visitor, its session and id are there; `error` a failed renewal, if any.
+  const current: Session = session;
+  const id: string = visitorId;
+  const kind: VisitorStorageKind = storageKind;
+  const renewal: VisitorError | null = error;
+  const open = async (): Promise<number> => (await visitor.fetch(`/api/v5/public/orgs/${visitor.organizationId}/rooms/x`)).status;
+  return (
+    <p onClick={() => void open()}>
+      {id} {current.expiresAt.toISOString()} {kind} {renewal?.code}
+    </p>
+  );
+}
+
+function FromProvider(): ReactElement {
+  const { status } = useVisitor();
+  return <span>{status}</span>;
+}
+
+export function App(): ReactElement {
+  return (
+    <VisitorProvider options={{ organizationId: "e6a08f51-c250-4074-847b-58d444dbbeb1", apiBaseUrl: null }}>
+      <Badge organizationId="e6a08f51-c250-4074-847b-58d444dbbeb1" />
+      <FromProvider />
+    </VisitorProvider>
+  );
+}

@@ -1,0 +1,410 @@
+// The React binding (`giosg-visitor/react`) as a React app gets it: the packed tarball installed
+// into a fresh folder with React, the app built by Vite 8 (its built-in JSX transform) and run in
+// Chromium against the local server.
+//
+// The app is built in development mode, React's development build, where StrictMode mounts,
+// unmounts and mounts again every effect: the app counts its own effect runs to show that it did.
+// Its visitors keep their secret in memory, so that a second visitor could not borrow the first
+// one's secret or session from storage: every visitor made is one more auth request, and one
+// more visitor at the server.
+//
+// Also: the READMEs' React quick starts (marked `<!-- quickstart: react… -->`), built as written
+// in development and production mode; a server render; the package without React; the types.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { SERVER_URL, control, launch, localServer, newOrg, stopLocalServers } from "./browser.mjs";
+import { failsWhereMarked } from "./typescript.mjs";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const VERSION = /^version = "(.*)"/m.exec(readFileSync(join(ROOT, "Cargo.toml"), "utf8"))[1];
+const TARBALL = join(ROOT, "target/package", `giosg-visitor-${VERSION}.tgz`);
+const VITE = join(ROOT, "node_modules/vite/bin/vite.js");
+// React at the versions this repository develops with.
+const DEV = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).devDependencies;
+const REACT = ["react", "react-dom", "@types/react"].map((name) => `${name}@${DEV[name]}`);
+// The default `apiBaseUrl`, which the quick starts use.
+const API = "https://service.giosg.com";
+const NPM_ENV = { ...process.env, npm_config_audit: "false", npm_config_fund: "false" };
+
+let app;
+let browser;
+
+before(() => {
+  app = mkdtempSync(join(tmpdir(), "giosg-visitor-react-"));
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "a-react-app", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--prefer-offline", TARBALL, ...REACT], { cwd: app, stdio: "pipe", env: NPM_ENV });
+});
+
+after(async () => {
+  await browser?.close();
+  stopLocalServers();
+  if (app) rmSync(app, { recursive: true, force: true });
+});
+
+const INDEX_HTML = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>A React app</title></head>
+<body><div id="root"></div><script type="module" src="/src/main.jsx"></script></body>
+</html>
+`;
+
+/** A Vite app of `main` (src/main.jsx) in folder `name` of the app, built in `mode`; its dist/. */
+function build(name, main, mode) {
+  const dir = join(app, name);
+  mkdirSync(join(dir, "src"), { recursive: true });
+  writeFileSync(join(dir, "index.html"), INDEX_HTML);
+  writeFileSync(join(dir, "src/main.jsx"), main);
+  // NODE_ENV picks React's build (`process.env.NODE_ENV` in React's entry points).
+  execFileSync(process.execPath, [VITE, "build", "--mode", mode], { cwd: dir, stdio: "pipe", env: { ...process.env, NODE_ENV: mode } });
+  return join(dir, "dist");
+}
+
+/** A new page whose errors (uncaught, or logged with console.error) are collected in `errors`. */
+async function newPage(context) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (error) => page.errors.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    // The browser's own line for an answer of 404 (the quick start's placeholder room) is not the page's.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) page.errors.push(`console error: ${message.text()}`);
+  });
+  return page;
+}
+
+// The app: a component with its own visitor (options written inline), a provider whose visitor
+// two components read, a component with options the SDK refuses, and one that is unmounted in
+// the task that mounted it. Each shown state is on a <p> (its data-* attributes); each visitor
+// shown is on `window.visitors`, the statuses each component went through on `window.statuses`,
+// and the runs of the app's own mount effect on `window.effectRuns` (of the fleeting component's,
+// which run after its subscription to its visitor, on `window.fleetingEffectRuns`). The buttons
+// re-render the app, and unmount the visitors' components.
+const APP = `import { StrictMode, useEffect, useLayoutEffect, useState } from "react";
+import { createRoot } from "react-dom/client";
+import { VisitorProvider, useVisitor } from "giosg-visitor/react";
+
+const params = new URLSearchParams(location.search);
+const apiBaseUrl = params.get("api");
+window.effectRuns = 0;
+window.fleetingEffectRuns = 0;
+window.visitors = {};
+window.statuses = {};
+
+function Shown({ name, state }) {
+  useEffect(() => {
+    window.visitors[name] = state.visitor;
+  }, [name, state.visitor]);
+  useEffect(() => {
+    const seen = (window.statuses[name] ??= []);
+    if (seen.at(-1) !== state.status) seen.push(state.status);
+  }, [name, state.status]);
+  return (
+    <p
+      id={name}
+      data-status={state.status}
+      data-visitor-id={state.visitorId ?? ""}
+      data-token={state.session?.accessToken ?? ""}
+      data-storage={state.storageKind ?? ""}
+      data-error={state.error?.code ?? ""}
+    >
+      {name}: {state.status}
+    </p>
+  );
+}
+
+function Own() {
+  const state = useVisitor({ organizationId: params.get("org"), apiBaseUrl, storage: "memory" });
+  return <Shown name="own" state={state} />;
+}
+
+function FromProvider({ name }) {
+  return <Shown name={name} state={useVisitor()} />;
+}
+
+// Mounted and unmounted at once (its parent's layout effect removes it in the same task).
+function Fleeting() {
+  useVisitor({ organizationId: params.get("fleeting"), apiBaseUrl, storage: "memory" });
+  useEffect(() => {
+    window.fleetingEffectRuns += 1;
+  }, []);
+  return null;
+}
+
+function Refused() {
+  return <Shown name="refused" state={useVisitor({ organizationId: "not an organization id", apiBaseUrl })} />;
+}
+
+function App() {
+  const [mounted, setMounted] = useState(true);
+  const [renders, setRenders] = useState(0);
+  const [fleeting, setFleeting] = useState(true);
+  useEffect(() => {
+    window.effectRuns += 1;
+  }, []);
+  useLayoutEffect(() => setFleeting(false), []);
+  return (
+    <>
+      <button id="rerender" onClick={() => setRenders(renders + 1)}>{renders}</button>
+      <button id="unmount" onClick={() => setMounted(false)}>unmount</button>
+      {mounted && <Own />}
+      {mounted && (
+        <VisitorProvider options={{ organizationId: params.get("shared"), apiBaseUrl, storage: "memory" }}>
+          <FromProvider name="first" />
+          <FromProvider name="second" />
+        </VisitorProvider>
+      )}
+      <Refused />
+      {fleeting && <Fleeting />}
+    </>
+  );
+}
+
+createRoot(document.getElementById("root")).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
+`;
+
+/** The server's count of auth requests for `org`, and its log of them. */
+async function authRequests(org) {
+  const stats = await control(`/orgs/${org}/stats`);
+  return { count: stats.auth_requests, log: stats.log.filter((entry) => entry.kind === "auth") };
+}
+
+/** What a component shows. */
+async function shown(page, name) {
+  const p = page.locator(`#${name}`);
+  const [status, visitorId, token, storage, error] = await Promise.all(
+    ["status", "visitor-id", "token", "storage", "error"].map((attribute) => p.getAttribute(`data-${attribute}`)),
+  );
+  return { status, visitorId, token, storage, error };
+}
+
+test("in StrictMode: one visitor and one auth request per hook or provider; renewals, identity, storage and errors re-render; unmount stops", async () => {
+  const dist = build("app", APP, "development");
+  const org = newOrg(); // the component's own visitor: tokens of 8 s, renewed about every 4 s
+  const shared = newOrg(); // the provider's visitor
+  const fleeting = newOrg(); // the visitor of a component unmounted at once: never made
+  await control(`/orgs/${org}/config`, { method: "PUT", body: JSON.stringify({ expires_in: 8 }) });
+  browser ??= await launch();
+  const context = await browser.newContext();
+  try {
+    const page = await newPage(context);
+    await page.goto(`${await localServer(dist)}/?org=${org}&shared=${shared}&fleeting=${fleeting}&api=${encodeURIComponent(SERVER_URL)}`);
+    for (const name of ["own", "first", "second"]) await page.locator(`#${name}[data-status="authenticated"]`).waitFor({ timeout: 30_000 });
+    await page.locator('#refused[data-status="error"]').waitFor();
+
+    // StrictMode ran the app's mount effect twice: mount, unmount, mount; the fleeting
+    // component's effects ran too (its subscription to its visitor, then the count).
+    assert.equal(await page.evaluate(() => window.effectRuns), 2);
+    assert.ok((await page.evaluate(() => window.fleetingEffectRuns)) >= 1);
+    // One auth request for the hook, one for the provider and its two readers.
+    let own = await authRequests(org);
+    assert.equal(own.count, 1, JSON.stringify(own.log));
+    const sharedAuth = await authRequests(shared);
+    assert.equal(sharedAuth.count, 1, JSON.stringify(sharedAuth.log));
+    const first = await shown(page, "own");
+    assert.deepEqual({ ...first, token: first.token.length > 0 }, { status: "authenticated", visitorId: own.log[0].visitor_id, token: true, storage: "memory", error: "" });
+    const [a, b] = [await shown(page, "first"), await shown(page, "second")];
+    assert.deepEqual(a, b);
+    assert.equal(a.visitorId, sharedAuth.log[0].visitor_id);
+    assert.ok(await page.evaluate(() => window.visitors.first === window.visitors.second), "the provider's readers share its visitor");
+    assert.deepEqual(await page.evaluate(() => window.statuses), {
+      own: ["loading", "authenticated"],
+      first: ["loading", "authenticated"],
+      second: ["loading", "authenticated"],
+      refused: ["loading", "error"],
+    });
+    const refused = await shown(page, "refused");
+    assert.deepEqual(refused, { status: "error", visitorId: "", token: "", storage: "", error: "invalid_options" });
+
+    // Re-renders with new option objects (written inline) keep the visitors; every request
+    // counted below is one of theirs.
+    for (let i = 1; i <= 3; i++) {
+      await page.click("#rerender");
+      await page.locator("#rerender").filter({ hasText: String(i) }).waitFor();
+    }
+
+    // `storage` re-renders: the provider's visitor moves to sessionStorage.
+    await page.evaluate(() => window.visitors.first.setStorage("session"));
+    await page.locator('#first[data-storage="session"]').waitFor();
+    // `identitychange` re-renders: forget() leaves no identity ("loading"), authenticate() makes one.
+    await page.evaluate(() => window.visitors.first.forget());
+    await page.locator('#second[data-status="loading"][data-visitor-id=""]').waitFor();
+    await page.evaluate(() => window.visitors.first.authenticate());
+    await page.locator('#second[data-status="authenticated"]').waitFor();
+    const again = await authRequests(shared);
+    assert.equal(again.count, 2, JSON.stringify(again.log));
+    assert.equal((await shown(page, "second")).visitorId, again.log[1].visitor_id);
+    assert.notEqual(again.log[1].visitor_id, again.log[0].visitor_id);
+
+    // A renewal re-renders with the new token, for the same visitor.
+    await page.locator(`#own:not([data-token="${first.token}"])`).waitFor({ timeout: 20_000 });
+    const renewed = await shown(page, "own");
+    assert.equal(renewed.visitorId, first.visitorId);
+    assert.notEqual(renewed.token, "");
+    own = await authRequests(org);
+    assert.ok(own.count >= 2, JSON.stringify(own.log));
+    // One visitor all along: the first request made it, each later one renewed it with its secret.
+    assert.equal(own.log[0].secret_sent, false);
+    for (const entry of own.log) assert.equal(entry.visitor_id, first.visitorId, JSON.stringify(own.log));
+    for (const entry of own.log.slice(1)) assert.ok(entry.secret_sent && entry.secret_known, JSON.stringify(own.log));
+    // The new token is the server's: it opens the organization's API (404: no such room, not 401).
+    const room = await fetch(`${SERVER_URL}/api/v5/public/orgs/${org}/rooms/none`, { headers: { authorization: `Bearer ${renewed.token}` } });
+    assert.equal(room.status, 404);
+
+    // `error` re-renders: the next renewal fails, and the token still valid stays shown.
+    await control(`/orgs/${org}/faults`, { method: "PUT", body: JSON.stringify({ scope: "auth", status: 503 }) });
+    await page.locator('#own[data-error="http"]').waitFor({ timeout: 20_000 });
+    const failing = await shown(page, "own");
+    assert.equal(failing.status, "authenticated");
+
+    // Unmount: both visitors stop (they answer `stopped`), and no request follows.
+    await page.click("#unmount");
+    await page.locator("#own").waitFor({ state: "detached" });
+    const answers = await page.evaluate(async () => {
+      const answer = (visitor) => visitor.authenticate().then(() => "authenticated", (error) => error.code);
+      return { own: await answer(window.visitors.own), shared: await answer(window.visitors.first) };
+    });
+    assert.deepEqual(answers, { own: "stopped", shared: "stopped" });
+    const counts = async () => ({ own: (await authRequests(org)).count, shared: (await authRequests(shared)).count, fleeting: (await authRequests(fleeting)).count });
+    const atUnmount = await counts();
+    assert.equal(atUnmount.fleeting, 0);
+    // Past the expiry of the own visitor's last token, a running visitor would have asked again:
+    // renewing before it (and retrying the failing endpoint, every few seconds at most).
+    const expiresAt = await page.evaluate(() => window.visitors.own.session.expiresAt.getTime());
+    await sleep(Math.max(0, expiresAt - Date.now()) + 1_000);
+    assert.deepEqual(await counts(), atUnmount);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await context.close();
+    await control(`/orgs/${org}/faults`, { method: "DELETE" });
+  }
+});
+
+/** `promise`, or a failure that names `what` once `ms` have passed. */
+async function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The code blocks marked `<!-- quickstart: name -->` of a README whose names start with `react`. */
+function reactQuickstarts(file) {
+  const text = readFileSync(join(ROOT, file), "utf8");
+  return [...text.matchAll(/<!-- quickstart: (react[\w-]*) -->\n```jsx\n([\s\S]*?)\n```\n/g)].map(([, name, code]) => ({ name, code: `${code}\n` }));
+}
+
+test("the READMEs' React quick starts, built as written by Vite 8 (development and production), show their visitor after one auth request", async () => {
+  const blocks = new Map();
+  for (const file of ["README.md", "packaging/README.md"]) {
+    for (const { name, code } of reactQuickstarts(file)) blocks.set(code, name);
+  }
+  // Both READMEs have the hook's quick start (one text), the repository's README the provider's.
+  assert.deepEqual([...blocks.values()].sort(), ["react", "react-provider"]);
+  browser ??= await launch();
+  for (const [i, [code, name]] of [...blocks].entries()) {
+    for (const mode of ["development", "production"]) {
+      const dist = build(`quickstart-${i}-${mode}`, code, mode);
+      // One server serves the app and answers the quick start's requests to the giosg API.
+      const url = await localServer(dist);
+      const context = await browser.newContext();
+      try {
+        const page = await newPage(context);
+        const traffic = [];
+        await page.route(`${API}/**`, async (route) => {
+          const request = route.request();
+          const { pathname } = new URL(request.url());
+          const response = await route.fetch({ url: `${url}${pathname}` });
+          const body = await response.text();
+          traffic.push({ pathname, status: response.status(), body, authorization: (await request.allHeaders()).authorization ?? null });
+          await route.fulfill({ response, body });
+        });
+        // The quick start logs the room's answer: `console.log(response.status, body)`.
+        const roomLogged = new Promise((resolveLogged) => {
+          page.on("console", (message) => {
+            if (message.type() !== "log") return;
+            Promise.all(message.args().map((arg) => arg.jsonValue())).then((args) => typeof args[0] === "number" && resolveLogged(args), () => {});
+          });
+        });
+        await page.goto(`${url}/`);
+        const visitorLine = page.locator("p", { hasText: /^Visitor [0-9a-f]{32}/ });
+        await visitorLine.waitFor({ timeout: 30_000 });
+        const auth = traffic.filter((t) => t.pathname.endsWith("/auth"));
+        assert.equal(auth.length, 1, `${name} ${mode}: ${JSON.stringify(traffic)}`);
+        const answer = JSON.parse(auth[0].body);
+        assert.match(await visitorLine.textContent(), new RegExp(`^Visitor ${answer.visitor_id}\\b`));
+        if (name === "react") {
+          // The button's visitor.fetch() sends the token to the room (a placeholder: 404).
+          await page.getByRole("button", { name: "Open the room" }).click();
+          const logged = await within(roomLogged, 30_000, `${name} ${mode}: the room's answer logged`);
+          const rooms = traffic.filter((t) => t.pathname.includes("/rooms/"));
+          assert.equal(rooms.length, 1, JSON.stringify(traffic));
+          assert.equal(rooms[0].authorization, `Bearer ${answer.access_token}`);
+          assert.deepEqual(logged, [404, JSON.parse(rooms[0].body)]);
+        } else {
+          await page.locator("p", { hasText: /^Token valid until / }).waitFor();
+        }
+        assert.equal(traffic.filter((t) => t.pathname.endsWith("/auth")).length, 1, `${name} ${mode}: ${JSON.stringify(traffic)}`);
+        assert.deepEqual(page.errors, []);
+      } finally {
+        await context.close();
+      }
+    }
+  }
+});
+
+test("a server render shows the hook's loading state, and loads nothing", () => {
+  const script = `
+    import { createElement } from "react";
+    import { renderToString } from "react-dom/server";
+    import { useVisitor } from "giosg-visitor/react";
+    function App() {
+      const { status, visitor } = useVisitor({ organizationId: "e6a08f51-c250-4074-847b-58d444dbbeb1" });
+      return createElement("p", null, status, " ", String(visitor));
+    }
+    console.log(renderToString(createElement(App)));`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" });
+  assert.equal(out.trim(), "<p>loading<!-- --> <!-- -->null</p>");
+});
+
+test("the package installs and imports without React", () => {
+  // A folder of its own, away from the React app's node_modules.
+  const dir = mkdtempSync(join(tmpdir(), "giosg-visitor-no-react-"));
+  try {
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "no-react", private: true, type: "module" }));
+    execFileSync("npm", ["install", "--prefer-offline", TARBALL], { cwd: dir, stdio: "pipe", env: NPM_ENV });
+    assert.ok(!existsSync(join(dir, "node_modules/react")), "npm installed React");
+    const manifest = JSON.parse(readFileSync(join(dir, "node_modules/giosg-visitor/package.json"), "utf8"));
+    assert.deepEqual(manifest.peerDependenciesMeta.react, { optional: true });
+    execFileSync(process.execPath, ["--input-type=module", "-e", 'await import("giosg-visitor");'], { cwd: dir, stdio: "pipe" });
+    // The binding itself says what it needs.
+    const binding = execFileSync(process.execPath, ["--input-type=module", "-e", 'await import("giosg-visitor/react").catch((error) => console.log(error.code));'], { cwd: dir, encoding: "utf8" });
+    assert.equal(binding.trim(), "ERR_MODULE_NOT_FOUND");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("react.d.ts: a React app type-checks with tsc --strict, and its mistakes fail, each where it is", () => {
+  const dir = join(app, "ts");
+  cpSync(join(ROOT, "tests/consumer/ts"), dir, { recursive: true });
+  const tsc = join(ROOT, "node_modules/.bin/tsc");
+  try {
+    execFileSync(tsc, ["-p", join(dir, "tsconfig.react.json")], { cwd: app, encoding: "utf8", stdio: "pipe" });
+  } catch (error) {
+    assert.fail(`${error.stdout}${error.stderr}`);
+  }
+  failsWhereMarked(join(dir, "tsconfig.react-bad.json"), join(dir, "react-bad.tsx"), 6, app);
+});
