@@ -381,8 +381,8 @@ async function collectAVisitor(sdk, env) {
   await collect(stopped(), "a stopped visitor");
 }
 
-/** Neither a visitor whose call the page awaits without keeping it, nor one kept only by its own
- * listener, is collected or stopped by garbage collection. */
+/** A visitor whose call the page awaits without keeping the visitor is neither collected nor
+ * stopped by garbage collection: the call completes. */
 export async function garbageCollectionNeverStopsAVisitor(server) {
   const sdk = await load(server);
   // The first visitor's answer is slow: garbage is collected while its call is pending.
@@ -399,9 +399,12 @@ export async function garbageCollectionNeverStopsAVisitor(server) {
   const result = await within(pending, 15000, "the call of a visitor the page did not keep");
   if (!result.ok) throw new Error(`the call of a visitor the page did not keep: ${describe(result.error)}`);
   dropped.deref()?.stop();
+}
 
-  // The second renews on its own (4 s tokens), kept by nothing but its listener (which does not
-  // refer to it), with garbage collected after its first session.
+/** A visitor kept by nothing but its listener (which does not refer to it) renews on its own (4 s
+ * tokens), with garbage collected after its first session. */
+export async function aVisitorKeptOnlyByItsListenerKeepsRenewing(server) {
+  const sdk = await load(server);
   const renewing = fresh(server, { storage: "memory" });
   await control(renewing, "PUT", "/config", JSON.stringify({ expires_in: 4 }));
   let kept;
