@@ -8,11 +8,10 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 /** The size budget on the chosen stack (SPEC §0): shipped .wasm + minified glue, gzip -9. The
- * goal was 60 KB; on this stack what ships measures 78.7 KB (README, "What keeps it small": the
- * float and `Debug` formatting serde-wasm-bindgen's type errors link, std's allocator and panic
- * path; the guarded calls into the page, 2.8 KB). The budget holds that, with 0.3 KB of room, so
- * that growth fails the size test. */
-export const BUDGET_BYTES = 79 * 1024;
+ * goal was 60 KB; on this stack what ships measures 76.3 KB (README, "What keeps it small": the
+ * float and `Debug` formatting serde-wasm-bindgen's type errors link, the panic path). The budget
+ * holds that, with 0.7 KB of room, so that growth fails the size test. */
+export const BUDGET_BYTES = 77 * 1024;
 
 function sizes(bytes) {
   return {
@@ -55,14 +54,16 @@ export function measure() {
     "embed script (unminified)": sizes(embed),
   };
   const shipped = rows["wasm"].gzip + rows["JS glue, minified by Vite"].gzip;
-  return { rows, shipped, budget: BUDGET_BYTES };
+  // What a CDN serves to browsers that take brotli (all current ones).
+  const shippedBrotli = rows["wasm"].brotli + rows["JS glue, minified by Vite"].brotli;
+  return { rows, shipped, shippedBrotli, budget: BUDGET_BYTES };
 }
 
-export function sizeTable({ rows, shipped, budget }) {
+export function sizeTable({ rows, shipped, shippedBrotli, budget }) {
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   const lines = ["| what | raw | gzip -9 | brotli |", "|---|---:|---:|---:|"];
   for (const [name, s] of Object.entries(rows)) lines.push(`| ${name} | ${kb(s.raw)} | ${kb(s.gzip)} | ${kb(s.brotli)} |`);
-  lines.push(`| **shipped: wasm + minified glue** | | **${kb(shipped)}** | |`);
+  lines.push(`| **shipped: wasm + minified glue** | | **${kb(shipped)}** | **${kb(shippedBrotli)}** |`);
   lines.push(`| budget | | ${kb(budget)} | |`);
   return lines.join("\n");
 }

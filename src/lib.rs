@@ -17,3 +17,9 @@ pub mod web;
 
 #[cfg(target_arch = "wasm32")]
 pub use js::Visitor;
+
+/// The allocator of the shipped `.wasm`: talc, smaller than std's default on wasm at the same
+/// memory use (README, "What keeps it small").
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -37,6 +37,8 @@ mod scenario {
         pub async fn abort_signal_ends_the_call_at_once(server: &str) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_name = garbageCollectionNeverStopsAVisitor)]
         pub async fn garbage_collection_never_stops_a_visitor(server: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_name = aVisitorKeptOnlyByItsListenerKeepsRenewing)]
+        pub async fn a_visitor_kept_only_by_its_listener_keeps_renewing(server: &str) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_name = aReleasedVisitorAnswersStopped)]
         pub async fn a_released_visitor_answers_stopped(server: &str) -> Result<JsValue, JsValue>;
     }
@@ -128,6 +130,11 @@ async fn the_pages_abort_signal_ends_a_fetch_at_once() {
 #[wasm_bindgen_test]
 async fn garbage_collection_never_stops_a_visitor() {
     passed(scenario::garbage_collection_never_stops_a_visitor(SERVER).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_visitor_kept_only_by_its_listener_keeps_renewing() {
+    passed(scenario::a_visitor_kept_only_by_its_listener_keeps_renewing(SERVER).await);
 }
 
 #[wasm_bindgen_test]

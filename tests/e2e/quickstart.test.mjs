@@ -195,7 +195,9 @@ test("the package README's links reach sections of the repository's README, and 
     [...readme("README.md").matchAll(/^#+ (.*)$/gm)].map(([, heading]) => heading.toLowerCase().replace(/[^\w\- ]/g, "").replaceAll(" ", "-")),
   );
   const links = [...readme("packaging/README.md").matchAll(/\]\((https:\/\/github\.com\/[^)#]*)(?:#([^)]*))?\)/g)];
-  assert.ok(links.length >= 5, "the package README links the reference");
+  // The reference is in the package README itself; what it links (the repository, its deeper
+  // sections) must still be there.
+  assert.ok(links.length >= 1, "the package README links the repository");
   for (const [, url, anchor] of links) {
     assert.equal(url, repository);
     if (anchor) assert.ok(anchors.has(anchor), `#${anchor} is no heading of README.md`);

@@ -369,40 +369,59 @@ async function collect(ref, what) {
   }
 }
 
-/** Neither a visitor whose call the page awaits without keeping it, nor one kept only by its own
- * listener, stops when garbage is collected. */
+/** Collects garbage until a stopped visitor (which nothing keeps: the control) has been
+ * collected: by then an unreachable running visitor would have been collected too. */
+async function collectAVisitor(sdk, env) {
+  // Made in a function of its own, so that no variable of this one keeps it.
+  const stopped = () => {
+    const control = new sdk.Visitor(env.options({ storage: "memory", storageKeyPrefix: `${env.prefix}c` }));
+    control.stop();
+    return new WeakRef(control);
+  };
+  await collect(stopped(), "a stopped visitor");
+}
+
+/** A visitor whose call the page awaits without keeping the visitor is neither collected nor
+ * stopped by garbage collection: the call completes. */
 export async function garbageCollectionNeverStopsAVisitor(server) {
   const sdk = await load(server);
   // The first visitor's answer is slow: garbage is collected while its call is pending.
   const slow = fresh(server);
-  await fault(slow, { delay_ms: 2000, times: 1 });
-  const pending = new sdk.Visitor(slow.options()).authenticate();
-  await collect(new WeakRef({}), "garbage");
-  await collect(new WeakRef({}), "garbage");
+  await fault(slow, { delay_ms: 8000, times: 1 });
+  let dropped;
+  const pending = (() => {
+    const visitor = new sdk.Visitor(slow.options());
+    dropped = new WeakRef(visitor);
+    return visitor.authenticate();
+  })();
+  await collectAVisitor(sdk, slow);
+  if (dropped.deref() === undefined) throw new Error("a running visitor the page did not keep was collected");
   const result = await within(pending, 15000, "the call of a visitor the page did not keep");
   if (!result.ok) throw new Error(`the call of a visitor the page did not keep: ${describe(result.error)}`);
+  dropped.deref()?.stop();
+}
 
-  // The second renews on its own (4 s tokens), kept only by its listener, with garbage
-  // collected after each renewal.
+/** A visitor kept by nothing but its listener (which does not refer to it) renews on its own (4 s
+ * tokens), with garbage collected after its first session. */
+export async function aVisitorKeptOnlyByItsListenerKeepsRenewing(server) {
+  const sdk = await load(server);
   const renewing = fresh(server, { storage: "memory" });
   await control(renewing, "PUT", "/config", JSON.stringify({ expires_in: 4 }));
-  const renewals = new Promise((resolve, reject) => {
-    let sessions = 0;
+  let kept;
+  let sessions = 0;
+  const renewals = new Promise((resolve) => {
     const visitor = new sdk.Visitor(renewing.options());
+    kept = new WeakRef(visitor);
     visitor.on("session", ({ source }) => {
-      if (source !== "network") return;
-      sessions += 1;
-      if (sessions === 3) {
-        visitor.stop();
-        resolve();
-      } else {
-        collect(new WeakRef({}), "garbage").catch(reject);
-      }
+      if (source === "network" && ++sessions === 3) resolve();
     });
-    visitor.authenticate().catch(reject);
+    void visitor.authenticate();
   });
+  await waitFor(async () => sessions >= 1, "the first session");
+  await collectAVisitor(sdk, renewing);
   const renewed = await within(renewals, 20000, "renewals of a visitor kept only by its listener");
-  if (!renewed.ok) throw new Error(`renewals of a visitor kept only by its listener: ${describe(renewed.error)}`);
+  kept.deref()?.stop();
+  if (!renewed.ok) throw new Error(`renewals of a visitor kept only by its listener: ${describe(renewed.error)} (${sessions} sessions)`);
 }
 
 /** A released visitor answers every use with `VisitorError` `stopped`; a second release is
