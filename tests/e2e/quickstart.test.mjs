@@ -27,8 +27,8 @@ const API = "https://service.giosg.com";
 
 /** The quick starts each README must mark (those named react… are run by tests/e2e/react.test.mjs). */
 const EXPECTED = {
-  "README.md": ["install", "bundler", "vite-config", "embed-html", "embed-app", "react", "react-provider"],
-  "packaging/README.md": ["install", "bundler", "vite-config", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript", "react"],
+  "README.md": ["install", "bundler", "vite-config", "consent", "embed-html", "embed-app", "react", "react-provider"],
+  "packaging/README.md": ["install", "bundler", "vite-config", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript", "react", "consent"],
 };
 
 /** The code blocks marked `<!-- quickstart: name -->` in a README: name → code. */
@@ -210,6 +210,56 @@ test("the bundler quick start, built by Vite 8 with no configuration, runs in Ch
     execFileSync(process.execPath, [join(VITE[8], "bin/vite.js"), "build"], { cwd: dir, stdio: "pipe" });
     const dist = join(dir, "dist");
     await runQuickstart(`${await localServer(dist)}/`, await localServer(), { fetchesRoom: true });
+  }
+});
+
+const CONSENT_HTML = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>An app with a consent banner</title></head>
+<body><button id="accept">Accept</button><button id="decline">Decline</button><script type="module" src="/main.js"></script></body>
+</html>
+`;
+
+test("the consent quick start stores nothing before consent, keeps the visitor when it is given, and erases every copy when it is withdrawn", async () => {
+  for (const [i, main] of variants("consent").entries()) {
+    const dir = appFolder(`consent-${i}`, { "index.html": CONSENT_HTML, "main.js": main });
+    execFileSync(process.execPath, [join(VITE[8], "bin/vite.js"), "build"], { cwd: dir, stdio: "pipe" });
+    const api = await localServer();
+    browser ??= await launch();
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const answers = [];
+      await page.route(`${API}/**`, async (route) => {
+        const { pathname, search } = new URL(route.request().url());
+        const response = await route.fetch({ url: `${api}${pathname}${search}` });
+        const body = await response.text();
+        if (pathname.endsWith("/auth")) answers.push(JSON.parse(body));
+        await route.fulfill({ response, body });
+      });
+      const errors = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      const logged = new Promise((resolveLogged) => page.on("console", (message) => message.text().startsWith("visitor ") && resolveLogged(message.text())));
+      await page.goto(`${await localServer(join(dir, "dist"))}/`);
+      const line = await Promise.race([logged, new Promise((_, reject) => setTimeout(() => reject(new Error(`no visitor logged in 30 s: ${errors}`)), 30_000))]);
+      assert.equal(answers.length, 1);
+      assert.equal(line, `visitor ${answers[0].visitor_id}`);
+      const stored = () => page.evaluate(() => [localStorage, sessionStorage].flatMap((storage) => Object.keys(storage).map((key) => [key, storage.getItem(key)])));
+      assert.deepEqual(await stored(), [], "stored before consent");
+
+      await page.click("#accept");
+      const secretKey = `giosg:${API}:secret`;
+      await page.waitForFunction((key) => localStorage.getItem(key) !== null, secretKey, { timeout: 10_000 });
+      const kept = Object.fromEntries(await stored());
+      assert.equal(JSON.parse(kept[secretKey]).secret, answers[0].visitor_secret_id, "consent kept another visitor");
+
+      await page.click("#decline");
+      await page.waitForFunction(() => localStorage.length === 0 && sessionStorage.length === 0, null, { timeout: 10_000 });
+      assert.equal(answers.length, 1, "consent given or withdrawn made a request");
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
   }
 });
 
