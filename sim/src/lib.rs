@@ -5,8 +5,9 @@
 //! a simulated browser ([`world`]): storage shared by a visitor's tabs, a Web Lock per visitor,
 //! timers (throttled to whole minutes in hidden tabs), page loads, laptops that sleep. The
 //! endpoint ([`endpoint`]) has a latency, a capacity, and the scenario's fault ([`scenario`]).
-//! The policies compared are in [`policy`]; what each run counts, in [`measure`]; the table and
-//! the chart, in [`report`] and [`chart`].
+//! The policies compared are in [`policy`]; what each run counts, in [`measure`]; whether the
+//! rate settles after a fault, in [`settle`]; the table and the chart, in [`report`] and
+//! [`chart`].
 
 pub mod chart;
 pub mod endpoint;
@@ -15,6 +16,7 @@ pub mod policy;
 pub mod population;
 pub mod report;
 pub mod scenario;
+pub mod settle;
 pub mod world;
 
 use std::sync::Mutex;
