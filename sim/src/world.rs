@@ -22,7 +22,7 @@ use giosg_visitor::core::ids::UrlParts;
 use giosg_visitor::core::lifecycle::{Effect, Host, Lifecycle, Response};
 use giosg_visitor::core::options::{Options, RawOptions, StorageKind, StorageReason};
 use giosg_visitor::core::record::{secret_key, session_key, SecretRecord, SessionRecord};
-use giosg_visitor::core::session::Session;
+use giosg_visitor::core::session::{renew_at, Session};
 use giosg_visitor::core::wire::{AuthAnswer, JsonProblem};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -270,13 +270,27 @@ fn answer_body(visitor: u32, identity: u32, token: u64, issued_ms: u64) -> Strin
     )
 }
 
+/// The options every tab of this SDK gets: the organization, and the defaults.
+fn sdk_options() -> Options {
+    let raw = RawOptions { organization_id: Some(ORG.into()), ..RawOptions::default() };
+    // The default API base, as the browser's URL parser splits it.
+    let api = |_: &str| Some(UrlParts { protocol: "https:".into(), hostname: "service.giosg.com".into(), origin: "https://service.giosg.com".into(), pathname: "/".into(), ..UrlParts::default() });
+    Options::from_raw(&raw, api).expect("the simulator's options are valid")
+}
+
+/// How long after a session is issued this SDK renews it at the soonest (the lead and the whole
+/// random extra before its expiry), in whole seconds: what a fault did to the renewal schedule
+/// comes back no sooner than this after the fault's start. The per-tab policies renew later
+/// (a fixed lead of 60 s or 10 s).
+pub fn soonest_renewal_s() -> u64 {
+    let lifetime_ms = f64::from(LIFETIME_S) * 1000.0;
+    (renew_at(lifetime_ms, LIFETIME_S, sdk_options().renew_before_ms, 1.0) / 1000.0).floor() as u64
+}
+
 impl World {
     /// A population of `visitors` in steady state: each already holds a token of some age.
     pub fn new(policy: Policy, scenario: &Scenario, visitors: u32, steady_rate: f64, normal_capacity: f64, seed: u64) -> Self {
-        let raw = RawOptions { organization_id: Some(ORG.into()), ..RawOptions::default() };
-        // The default API base, as the browser's URL parser splits it.
-        let api = |_: &str| Some(UrlParts { protocol: "https:".into(), hostname: "service.giosg.com".into(), origin: "https://service.giosg.com".into(), pathname: "/".into(), ..UrlParts::default() });
-        let mut options = Options::from_raw(&raw, api).expect("the simulator's options are valid");
+        let mut options = sdk_options();
         if let Policy::Sdk { backoff, .. } = policy {
             options.backoff = backoff;
         }
