@@ -77,9 +77,10 @@ enum Outcome {
     UnknownSecret,
     NetworkError,
     Timeout,
-    /// Not sent: another tab's backoff runs until `retry_after_s` from now (the stand-in for a
-    /// shared backoff record, `Policy::Sdk { tabs_share_backoff: true, .. }`).
-    HeldByAnotherTab { retry_after_s: u32 },
+    /// Not sent: the visitor's shared backoff record (the stand-in policy,
+    /// `Policy::Sdk { tabs_share_backoff: true, .. }`) allows no attempt until `retry_after_s`
+    /// from now; the failed attempt it records may be another tab's or an earlier page's.
+    HeldBySharedBackoff { retry_after_s: u32 },
 }
 
 /// The inputs to come, in time order: a heap for the current second, a bucket for each later one
@@ -461,13 +462,13 @@ impl World {
                         Outcome::Timeout => Err(error::timeout()),
                         // To the machine, the shared record is a server's "not before": a
                         // retryable refusal with that `Retry-After`.
-                        Outcome::HeldByAnotherTab { retry_after_s } => Ok(Response { status: 503, body: String::new(), retry_after: Some(retry_after_s.to_string()) }),
+                        Outcome::HeldBySharedBackoff { retry_after_s } => Ok(Response { status: 503, body: String::new(), retry_after: Some(retry_after_s.to_string()) }),
                     };
                     if matches!(self.policy, Policy::Sdk { tabs_share_backoff: true, .. }) {
                         match outcome {
                             Outcome::Granted { .. } => self.visitors[vi].next_attempt_ms = 0,
                             Outcome::Refused { .. } | Outcome::NetworkError | Outcome::Timeout => self.records_next_attempt = true,
-                            Outcome::UnknownSecret | Outcome::HeldByAnotherTab { .. } => {}
+                            Outcome::UnknownSecret | Outcome::HeldBySharedBackoff { .. } => {}
                         }
                     }
                     self.with_machine(v, tab, |life, host| life.answered(seq, result, host));
@@ -562,7 +563,7 @@ impl World {
                 Effect::Post { seq, secret, timeout_ms, .. } => {
                     let held_for_ms = self.visitors[vi].next_attempt_ms.saturating_sub(self.now);
                     let (at, outcome) = if held_for_ms > 0 {
-                        (self.now, Outcome::HeldByAnotherTab { retry_after_s: u32::try_from(held_for_ms.div_ceil(1000)).unwrap_or(u32::MAX) })
+                        (self.now, Outcome::HeldBySharedBackoff { retry_after_s: u32::try_from(held_for_ms.div_ceil(1000)).unwrap_or(u32::MAX) })
                     } else {
                         let secret = secret.map(|s| s.expose().to_owned());
                         self.send(v, secret.as_deref(), u64::from(timeout_ms))
