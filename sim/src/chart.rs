@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::measure::{bucket_means, BUCKET_S};
 use crate::report::Row;
 use crate::scenario::{DURATION_S, FAULT_START_S};
 
@@ -12,15 +13,14 @@ const LEFT: f64 = 70.0;
 const RIGHT: f64 = 470.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 50.0;
-/// Each point is the mean of this many seconds.
-const BUCKET_S: usize = 10;
-const COLORS: [&str; 8] = ["#1f77b4", "#17becf", "#2ca02c", "#9467bd", "#8c564b", "#d62728", "#ff7f0e", "#7f7f7f"];
+const COLORS: [&str; 9] = ["#1f77b4", "#17becf", "#2ca02c", "#9467bd", "#8c564b", "#d62728", "#bcbd22", "#ff7f0e", "#7f7f7f"];
 
-/// The chart of `rows` (one scenario), requests per second per million visitors on a log scale.
+/// The chart of `rows` (one scenario), requests per second per million visitors on a log scale,
+/// each point the mean of `BUCKET_S` seconds.
 pub fn svg(title: &str, rows: &[&Row], fault_end_s: u64) -> String {
     let series: Vec<Vec<f64>> = rows
         .iter()
-        .map(|row| row.requests[..DURATION_S as usize].chunks(BUCKET_S).map(|chunk| row.per_million(chunk.iter().map(|&n| f64::from(n)).sum::<f64>() / chunk.len() as f64)).collect())
+        .map(|row| bucket_means(&row.requests[..DURATION_S as usize]).into_iter().map(|rate| row.per_million(rate)).collect())
         .collect();
     let top = series.iter().flatten().copied().fold(1.0, f64::max);
     let (low_exp, high_exp) = (1i32, top.log10().ceil().max(2.0) as i32);

@@ -39,10 +39,7 @@ impl Endpoint {
     /// `steady_rate`: this SDK's steady rate for the population, in requests per second, which
     /// the capacities are multiples of.
     pub fn new(scenario: &Scenario, steady_rate: f64, normal_multiple: f64, duration_s: u64) -> Self {
-        let reduced = match scenario.fault {
-            Fault::Overload { capacity, .. } => capacity * steady_rate,
-            _ => f64::INFINITY,
-        };
+        let reduced = scenario.overload_capacity().map_or(f64::INFINITY, |capacity| capacity * steady_rate);
         Endpoint {
             // Median 80 ms, a long tail (one in a thousand over a second).
             latency: LogNormal::new((0.08f64).ln(), 0.8).expect("constant parameters are valid"),
@@ -52,6 +49,12 @@ impl Endpoint {
             reduced_capacity: reduced,
             served: vec![0; duration_s as usize + 2],
         }
+    }
+
+    /// Requests per second it takes during an overload (`None`: the scenario has none): the
+    /// first `⌈capacity⌉` of each second, which a small population makes more than `capacity`.
+    pub fn overload_capacity(&self) -> Option<f64> {
+        self.reduced_capacity.is_finite().then_some(self.reduced_capacity.ceil())
     }
 
     /// A request sent at `sent_ms`: when it reaches the endpoint, how long until its outcome,

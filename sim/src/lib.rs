@@ -5,8 +5,9 @@
 //! a simulated browser ([`world`]): storage shared by a visitor's tabs, a Web Lock per visitor,
 //! timers (throttled to whole minutes in hidden tabs), page loads, laptops that sleep. The
 //! endpoint ([`endpoint`]) has a latency, a capacity, and the scenario's fault ([`scenario`]).
-//! The policies compared are in [`policy`]; what each run counts, in [`measure`]; the table and
-//! the chart, in [`report`] and [`chart`].
+//! The policies compared are in [`policy`]; what each run counts, in [`measure`]; whether the
+//! rate settles after a fault, in [`settle`]; the table and the chart, in [`report`] and
+//! [`chart`].
 
 pub mod chart;
 pub mod endpoint;
@@ -15,6 +16,7 @@ pub mod policy;
 pub mod population;
 pub mod report;
 pub mod scenario;
+pub mod settle;
 pub mod world;
 
 use std::sync::Mutex;
@@ -85,10 +87,16 @@ fn run_jobs(plan: &Plan, jobs: Vec<(Policy, Scenario)>, steady_rate: f64) -> Vec
         for _ in 0..plan.threads.max(1) {
             scope.spawn(|| loop {
                 let Some((_, (policy, scenario))) = jobs.lock().ok().and_then(|mut jobs| jobs.pop()) else { break };
-                let started = Instant::now();
+                let (started, cpu_before) = (Instant::now(), thread_cpu_s());
                 let world = World::new(policy, &scenario, plan.visitors, steady_rate, NORMAL_CAPACITY, plan.seed);
                 let outcome = world.run();
-                let row = Row::new(&policy, &scenario, plan.visitors, outcome, started.elapsed().as_secs_f64());
+                // The thread's CPU time where Linux tells it; else the run's wall time (the same on
+                // a machine with a free core per thread, more on a busy one).
+                let cpu_s = match (cpu_before, thread_cpu_s()) {
+                    (Some(before), Some(after)) => after - before,
+                    _ => started.elapsed().as_secs_f64(),
+                };
+                let row = Row::new(&policy, &scenario, plan.visitors, outcome, cpu_s);
                 if let Ok(mut rows) = rows.lock() {
                     rows.push(row);
                 }
@@ -96,4 +104,12 @@ fn run_jobs(plan: &Plan, jobs: Vec<(Policy, Scenario)>, steady_rate: f64) -> Vec
         }
     });
     rows.into_inner().unwrap_or_default()
+}
+
+/// The CPU time of the calling thread so far, in seconds, from Linux's
+/// `/proc/thread-self/schedstat` (its first field: nanoseconds on a CPU).
+fn thread_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanoseconds: u64 = stat.split_whitespace().next()?.parse().ok()?;
+    Some(nanoseconds as f64 / 1e9)
 }

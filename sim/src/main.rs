@@ -1,21 +1,28 @@
-//! `cargo run --release -p giosg-visitor-sim -- [--visitors N] [--seed N] [--threads N] [--out DIR]`
+//! `cargo run --release -p giosg-visitor-sim -- [--visitors N] [--seed N] [--threads N] [--out DIR] [--readme FILE]`
 //!
 //! Prints the table (Markdown) and what the simulation cost; writes the table and one chart per
-//! scenario with a fault into `--out` (default `sim/results`), with its numbers per second as CSV.
+//! scenario with a fault into `--out` (default `sim/results`), with its numbers per second as CSV;
+//! with `--readme`, also puts the table in that file, between its markers.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use giosg_visitor_sim::policy::Policy;
-use giosg_visitor_sim::scenario::{Fault, Scenario};
+use giosg_visitor_sim::scenario::Scenario;
 use giosg_visitor_sim::{chart, report, run, Plan};
 
-const USAGE: &str = "usage: giosg-visitor-sim [--visitors N] [--seed N] [--threads N] [--out DIR] [--policy TEXT] [--scenario TEXT]\n  --policy, --scenario: only those whose name contains TEXT";
+const USAGE: &str = "usage: giosg-visitor-sim [--visitors N] [--seed N] [--threads N] [--out DIR] [--readme FILE] [--policy TEXT] [--scenario TEXT]\n  --readme: also replace the table between the file's markers\n  --policy, --scenario: only those whose name contains TEXT";
+
+/// Where the results go.
+struct Output {
+    dir: PathBuf,
+    readme: Option<PathBuf>,
+}
 
 fn main() -> ExitCode {
     match parse(std::env::args().skip(1)) {
-        Ok((plan, out)) => simulate(&plan, &out),
+        Ok((plan, output)) => simulate(&plan, &output),
         Err(message) => {
             eprintln!("{message}\n{USAGE}");
             ExitCode::from(2)
@@ -23,10 +30,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<(Plan, PathBuf), String> {
+fn parse(mut args: impl Iterator<Item = String>) -> Result<(Plan, Output), String> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut plan = Plan { visitors: 1_000_000, seed: 1, threads, policies: Policy::all(), scenarios: Scenario::all() };
-    let mut out = PathBuf::from("sim/results");
+    let mut output = Output { dir: PathBuf::from("sim/results"), readme: None };
     while let Some(flag) = args.next() {
         if flag == "--help" || flag == "-h" {
             return Err("A million visitors against giosg's auth endpoint, simulated with the SDK's own lifecycle machine.".into());
@@ -37,7 +44,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<(Plan, PathBuf), Stri
             "--visitors" => plan.visitors = u32::try_from(number()?).ok().filter(|n| *n > 0).ok_or("--visitors must be from 1 to 4294967295")?,
             "--seed" => plan.seed = number()?,
             "--threads" => plan.threads = usize::try_from(number()?).ok().filter(|n| *n > 0).ok_or("--threads must be at least 1")?,
-            "--out" => out = PathBuf::from(value),
+            "--out" => output.dir = PathBuf::from(value),
+            "--readme" => output.readme = Some(PathBuf::from(value)),
             "--policy" => plan.policies.retain(|p| p.name().contains(value.as_str())),
             "--scenario" => plan.scenarios.retain(|s| s.name.contains(value.as_str())),
             _ => return Err(format!("unknown flag {flag}")),
@@ -46,10 +54,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<(Plan, PathBuf), Stri
     if plan.policies.is_empty() || plan.scenarios.is_empty() {
         return Err("--policy and --scenario leave nothing to run".into());
     }
-    Ok((plan, out))
+    Ok((plan, output))
 }
 
-fn simulate(plan: &Plan, out: &PathBuf) -> ExitCode {
+fn simulate(plan: &Plan, output: &Output) -> ExitCode {
+    let out = &output.dir;
     let started = Instant::now();
     eprintln!("simulating {} visitors, {} policies × {} scenarios, on {} threads", plan.visitors, plan.policies.len(), plan.scenarios.len(), plan.threads);
     let rows = run(plan);
@@ -62,17 +71,21 @@ fn simulate(plan: &Plan, out: &PathBuf) -> ExitCode {
     }
     let mut files = vec![(out.join("table.md"), format!("{table}\n{cost}"))];
     for scenario in &plan.scenarios {
-        let slug = match scenario.fault {
-            Fault::None => continue,
-            Fault::Outage { retry_after_s: None, .. } => "outage",
-            Fault::Outage { retry_after_s: Some(_), .. } => "outage-retry-after",
-            Fault::Hang { .. } => "hang",
-            Fault::Overload { .. } => "overload",
-        };
+        let Some(slug) = scenario.slug() else { continue };
         let scenario_rows: Vec<_> = rows.iter().filter(|r| r.scenario == scenario.name).collect();
         let title = format!("{}: {} visitors", scenario.name, plan.visitors);
         files.push((out.join(format!("requests-{slug}.svg")), chart::svg(&title, &scenario_rows, scenario.fault_end_s())));
         files.push((out.join(format!("requests-{slug}.csv")), chart::csv(&scenario_rows)));
+    }
+    if let Some(readme) = &output.readme {
+        let updated = std::fs::read_to_string(readme).map_err(|error| error.to_string()).and_then(|text| report::into_readme(&text, &table, &cost));
+        match updated {
+            Ok(text) => files.push((readme.clone(), text)),
+            Err(error) => {
+                eprintln!("cannot put the table into {}: {error}", readme.display());
+                return ExitCode::FAILURE;
+            }
+        }
     }
     for (path, text) in files {
         if let Err(error) = std::fs::write(&path, text) {

@@ -1,5 +1,14 @@
 //! What a run counts: requests per second at the endpoint, and tab-time without a valid token.
 
+/// The charts' points and the settling verdict look at the rate in buckets of this many seconds.
+pub const BUCKET_S: usize = 10;
+
+/// The mean per second of each `BUCKET_S`-second bucket of `per_second` (a shorter last bucket
+/// is the mean of what it has).
+pub fn bucket_means(per_second: &[u32]) -> Vec<f64> {
+    per_second.chunks(BUCKET_S).map(|chunk| chunk.iter().map(|&n| f64::from(n)).sum::<f64>() / chunk.len() as f64).collect()
+}
+
 /// Tab-milliseconds per second of the run, from intervals added in any order (a difference
 /// array for whole seconds, plus the partial seconds at each end).
 pub struct PerSecond {
@@ -47,6 +56,9 @@ impl PerSecond {
 pub struct Measure {
     /// Requests that reached the endpoint, per second (whatever their answer).
     pub requests: Vec<u32>,
+    /// Sessions the endpoint issued (answers 200 within the client's timeout), per second of the
+    /// request's arrival.
+    pub issued: Vec<u32>,
     /// Requests turned away by the endpoint's capacity limit.
     pub refused: u64,
     /// Tab-time without a valid token while the tab was open and awake.
@@ -64,6 +76,7 @@ impl Measure {
     pub fn new(seconds: usize, fault_end_ms: u64) -> Self {
         Measure {
             requests: vec![0; seconds + 2],
+            issued: vec![0; seconds + 2],
             refused: 0,
             without_token: PerSecond::new(seconds),
             without_token_ms: 0,
@@ -74,9 +87,12 @@ impl Measure {
     }
 
     pub fn request(&mut self, arrival_ms: u64) {
-        if let Some(count) = self.requests.get_mut((arrival_ms / 1000) as usize) {
-            *count += 1;
-        }
+        count_in_second(&mut self.requests, arrival_ms);
+    }
+
+    /// A session issued to a request that reached the endpoint at `arrival_ms`.
+    pub fn issued(&mut self, arrival_ms: u64) {
+        count_in_second(&mut self.issued, arrival_ms);
     }
 
     /// A tab had no valid token during `[from_ms, to_ms)`.
@@ -89,5 +105,11 @@ impl Measure {
         if from_ms <= self.fault_end_ms && to_ms > self.fault_end_ms {
             self.longest_after_fault_ms = self.longest_after_fault_ms.max(to_ms - self.fault_end_ms);
         }
+    }
+}
+
+fn count_in_second(per_second: &mut [u32], at_ms: u64) {
+    if let Some(count) = per_second.get_mut((at_ms / 1000) as usize) {
+        *count += 1;
     }
 }

@@ -8,7 +8,10 @@ pub enum Policy {
     /// This SDK: the lifecycle machine of `src/core/` itself, one per tab, with tabs sharing
     /// storage, a lock and each other's sessions. `backoff` is SPEC §3's as it ships, or a
     /// variant; `honors_retry_after: false` hides the endpoint's `Retry-After` from the machine.
-    Sdk { name: &'static str, backoff: Backoff, honors_retry_after: bool },
+    /// `tabs_share_backoff`: a stand-in, in the simulated browser, for a change the machine does
+    /// not have (see `World`): a tab's failed attempt records when that tab tries next, and
+    /// until then no other tab of the visitor sends a request.
+    Sdk { name: &'static str, backoff: Backoff, honors_retry_after: bool, tabs_share_backoff: bool },
     /// A policy other SDKs ship: every tab on its own, authenticating at each page load and
     /// renewing at a fixed lead before expiry, retrying every `retry_ms` on failure.
     PerTab(PerTab),
@@ -37,7 +40,12 @@ impl Policy {
     }
 
     /// This SDK as it ships.
-    pub const SDK: Policy = Policy::Sdk { name: "this SDK (ships: SPEC §3, cap 60 s)", backoff: Backoff::SPEC, honors_retry_after: true };
+    pub const SDK: Policy = Policy::sdk_variant("this SDK (ships: SPEC §3, cap 60 s)", Backoff::SPEC);
+
+    /// The machine with another backoff, honoring `Retry-After`, each tab on its own backoff.
+    const fn sdk_variant(name: &'static str, backoff: Backoff) -> Policy {
+        Policy::Sdk { name, backoff, honors_retry_after: true, tabs_share_backoff: false }
+    }
 
     /// Every policy of a run, this SDK first.
     pub fn all() -> Vec<Policy> {
@@ -47,11 +55,12 @@ impl Policy {
         let slow = Backoff { base_ms: 30_000.0, cap_ms: 300_000.0, long_cap_ms: 300_000.0, ..Backoff::SPEC };
         vec![
             Policy::SDK,
-            Policy::Sdk { name: "SDK variant: ignores Retry-After", backoff: Backoff::SPEC, honors_retry_after: false },
-            Policy::Sdk { name: "SDK variant: cap 300 s after 8 failures", backoff: long_cap, honors_retry_after: true },
-            Policy::Sdk { name: "SDK variant: spread by validity left", backoff: spread, honors_retry_after: true },
-            Policy::Sdk { name: "SDK variant: cap 300 s + spread by validity", backoff: both, honors_retry_after: true },
-            Policy::Sdk { name: "SDK variant: base 30 s, cap 300 s", backoff: slow, honors_retry_after: true },
+            Policy::Sdk { name: "SDK variant: ignores Retry-After", backoff: Backoff::SPEC, honors_retry_after: false, tabs_share_backoff: false },
+            Policy::sdk_variant("SDK variant: cap 300 s after 8 failures", long_cap),
+            Policy::sdk_variant("SDK variant: spread by validity left", spread),
+            Policy::sdk_variant("SDK variant: cap 300 s + spread by validity", both),
+            Policy::sdk_variant("SDK variant: base 30 s, cap 300 s", slow),
+            Policy::Sdk { name: "SDK stand-in: tabs share one backoff (not in the core)", backoff: Backoff::SPEC, honors_retry_after: true, tabs_share_backoff: true },
             Policy::PerTab(PerTab { name: "naive (per tab, 60 s lead, retry 1 s)", lead_ms: 60_000, retry_ms: 1_000 }),
             Policy::PerTab(PerTab { name: "giosg sample (per tab, expires_in - 10 s, retry 10 s)", lead_ms: 10_000, retry_ms: 10_000 }),
         ]

@@ -1,11 +1,9 @@
 //! The table: one row per policy and scenario.
 
 use crate::policy::Policy;
-use crate::scenario::{Fault, Scenario, DURATION_S, FAULT_START_S};
-use crate::world::RunOutcome;
-
-/// The steady rate is measured over minutes 5 to 20 (before any fault).
-const STEADY_FROM_S: usize = 300;
+use crate::scenario::{Fault, Scenario, DURATION_S, FAULT_START_S, STEADY_FROM_S};
+use crate::settle::{self, Settling};
+use crate::world::{self, RunOutcome};
 
 pub struct Row {
     pub policy: &'static str,
@@ -24,6 +22,12 @@ pub struct Row {
     /// Tab-seconds without a valid token, over the run.
     pub without_token_s: f64,
     pub refused: u64,
+    /// Sessions issued per second during the fault (`None`: no fault).
+    pub issued_during_fault: Option<f64>,
+    /// Requests per second the endpoint took during an overload.
+    pub overload_capacity: Option<f64>,
+    /// Whether the request rate settles after the fault's end (`None`: no fault).
+    pub settling: Option<Settling>,
     pub lost_identity: u64,
     pub requests: Vec<u32>,
     pub tabs: u64,
@@ -36,7 +40,7 @@ impl Row {
         let m = &outcome.measure;
         let seconds = DURATION_S as usize;
         let fault_start = FAULT_START_S as usize;
-        let steady_rate = m.requests[STEADY_FROM_S..fault_start].iter().map(|&n| f64::from(n)).sum::<f64>() / (fault_start - STEADY_FROM_S) as f64;
+        let steady_rate = m.requests[STEADY_FROM_S as usize..fault_start].iter().map(|&n| f64::from(n)).sum::<f64>() / (fault_start - STEADY_FROM_S as usize) as f64;
         let peak = m.requests[fault_start..seconds].iter().copied().max().unwrap_or(0);
         let without = m.without_token.totals();
         let asleep = m.asleep.totals();
@@ -50,10 +54,12 @@ impl Row {
             }
         };
         let recovered_999_s = (fault_end..seconds).find(|&s| share_without(s) <= 0.001).map(|s| (s - fault_end) as u64);
+        let faulty = scenario.fault != Fault::None;
+        let issued_during_fault = faulty.then(|| m.issued[fault_start..fault_end].iter().map(|&n| f64::from(n)).sum::<f64>() / (fault_end - fault_start).max(1) as f64);
         Row {
             policy: policy.name(),
             scenario: scenario.name,
-            faulty: scenario.fault != Fault::None,
+            faulty,
             visitors,
             steady_rate,
             peak,
@@ -61,6 +67,9 @@ impl Row {
             last_recovered_s: m.longest_after_fault_ms as f64 / 1000.0,
             without_token_s: m.without_token_ms as f64 / 1000.0,
             refused: m.refused,
+            issued_during_fault,
+            overload_capacity: outcome.overload_capacity,
+            settling: if faulty { settle::after_fault(&m.requests[..seconds], fault_end, fault_start + world::soonest_renewal_s() as usize) } else { None },
             lost_identity: outcome.visitors_who_lost_identity,
             requests: m.requests.clone(),
             tabs: outcome.tabs,
@@ -83,7 +92,7 @@ impl Row {
 /// The table in Markdown.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| scenario | policy | steady auth req/s per 1M | peak req/s per 1M from minute 20 (× steady) | 99.9 % of tabs valid again after | last tab valid again after | tab-seconds without a valid token per 1M visitors | refused (429) per 1M | visitors who lost their identity |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| scenario | policy | steady auth req/s per 1M | peak req/s per 1M from minute 20 (× steady) | 99.9 % of tabs valid again after | last tab valid again after | tab-seconds without a valid token per 1M visitors | refused (429) per 1M | sessions issued per s per 1M during the fault (share of capacity) | request rate after the fault (10-s rate in minutes 5–10 after it, × steady); its echo (from one renewal cycle after its start to the end of the hour) | visitors who lost their identity |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n",
     );
     for row in rows {
         let recovered = match (row.faulty, row.recovered_999_s) {
@@ -92,8 +101,18 @@ pub fn table(rows: &[Row]) -> String {
             (true, None) => "not within the hour".to_owned(),
         };
         let last = if row.faulty { format!("{:.0} s", row.last_recovered_s) } else { "n/a".to_owned() };
+        let goodput = match (row.issued_during_fault, row.overload_capacity) {
+            (Some(issued), Some(capacity)) => format!("{:.0} ({:.2})", row.per_million(issued), issued / capacity.max(f64::MIN_POSITIVE)),
+            (Some(issued), None) => format!("{:.0}", row.per_million(issued)),
+            (None, _) => "n/a".to_owned(),
+        };
+        let settling = match (row.faulty, row.settling) {
+            (false, _) => "n/a".to_owned(),
+            (true, Some(settling)) => settling.describe(),
+            (true, None) => "no steady rate".to_owned(),
+        };
         out += &format!(
-            "| {} | {} | {:.0} | {:.0} ({:.1}×) | {} | {} | {:.0} | {:.0} | {} |\n",
+            "| {} | {} | {:.0} | {:.0} ({:.1}×) | {} | {} | {:.0} | {:.0} | {} | {} | {} |\n",
             row.scenario,
             row.policy,
             row.per_million(row.steady_rate),
@@ -103,10 +122,24 @@ pub fn table(rows: &[Row]) -> String {
             last,
             row.per_million(row.without_token_s),
             row.per_million(row.refused as f64),
+            goodput,
+            settling,
             row.lost_identity,
         );
     }
     out
+}
+
+/// The README's markers around the generated table (`--readme`).
+pub const README_START: &str = "<!-- generated by giosg-visitor-sim --readme: edit sim/src/report.rs, not the table -->";
+pub const README_END: &str = "<!-- end of the generated table -->";
+
+/// `readme` with the text between its markers replaced by `table` and `cost`.
+pub fn into_readme(readme: &str, table: &str, cost: &str) -> Result<String, String> {
+    let missing = || format!("the markers {README_START:?} and {README_END:?}, in that order, are not in it");
+    let start = readme.find(README_START).ok_or_else(missing)? + README_START.len();
+    let end = start + readme[start..].find(README_END).ok_or_else(missing)?;
+    Ok(format!("{}\n{table}\n{cost}{}", &readme[..start], &readme[end..]))
 }
 
 /// What the simulation itself cost.
@@ -126,4 +159,18 @@ pub fn cost(rows: &[Row], wall_s: f64, peak_memory: Option<u64>) -> String {
         visitor_hours / cpu.max(f64::MIN_POSITIVE),
         inputs as f64 / 1e6,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_gets_the_table_between_its_markers_only() {
+        let readme = format!("# Title\n{README_START}\nold table\n{README_END}\n\nprose\n");
+        let updated = into_readme(&readme, "| new |\n", "cost\n");
+        assert_eq!(updated, Ok(format!("# Title\n{README_START}\n| new |\n\ncost\n{README_END}\n\nprose\n")));
+        assert!(into_readme("no markers", "| new |\n", "cost\n").is_err());
+        assert!(into_readme(&format!("{README_END} {README_START}"), "| new |\n", "cost\n").is_err());
+    }
 }

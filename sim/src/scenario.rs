@@ -3,6 +3,8 @@
 /// A simulated hour, with the fault (if any) from minute 20.
 pub const DURATION_S: u64 = 3600;
 pub const FAULT_START_S: u64 = 1200;
+/// The steady rate is measured over minutes 5 to 20 (before any fault).
+pub const STEADY_FROM_S: u64 = 300;
 
 /// The endpoint's normal capacity, as a multiple of this SDK's steady rate: it is sized with
 /// headroom, as production services are.
@@ -35,7 +37,30 @@ impl Scenario {
             Scenario { name: "outage 5 min (requests fail)", fault: Fault::Outage { seconds: 300, retry_after_s: None } },
             Scenario { name: "outage 5 min (503, Retry-After: 120)", fault: Fault::Outage { seconds: 300, retry_after_s: Some(120) } },
             Scenario { name: "overload 10 min (capacity 1.2x)", fault: Fault::Overload { seconds: 600, capacity: 1.2 } },
+            Scenario { name: "overload 10 min (capacity 0.8x)", fault: Fault::Overload { seconds: 600, capacity: 0.8 } },
+            Scenario { name: "overload 10 min (capacity 0.5x)", fault: Fault::Overload { seconds: 600, capacity: 0.5 } },
         ]
+    }
+
+    /// The name of the scenario's chart and CSV files (`requests-<slug>.svg`); `None` for the
+    /// steady scenario, which has none.
+    pub fn slug(&self) -> Option<String> {
+        match self.fault {
+            Fault::None => None,
+            Fault::Outage { retry_after_s: None, .. } => Some("outage".into()),
+            Fault::Outage { retry_after_s: Some(_), .. } => Some("outage-retry-after".into()),
+            Fault::Hang { .. } => Some("hang".into()),
+            Fault::Overload { capacity, .. } => Some(format!("overload-{capacity}x")),
+        }
+    }
+
+    /// The endpoint's capacity during the fault, as a multiple of this SDK's steady rate (an
+    /// overload only).
+    pub fn overload_capacity(&self) -> Option<f64> {
+        match self.fault {
+            Fault::Overload { capacity, .. } => Some(capacity),
+            _ => None,
+        }
     }
 
     /// When the fault ends (the steady scenario: when it would have).

@@ -5,6 +5,13 @@
 //! SDK is the shipped machine ([`Lifecycle`]) with a simulated browser as its [`Host`]: what the
 //! machine asks for (a request, the lock, the timer, listening) becomes later inputs, exactly as
 //! the browser shell (`src/web/`) does it with `fetch`, Web Locks, `setTimeout` and storage.
+//!
+//! One policy is not the shipped machine alone: with `tabs_share_backoff`, the simulated browser
+//! stands in for a shared backoff record that the machine does not have. When a tab's attempt
+//! fails, the time its machine arms its timer for (its next step) is recorded for the visitor;
+//! a request any tab of the visitor sends before then is not sent, and the tab is answered at
+//! once as by a server that refuses with `Retry-After` up to that time. The machine then backs
+//! off as after any refusal (which also counts as one of its failures).
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -15,7 +22,7 @@ use giosg_visitor::core::ids::UrlParts;
 use giosg_visitor::core::lifecycle::{Effect, Host, Lifecycle, Response};
 use giosg_visitor::core::options::{Options, RawOptions, StorageKind, StorageReason};
 use giosg_visitor::core::record::{secret_key, session_key, SecretRecord, SessionRecord};
-use giosg_visitor::core::session::Session;
+use giosg_visitor::core::session::{renew_at, Session};
 use giosg_visitor::core::wire::{AuthAnswer, JsonProblem};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -70,6 +77,10 @@ enum Outcome {
     UnknownSecret,
     NetworkError,
     Timeout,
+    /// Not sent: the visitor's shared backoff record (the stand-in policy,
+    /// `Policy::Sdk { tabs_share_backoff: true, .. }`) allows no attempt until `retry_after_s`
+    /// from now; the failed attempt it records may be another tab's or an earlier page's.
+    HeldBySharedBackoff { retry_after_s: u32 },
 }
 
 /// The inputs to come, in time order: a heap for the current second, a bucket for each later one
@@ -137,6 +148,9 @@ struct Visitor {
     /// Identities the endpoint has made for this browser beyond its first: each one means the
     /// visitor lost its secret.
     identity: u32,
+    /// The shared backoff record of the stand-in policy: after a tab's failed attempt, when that
+    /// tab tries next; no tab of the visitor sends before then (`0`: no record).
+    next_attempt_ms: u64,
 }
 
 struct Tab {
@@ -166,6 +180,8 @@ pub struct RunOutcome {
     pub tabs: u64,
     pub visitors_who_lost_identity: u64,
     pub inputs: u64,
+    /// Requests per second the endpoint took during an overload (`None`: no overload).
+    pub overload_capacity: Option<f64>,
 }
 
 pub struct World {
@@ -185,6 +201,9 @@ pub struct World {
     /// Scratch space of one input: the machine's effects and storage writes.
     effects: Vec<Effect>,
     writes: Vec<(bool, Option<String>)>,
+    /// The input is a failed attempt's outcome, with tabs sharing one backoff: the timer the
+    /// machine arms for its next step becomes the visitor's record of the next attempt.
+    records_next_attempt: bool,
 }
 
 /// The browser as one tab's machine sees it while it decides.
@@ -256,13 +275,27 @@ fn answer_body(visitor: u32, identity: u32, token: u64, issued_ms: u64) -> Strin
     )
 }
 
+/// The options every tab of this SDK gets: the organization, and the defaults.
+fn sdk_options() -> Options {
+    let raw = RawOptions { organization_id: Some(ORG.into()), ..RawOptions::default() };
+    // The default API base, as the browser's URL parser splits it.
+    let api = |_: &str| Some(UrlParts { protocol: "https:".into(), hostname: "service.giosg.com".into(), origin: "https://service.giosg.com".into(), pathname: "/".into(), ..UrlParts::default() });
+    Options::from_raw(&raw, api).expect("the simulator's options are valid")
+}
+
+/// How long after a session is issued this SDK renews it at the soonest (the lead and the whole
+/// random extra before its expiry), in whole seconds: what a fault did to the renewal schedule
+/// comes back no sooner than this after the fault's start. The per-tab policies renew later
+/// (a fixed lead of 60 s or 10 s).
+pub fn soonest_renewal_s() -> u64 {
+    let lifetime_ms = f64::from(LIFETIME_S) * 1000.0;
+    (renew_at(lifetime_ms, LIFETIME_S, sdk_options().renew_before_ms, 1.0) / 1000.0).floor() as u64
+}
+
 impl World {
     /// A population of `visitors` in steady state: each already holds a token of some age.
     pub fn new(policy: Policy, scenario: &Scenario, visitors: u32, steady_rate: f64, normal_capacity: f64, seed: u64) -> Self {
-        let raw = RawOptions { organization_id: Some(ORG.into()), ..RawOptions::default() };
-        // The default API base, as the browser's URL parser splits it.
-        let api = |_: &str| Some(UrlParts { protocol: "https:".into(), hostname: "service.giosg.com".into(), origin: "https://service.giosg.com".into(), pathname: "/".into(), ..UrlParts::default() });
-        let mut options = Options::from_raw(&raw, api).expect("the simulator's options are valid");
+        let mut options = sdk_options();
         if let Policy::Sdk { backoff, .. } = policy {
             options.backoff = backoff;
         }
@@ -283,6 +316,7 @@ impl World {
             inputs: 0,
             effects: Vec::new(),
             writes: Vec::new(),
+            records_next_attempt: false,
         };
         // The population comes from the seed alone: every policy meets the same visitors.
         let mut people = SmallRng::seed_from_u64(seed);
@@ -306,7 +340,7 @@ impl World {
                     watched_from: 0,
                 })
                 .collect();
-            world.visitors.push(Visitor { tabs, storage: Vec::new(), holder: None, waiting: Vec::new(), sleep, timer_phase_ms, identity: 0 });
+            world.visitors.push(Visitor { tabs, storage: Vec::new(), holder: None, waiting: Vec::new(), sleep, timer_phase_ms, identity: 0, next_attempt_ms: 0 });
             world.seed_visitor(v);
             if let Some((from, until)) = sleep {
                 world.schedule(from, v, 0, 0, What::Sleep { until });
@@ -382,7 +416,8 @@ impl World {
             }
         }
         let lost = self.visitors.iter().filter(|v| v.identity > 0).count() as u64;
-        RunOutcome { measure: self.measure, tabs, visitors_who_lost_identity: lost, inputs: self.inputs }
+        let overload_capacity = self.endpoint.overload_capacity();
+        RunOutcome { measure: self.measure, tabs, visitors_who_lost_identity: lost, inputs: self.inputs, overload_capacity }
     }
 
     fn handle(&mut self, input: Scheduled) {
@@ -429,8 +464,19 @@ impl World {
                         Outcome::UnknownSecret => Ok(Response { status: 401, body: String::new(), retry_after: None }),
                         Outcome::NetworkError => Err(error::network()),
                         Outcome::Timeout => Err(error::timeout()),
+                        // To the machine, the shared record is a server's "not before": a
+                        // retryable refusal with that `Retry-After`.
+                        Outcome::HeldBySharedBackoff { retry_after_s } => Ok(Response { status: 503, body: String::new(), retry_after: Some(retry_after_s.to_string()) }),
                     };
+                    if matches!(self.policy, Policy::Sdk { tabs_share_backoff: true, .. }) {
+                        match outcome {
+                            Outcome::Granted { .. } => self.visitors[vi].next_attempt_ms = 0,
+                            Outcome::Refused { .. } | Outcome::NetworkError | Outcome::Timeout => self.records_next_attempt = true,
+                            Outcome::UnknownSecret | Outcome::HeldBySharedBackoff { .. } => {}
+                        }
+                    }
                     self.with_machine(v, tab, |life, host| life.answered(seq, result, host));
+                    self.records_next_attempt = false;
                 }
                 TabKind::PerTab { .. } => self.per_tab_answer(v, tab, outcome),
             },
@@ -519,9 +565,14 @@ impl World {
         for effect in effects.drain(..) {
             match effect {
                 Effect::Post { seq, secret, timeout_ms, .. } => {
-                    let secret = secret.map(|s| s.expose().to_owned());
-                    let outcome_at = self.send(v, secret.as_deref(), u64::from(timeout_ms));
-                    self.schedule(outcome_at.0, v, tab, page, What::Answer { seq, outcome: outcome_at.1 });
+                    let held_for_ms = self.visitors[vi].next_attempt_ms.saturating_sub(self.now);
+                    let (at, outcome) = if held_for_ms > 0 {
+                        (self.now, Outcome::HeldBySharedBackoff { retry_after_s: u32::try_from(held_for_ms.div_ceil(1000)).unwrap_or(u32::MAX) })
+                    } else {
+                        let secret = secret.map(|s| s.expose().to_owned());
+                        self.send(v, secret.as_deref(), u64::from(timeout_ms))
+                    };
+                    self.schedule(at, v, tab, page, What::Answer { seq, outcome });
                 }
                 // The answer of an aborted request is not wanted: the machine ignores any answer
                 // but the latest's (the request still reached the endpoint).
@@ -544,7 +595,12 @@ impl World {
                     self.visitors[vi].tabs[ti].lock_ticket += 1;
                     self.release_lock(v, tab);
                 }
-                Effect::ArmTimer(delay) => self.arm(v, tab, delay.map(u64::from)),
+                Effect::ArmTimer(delay) => {
+                    if let (true, Some(delay)) = (self.records_next_attempt, delay) {
+                        self.visitors[vi].next_attempt_ms = self.now + u64::from(delay);
+                    }
+                    self.arm(v, tab, delay.map(u64::from));
+                }
                 Effect::Listen { on, tabs } => {
                     let t = &mut self.visitors[vi].tabs[ti];
                     t.listening = on;
@@ -622,6 +678,7 @@ impl World {
                         visitor.identity += 1;
                     }
                     self.tokens += 1;
+                    self.measure.issued(arrival);
                     Outcome::Granted { identity: visitor.identity, token: self.tokens, issued_ms: arrival }
                 }
             },

@@ -1,9 +1,11 @@
-//! Ten thousand visitors for an hour, this SDK beside the naive per-tab policy: properties of
-//! what the SDK does on a bad day, asserted on the simulation's counts (no timings).
+//! Ten thousand visitors for an hour, this SDK beside the naive per-tab policy, in every
+//! scenario: properties of what the SDK does on a bad day, asserted on the simulation's counts
+//! (no timings).
 
 use giosg_visitor_sim::policy::Policy;
 use giosg_visitor_sim::report::Row;
 use giosg_visitor_sim::scenario::{Fault, Scenario};
+use giosg_visitor_sim::settle::Verdict;
 use giosg_visitor_sim::{run, Plan};
 
 fn row<'a>(rows: &'a [Row], policy: &str, fault: fn(&Fault) -> bool) -> &'a Row {
@@ -14,7 +16,7 @@ fn row<'a>(rows: &'a [Row], policy: &str, fault: fn(&Fault) -> bool) -> &'a Row 
 }
 
 #[test]
-fn ten_thousand_visitors_keep_their_identity_and_recover_from_an_outage() {
+fn ten_thousand_visitors_keep_their_identity_and_recover_from_an_outage_and_an_overload() {
     let naive = Policy::all().into_iter().find(|p| p.name().starts_with("naive")).expect("the naive policy is compared");
     let plan = Plan { visitors: 10_000, seed: 7, threads: 2, policies: vec![Policy::SDK, naive], scenarios: Scenario::all() };
     let rows = run(&plan);
@@ -39,4 +41,14 @@ fn ten_thousand_visitors_keep_their_identity_and_recover_from_an_outage() {
     // The steady hour costs this SDK fewer requests than the per-tab policy.
     let steady = |f: &Fault| *f == Fault::None;
     assert!(row(&rows, sdk, steady).steady_rate < row(&rows, naive.name(), steady).steady_rate);
+
+    // An endpoint that takes half of this SDK's steady rate for 10 minutes: it is refused, the
+    // endpoint is kept busy to its capacity, and the rate settles once the overload is over.
+    let half = |f: &Fault| matches!(f, Fault::Overload { capacity, .. } if *capacity <= 0.5);
+    let (sdk_half, naive_half) = (row(&rows, sdk, half), row(&rows, naive.name(), half));
+    assert!(sdk_half.refused > 0, "an endpoint at half this SDK's steady rate refused nothing");
+    let (issued, capacity) = (sdk_half.issued_during_fault.expect("a fault"), sdk_half.overload_capacity.expect("an overload"));
+    assert!(issued <= capacity && issued >= 0.9 * capacity, "this SDK got {issued} sessions a second from an endpoint that takes {capacity}");
+    assert!(matches!(sdk_half.settling.map(|s| s.verdict), Some(Verdict::Settles { after_s }) if after_s <= 300), "{:?}", sdk_half.settling);
+    assert!(naive_half.refused > 10 * sdk_half.refused, "the naive policy was refused {} times, this SDK {}", naive_half.refused, sdk_half.refused);
 }
