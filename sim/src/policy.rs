@@ -8,10 +8,7 @@ pub enum Policy {
     /// This SDK: the lifecycle machine of `src/core/` itself, one per tab, with tabs sharing
     /// storage, a lock and each other's sessions. `backoff` is SPEC §3's as it ships, or a
     /// variant; `honors_retry_after: false` hides the endpoint's `Retry-After` from the machine.
-    /// `tabs_share_backoff`: a stand-in, in the simulated browser, for a change the machine does
-    /// not have (see `World`): a tab's failed attempt records when that tab tries next, and
-    /// until then no other tab of the visitor sends a request.
-    Sdk { name: &'static str, backoff: Backoff, honors_retry_after: bool, tabs_share_backoff: bool },
+    Sdk { name: &'static str, backoff: Backoff, honors_retry_after: bool },
     /// A policy other SDKs ship: every tab on its own, authenticating at each page load and
     /// renewing at a fixed lead before expiry, retrying every `retry_ms` on failure.
     PerTab(PerTab),
@@ -42,9 +39,9 @@ impl Policy {
     /// This SDK as it ships.
     pub const SDK: Policy = Policy::sdk_variant("this SDK (ships: SPEC §3, cap 60 s)", Backoff::SPEC);
 
-    /// The machine with another backoff, honoring `Retry-After`, each tab on its own backoff.
+    /// The machine with another backoff, honoring `Retry-After`.
     const fn sdk_variant(name: &'static str, backoff: Backoff) -> Policy {
-        Policy::Sdk { name, backoff, honors_retry_after: true, tabs_share_backoff: false }
+        Policy::Sdk { name, backoff, honors_retry_after: true }
     }
 
     /// Every policy of a run, this SDK first.
@@ -52,15 +49,16 @@ impl Policy {
         let long_cap = Backoff { long_cap_after: 8, long_cap_ms: 300_000.0, ..Backoff::SPEC };
         let spread = Backoff { spread_by_validity: true, ..Backoff::SPEC };
         let both = Backoff { spread_by_validity: true, ..long_cap };
+        let own = Backoff { shared_by_tabs: false, ..Backoff::SPEC };
         let slow = Backoff { base_ms: 30_000.0, cap_ms: 300_000.0, long_cap_ms: 300_000.0, ..Backoff::SPEC };
         vec![
             Policy::SDK,
-            Policy::Sdk { name: "SDK variant: ignores Retry-After", backoff: Backoff::SPEC, honors_retry_after: false, tabs_share_backoff: false },
+            Policy::Sdk { name: "SDK variant: ignores Retry-After", backoff: Backoff::SPEC, honors_retry_after: false },
             Policy::sdk_variant("SDK variant: cap 300 s after 8 failures", long_cap),
             Policy::sdk_variant("SDK variant: spread by validity left", spread),
             Policy::sdk_variant("SDK variant: cap 300 s + spread by validity", both),
             Policy::sdk_variant("SDK variant: base 30 s, cap 300 s", slow),
-            Policy::Sdk { name: "SDK stand-in: tabs share one backoff (not in the core)", backoff: Backoff::SPEC, honors_retry_after: true, tabs_share_backoff: true },
+            Policy::sdk_variant("SDK variant: each tab backs off on its own (before the shared record)", own),
             Policy::PerTab(PerTab { name: "naive (per tab, 60 s lead, retry 1 s)", lead_ms: 60_000, retry_ms: 1_000 }),
             Policy::PerTab(PerTab { name: "giosg sample (per tab, expires_in - 10 s, retry 10 s)", lead_ms: 10_000, retry_ms: 10_000 }),
         ]

@@ -5,13 +5,6 @@
 //! SDK is the shipped machine ([`Lifecycle`]) with a simulated browser as its [`Host`]: what the
 //! machine asks for (a request, the lock, the timer, listening) becomes later inputs, exactly as
 //! the browser shell (`src/web/`) does it with `fetch`, Web Locks, `setTimeout` and storage.
-//!
-//! One policy is not the shipped machine alone: with `tabs_share_backoff`, the simulated browser
-//! stands in for a shared backoff record that the machine does not have. When a tab's attempt
-//! fails, the time its machine arms its timer for (its next step) is recorded for the visitor;
-//! a request any tab of the visitor sends before then is not sent, and the tab is answered at
-//! once as by a server that refuses with `Retry-After` up to that time. The machine then backs
-//! off as after any refusal (which also counts as one of its failures).
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -77,10 +70,6 @@ enum Outcome {
     UnknownSecret,
     NetworkError,
     Timeout,
-    /// Not sent: the visitor's shared backoff record (the stand-in policy,
-    /// `Policy::Sdk { tabs_share_backoff: true, .. }`) allows no attempt until `retry_after_s`
-    /// from now; the failed attempt it records may be another tab's or an earlier page's.
-    HeldBySharedBackoff { retry_after_s: u32 },
 }
 
 /// The inputs to come, in time order: a heap for the current second, a bucket for each later one
@@ -148,9 +137,6 @@ struct Visitor {
     /// Identities the endpoint has made for this browser beyond its first: each one means the
     /// visitor lost its secret.
     identity: u32,
-    /// The shared backoff record of the stand-in policy: after a tab's failed attempt, when that
-    /// tab tries next; no tab of the visitor sends before then (`0`: no record).
-    next_attempt_ms: u64,
 }
 
 struct Tab {
@@ -201,9 +187,6 @@ pub struct World {
     /// Scratch space of one input: the machine's effects and storage writes.
     effects: Vec<Effect>,
     writes: Vec<(bool, Option<String>)>,
-    /// The input is a failed attempt's outcome, with tabs sharing one backoff: the timer the
-    /// machine arms for its next step becomes the visitor's record of the next attempt.
-    records_next_attempt: bool,
 }
 
 /// The browser as one tab's machine sees it while it decides.
@@ -211,7 +194,11 @@ struct TabHost<'a> {
     now_ms: f64,
     rng: &'a RefCell<SmallRng>,
     storage: &'a mut Vec<(String, String)>,
+    secret_key: &'a str,
     session_key: &'a str,
+    /// Writes of the secret (`false`) or the session (`true`), which the other tabs hear of; the
+    /// machine's other records (its retry record) need no event, as in the browser its
+    /// `tab_changed` ignores them.
     writes: &'a mut Vec<(bool, Option<String>)>,
     effects: &'a mut Vec<Effect>,
 }
@@ -237,12 +224,14 @@ impl Host for TabHost<'_> {
             Some((_, stored)) => *stored = value.to_owned(),
             None => self.storage.push((key.to_owned(), value.to_owned())),
         }
-        self.writes.push((key == self.session_key, Some(value.to_owned())));
+        if key == self.session_key || key == self.secret_key {
+            self.writes.push((key == self.session_key, Some(value.to_owned())));
+        }
     }
     fn remove(&mut self, key: &str) {
         let before = self.storage.len();
         self.storage.retain(|(k, _)| k != key);
-        if self.storage.len() != before {
+        if self.storage.len() != before && (key == self.session_key || key == self.secret_key) {
             self.writes.push((key == self.session_key, None));
         }
     }
@@ -316,7 +305,6 @@ impl World {
             inputs: 0,
             effects: Vec::new(),
             writes: Vec::new(),
-            records_next_attempt: false,
         };
         // The population comes from the seed alone: every policy meets the same visitors.
         let mut people = SmallRng::seed_from_u64(seed);
@@ -340,7 +328,7 @@ impl World {
                     watched_from: 0,
                 })
                 .collect();
-            world.visitors.push(Visitor { tabs, storage: Vec::new(), holder: None, waiting: Vec::new(), sleep, timer_phase_ms, identity: 0, next_attempt_ms: 0 });
+            world.visitors.push(Visitor { tabs, storage: Vec::new(), holder: None, waiting: Vec::new(), sleep, timer_phase_ms, identity: 0 });
             world.seed_visitor(v);
             if let Some((from, until)) = sleep {
                 world.schedule(from, v, 0, 0, What::Sleep { until });
@@ -464,19 +452,8 @@ impl World {
                         Outcome::UnknownSecret => Ok(Response { status: 401, body: String::new(), retry_after: None }),
                         Outcome::NetworkError => Err(error::network()),
                         Outcome::Timeout => Err(error::timeout()),
-                        // To the machine, the shared record is a server's "not before": a
-                        // retryable refusal with that `Retry-After`.
-                        Outcome::HeldBySharedBackoff { retry_after_s } => Ok(Response { status: 503, body: String::new(), retry_after: Some(retry_after_s.to_string()) }),
                     };
-                    if matches!(self.policy, Policy::Sdk { tabs_share_backoff: true, .. }) {
-                        match outcome {
-                            Outcome::Granted { .. } => self.visitors[vi].next_attempt_ms = 0,
-                            Outcome::Refused { .. } | Outcome::NetworkError | Outcome::Timeout => self.records_next_attempt = true,
-                            Outcome::UnknownSecret | Outcome::HeldBySharedBackoff { .. } => {}
-                        }
-                    }
                     self.with_machine(v, tab, |life, host| life.answered(seq, result, host));
-                    self.records_next_attempt = false;
                 }
                 TabKind::PerTab { .. } => self.per_tab_answer(v, tab, outcome),
             },
@@ -547,6 +524,7 @@ impl World {
             now_ms: EPOCH_MS + self.now as f64,
             rng: &self.rng,
             storage: &mut visitor.storage,
+            secret_key: &self.secret_key,
             session_key: &self.session_key,
             writes: &mut self.writes,
             effects: &mut self.effects,
@@ -565,13 +543,8 @@ impl World {
         for effect in effects.drain(..) {
             match effect {
                 Effect::Post { seq, secret, timeout_ms, .. } => {
-                    let held_for_ms = self.visitors[vi].next_attempt_ms.saturating_sub(self.now);
-                    let (at, outcome) = if held_for_ms > 0 {
-                        (self.now, Outcome::HeldBySharedBackoff { retry_after_s: u32::try_from(held_for_ms.div_ceil(1000)).unwrap_or(u32::MAX) })
-                    } else {
-                        let secret = secret.map(|s| s.expose().to_owned());
-                        self.send(v, secret.as_deref(), u64::from(timeout_ms))
-                    };
+                    let secret = secret.map(|s| s.expose().to_owned());
+                    let (at, outcome) = self.send(v, secret.as_deref(), u64::from(timeout_ms));
                     self.schedule(at, v, tab, page, What::Answer { seq, outcome });
                 }
                 // The answer of an aborted request is not wanted: the machine ignores any answer
@@ -596,9 +569,6 @@ impl World {
                     self.release_lock(v, tab);
                 }
                 Effect::ArmTimer(delay) => {
-                    if let (true, Some(delay)) = (self.records_next_attempt, delay) {
-                        self.visitors[vi].next_attempt_ms = self.now + u64::from(delay);
-                    }
                     self.arm(v, tab, delay.map(u64::from));
                 }
                 Effect::Listen { on, tabs } => {

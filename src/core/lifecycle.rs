@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::error::{self, Error};
 use super::options::{OnSecretRejected, Options, StorageKind, StorageReason};
-use super::record::{self, SecretRecord, SessionRecord};
+use super::record::{self, RetryRecord, SecretRecord, SessionRecord};
 use super::redact::Secret;
 use super::retry;
 use super::session::{timer_delay_ms, Session};
@@ -239,6 +239,8 @@ pub struct Lifecycle {
     pub options: Options,
     secret_key: String,
     session_key: String,
+    /// When the visitor's tabs may next ask, after a failed attempt of one of them.
+    retry_key: String,
     /// The Web Lock that makes auth requests one at a time across the origin's tabs (with
     /// `storage: "local"` only: other storage is not shared between tabs).
     lock_name: Option<String>,
@@ -278,6 +280,7 @@ impl Lifecycle {
             storage: options.storage,
             secret_key: record::secret_key(&options.prefix, &options.api),
             session_key: record::session_key(&options.prefix, &options.api, &options.org),
+            retry_key: record::retry_key(&options.prefix, &options.api, &options.org),
             options,
             session: None,
             loaded: false,
@@ -354,6 +357,7 @@ impl Lifecycle {
         self.halt(host);
         host.erase(&self.secret_key);
         host.erase(&self.session_key);
+        host.erase(&self.retry_key);
         self.loaded = true;
         self.report(host);
         self.let_identity_go(host);
@@ -717,6 +721,9 @@ impl Lifecycle {
                     return;
                 }
             }
+            if self.waiters.is_empty() && self.wait_for_the_tabs_backoff(host) {
+                return;
+            }
             if contended && self.waiters.is_empty() && self.flight.as_ref().is_some_and(|f| f.deadline == f64::INFINITY) {
                 self.wait_behind_another_tab(host);
                 return;
@@ -739,6 +746,40 @@ impl Lifecycle {
         let (attempts, not_before) = (flight.attempts, flight.not_before);
         let delay = self.backoff_ms(attempts, None, true, now, host);
         self.set_phase(Phase::Backoff { until: now + delay.max(not_before - now) });
+    }
+
+    /// Whether the visitor's tabs back off as one here: the policy says so, and the storage is
+    /// one they share.
+    fn backoff_shared(&self) -> bool {
+        self.options.backoff.shared_by_tabs && self.lock_name.is_some()
+    }
+
+    /// A background renewal that finds the visitor's tabs backing off (a tab's failed attempt
+    /// named when they may ask again) waits until then, going on from that tab's failures,
+    /// instead of asking now: one visitor's tabs retry as one, not each on its own. Callers who
+    /// wait are never held back by another tab's backoff.
+    fn wait_for_the_tabs_backoff<S: Host>(&mut self, host: &mut S) -> bool {
+        if !self.backoff_shared() {
+            return false;
+        }
+        let Some((not_before, failures)) = host.load::<RetryRecord>(&self.retry_key).and_then(RetryRecord::read) else { return false };
+        let now = host.now();
+        if not_before <= now {
+            return false;
+        }
+        host.effect(Effect::Unlock);
+        let Some(flight) = &mut self.flight else { return false };
+        flight.attempts = flight.attempts.max(failures);
+        self.set_phase(Phase::Backoff { until: not_before.min(now + retry::MAX_RETRY_AFTER_MS) });
+        true
+    }
+
+    /// Tells the visitor's other tabs when this one asks next, after its failed attempt
+    /// (`failures` so far).
+    fn share_backoff<S: Host>(&self, not_before: f64, failures: u32, host: &mut S) {
+        if self.backoff_shared() {
+            host.save(&self.retry_key, &RetryRecord::new(not_before, failures));
+        }
     }
 
     fn flight_need(&self) -> Option<Need> {
@@ -783,6 +824,9 @@ impl Lifecycle {
     fn succeed_stored<S: Host>(&mut self, session: Session, reset: bool, host: &mut S) {
         host.save(&self.secret_key, &SecretRecord::new(&session.answer.secret));
         host.save(&self.session_key, &SessionRecord::new(&session));
+        if self.backoff_shared() {
+            host.remove(&self.retry_key);
+        }
         self.succeed(session, Source::Network, reset, host);
     }
 
@@ -838,6 +882,7 @@ impl Lifecycle {
         match retry::wait_within(deadline, now, delay, retry_after_ms).filter(|_| retryable) {
             Some(wait) => {
                 self.set_phase(Phase::Backoff { until: now + wait });
+                self.share_backoff(now + wait, attempts, host);
                 // Those whose time ran out during this attempt have its outcome now, and so do
                 // those whose time runs out before the server allows the next attempt.
                 self.last_error = Some(error.clone());
@@ -851,7 +896,9 @@ impl Lifecycle {
                 if self.started {
                     // Backed off by every failure since the last session, so that an answer
                     // that is refused for good is not asked again every second.
-                    self.retry_at = Some(now + self.options.backoff.delay_ms(self.streak, host.random(), None, None));
+                    let retry_at = now + self.options.backoff.delay_ms(self.streak, host.random(), None, None);
+                    self.retry_at = Some(retry_at);
+                    self.share_backoff(retry_at, self.streak, host);
                 }
             }
         }
@@ -941,6 +988,7 @@ impl Lifecycle {
                 // on in memory.
                 host.erase(&self.secret_key);
                 host.erase(&self.session_key);
+                host.erase(&self.retry_key);
             }
             host.use_storage(kind);
             self.report(host);

@@ -2,7 +2,8 @@
 //!
 //! Keys, with `P` the prefix and `O` the API origin: `P:O:secret` holds the visitor secret,
 //! shared by every organization on that API; `P:O:<org>:session` the most recent session of one
-//! organization (never the secret). Values are JSON objects with a version `v`, so that later
+//! organization (never the secret); `P:O:<org>:retry` when the visitor's tabs may next ask, after
+//! a failed attempt. Values are JSON objects with a version `v`, so that later
 //! versions can migrate them. Anything unreadable (not JSON, another version, wrong types) reads
 //! as absent: garbage never crashes the SDK.
 
@@ -26,6 +27,35 @@ pub fn secret_key(prefix: &str, api: &ApiBase) -> String {
 /// The storage key of an organization's cached session.
 pub fn session_key(prefix: &str, api: &ApiBase, org: &OrganizationId) -> String {
     format!("{prefix}:{}:{}:session", api.origin(), org.as_str())
+}
+
+/// The storage key of an organization's retry record: when the visitor's tabs may next ask the
+/// server, after a failed attempt of one of them.
+pub fn retry_key(prefix: &str, api: &ApiBase, org: &OrganizationId) -> String {
+    format!("{prefix}:{}:{}:retry", api.origin(), org.as_str())
+}
+
+/// `{"v":1,"notBeforeMs":…,"failures":…}`: a tab's failed attempt, for the visitor's other tabs.
+/// No tab's background renewal asks the server before `not_before_ms` (whole milliseconds on the
+/// local clock), and each goes on from `failures` in its backoff, so that the visitor's tabs back
+/// off as one, not each on its own.
+#[derive(Serialize, Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryRecord {
+    pub v: u32,
+    pub not_before_ms: i64,
+    pub failures: u32,
+}
+
+impl RetryRecord {
+    pub fn new(not_before_ms: f64, failures: u32) -> Self {
+        Self { v: VERSION, not_before_ms: not_before_ms as i64, failures }
+    }
+
+    /// When the next attempt may be, and the failures so far; `None` for another version.
+    pub fn read(self) -> Option<(f64, u32)> {
+        (self.v == VERSION).then_some((self.not_before_ms as f64, self.failures))
+    }
 }
 
 /// `{"v":1,"secret":"…"}`

@@ -39,11 +39,14 @@ pub struct Backoff {
     /// A background renewal whose token is still valid for `v` ms draws its wait from at least
     /// `[0, v / 2)`: a visitor whose token has minutes left need not retry within seconds.
     pub spread_by_validity: bool,
+    /// A visitor's tabs back off as one: a failed attempt is recorded in the storage they share
+    /// (`P:O:<org>:retry`), and no tab's background renewal asks before the time it names.
+    pub shared_by_tabs: bool,
 }
 
 impl Backoff {
     /// SPEC §3: full jitter from a 1 s base, doubling, capped at 60 s.
-    pub const SPEC: Backoff = Backoff { base_ms: 1_000.0, cap_ms: 60_000.0, long_cap_after: u32::MAX, long_cap_ms: 60_000.0, spread_by_validity: false };
+    pub const SPEC: Backoff = Backoff { base_ms: 1_000.0, cap_ms: 60_000.0, long_cap_after: u32::MAX, long_cap_ms: 60_000.0, spread_by_validity: false, shared_by_tabs: true };
 
     /// The longest wait before retry number `attempt` (1 for the first retry):
     /// `base * 2^(attempt-1)`, capped.

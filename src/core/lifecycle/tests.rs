@@ -1152,3 +1152,94 @@ fn a_visitor_already_in_the_storage_moved_to_wins() {
     assert_eq!(life.session.as_ref().map(|s| s.answer.visitor_id.as_str()), Some("v1"));
     assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "the stored visitor was overwritten");
 }
+
+/// Two tabs of one visitor (shared storage), both with the session `t1`, at its renewal point.
+fn two_tabs_at_the_renewal_point(backoff: crate::core::retry::Backoff) -> (Lifecycle, Lifecycle, Fake) {
+    let raw = RawOptions { organization_id: Some(ORG.into()), ..RawOptions::default() };
+    let options = Options { backoff, ..Options::from_raw(&raw, parse_url).unwrap() };
+    let (mut a, mut b, mut shell) = (Lifecycle::new(options.clone()), Lifecycle::new(options), Fake::new());
+    a.authenticate(1, false, &mut shell);
+    a.locked(true, &mut shell);
+    a.answered(1, ok("v1", "t1", 1800), &mut shell);
+    b.authenticate(1, false, &mut shell);
+    shell.now = a.session.as_ref().unwrap().renew_at_ms.max(b.session.as_ref().unwrap().renew_at_ms);
+    shell.take();
+    (a, b, shell)
+}
+
+#[test]
+fn a_failed_attempt_holds_back_the_background_renewals_of_the_visitors_other_tabs() {
+    let (mut a, mut b, mut shell) = two_tabs_at_the_renewal_point(crate::core::retry::Backoff::SPEC);
+    // Tab a renews first, and the endpoint fails it.
+    a.tick(&mut shell);
+    a.locked(true, &mut shell);
+    let seq = last_post(&shell.take());
+    a.answered(seq, status(503, None), &mut shell);
+    shell.take();
+    assert!(shell.stored(":retry").is_some(), "the failure was not shared with the other tabs");
+    // Tab b's renewal, due too, waits for the time a named instead of asking now.
+    b.tick(&mut shell);
+    b.locked(true, &mut shell);
+    let did = shell.take();
+    assert!(!did.iter().any(|d| matches!(d, Did::Post { .. })), "b asked while the visitor's tabs back off: {did:?}");
+    assert!(did.contains(&Did::Unlock), "b kept the lock while it waits: {did:?}");
+    // At that time a asks again, succeeds, and b takes its session without a request.
+    shell.now += 500.0;
+    a.tick(&mut shell);
+    a.locked(true, &mut shell);
+    let seq = last_post(&shell.take());
+    a.answered(seq, ok("v1", "t2", 1800), &mut shell);
+    assert!(shell.stored(":retry").is_none(), "the record outlived the failure");
+    shell.take();
+    b.tick(&mut shell);
+    b.locked(true, &mut shell);
+    let did = shell.take();
+    assert!(!did.iter().any(|d| matches!(d, Did::Post { .. })), "{did:?}");
+    assert_eq!(b.session.as_ref().map(|s| s.answer.access_token.expose()), Some("t2"));
+}
+
+#[test]
+fn another_tabs_backoff_never_holds_back_a_caller() {
+    let (mut a, mut b, mut shell) = two_tabs_at_the_renewal_point(crate::core::retry::Backoff::SPEC);
+    a.tick(&mut shell);
+    a.locked(true, &mut shell);
+    let seq = last_post(&shell.take());
+    a.answered(seq, status(503, None), &mut shell);
+    shell.take();
+    // The page of tab b asks for a fresh session: its request goes at once.
+    b.authenticate(7, true, &mut shell);
+    b.locked(true, &mut shell);
+    assert!(shell.take().iter().any(|d| matches!(d, Did::Post { .. })), "a caller waited for another tab's backoff");
+}
+
+#[test]
+fn without_a_shared_backoff_each_tab_asks_on_its_own() {
+    let own = crate::core::retry::Backoff { shared_by_tabs: false, ..crate::core::retry::Backoff::SPEC };
+    let (mut a, mut b, mut shell) = two_tabs_at_the_renewal_point(own);
+    a.tick(&mut shell);
+    a.locked(true, &mut shell);
+    let seq = last_post(&shell.take());
+    a.answered(seq, status(503, None), &mut shell);
+    assert!(shell.stored(":retry").is_none());
+    b.tick(&mut shell);
+    b.locked(true, &mut shell);
+    assert!(shell.take().iter().any(|d| matches!(d, Did::Post { .. })));
+}
+
+#[test]
+fn forget_and_withdrawn_consent_erase_the_retry_record() {
+    for withdraw in [false, true] {
+        let (mut a, _, mut shell) = two_tabs_at_the_renewal_point(crate::core::retry::Backoff::SPEC);
+        a.tick(&mut shell);
+        a.locked(true, &mut shell);
+        let seq = last_post(&shell.take());
+        a.answered(seq, status(503, None), &mut shell);
+        assert!(shell.stored(":retry").is_some());
+        if withdraw {
+            a.set_storage(9, StorageKind::Memory, &mut shell);
+        } else {
+            a.forget(9, &mut shell);
+        }
+        assert!(held_in(&shell, StorageKind::Local).is_empty(), "left: {:?}", held_in(&shell, StorageKind::Local));
+    }
+}
