@@ -1,9 +1,13 @@
 // The benchmark table: size, start-up, network and memory (see README, "Benchmarks").
 // Run through `bash bench/run.sh`, which builds the package and starts the local servers:
 // DEMO_URL serves www/ (the many-tabs page), BENCH_URL serves bench/page/.
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { measure, sizeTable } from "./size.mjs";
+import { ROOT, measure, sizeTable } from "./size.mjs";
 
 const DEMO_URL = process.env.DEMO_URL;
 const BENCH_URL = process.env.BENCH_URL;
@@ -29,44 +33,148 @@ const browser = await chromium.launch({
     "--js-flags=--expose-gc", "--enable-precise-memory-info"],
 });
 
-/** Start-up of `page` in a fresh browser context each time, interleaved with the floor (a bare
- * fetch() of the same endpoint), so that both see the same machine at the same moments. */
-async function freshLoads(org) {
-  const fresh = [];
-  const floor = [];
-  const loaded = [];
-  for (let i = 0; i < LOADS; i++) {
-    for (const [name, into] of [["startup", fresh], ["floor", floor]]) {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(`${BENCH_URL}/${name}.html?org=${org}`);
-      await page.waitForFunction(() => window.result);
-      const result = await page.evaluate(() => window.result);
-      into.push(result.ms);
-      if (result.loaded !== undefined) loaded.push(result.loaded);
-      await context.close();
-    }
-  }
-  return { fresh, floor, loaded };
+/** Start-up pages of the bench's server, each timed by the page itself from its HTML received
+ * (the navigation's `responseEnd`) to a token in hand (the empty module: to its `init()`
+ * resolved). The floors are bench/page/*.html; the quick starts are written into
+ * bench/page/startup/ by `writeStartupPages()`, each without and with its README's preload. */
+const STARTUP_PAGES = [
+  ["floor.html", "floor: a bare `fetch()` of the auth endpoint"],
+  ["empty-module.html", "the stack's floor: an empty wasm-bindgen module, until `init()` resolves"],
+  ["startup/esm.html", "native ES modules quick start, the import alone"],
+  ["startup/esm-preload.html", "native ES modules quick start, with its preload links"],
+  ["startup/vite/plain.html", "bundler quick start (Vite 8 build), the script alone"],
+  ["startup/vite/preload.html", "bundler quick start (Vite 8 build), with its preload link"],
+  ["startup/embed.html", "script-tag quick start, the script alone"],
+  ["startup/embed-preload.html", "script-tag quick start, with its preload link"],
+];
+/** Emulated network latency added to every request, in ms: none (the loopback), and 50 ms. */
+const LATENCIES = [0, 50];
+
+/** What each quick start page does once the SDK is imported: a new visitor's token, timed. */
+const TIMED = `await ready;
+  const readyAt = performance.now();
+  const visitor = new Visitor({ organizationId: new URLSearchParams(location.search).get("org"), apiBaseUrl: location.origin });
+  await visitor.authenticate();
+  const htmlReceived = performance.getEntriesByType("navigation")[0].responseEnd;
+  window.result = { ms: performance.now() - htmlReceived, ready: readyAt - htmlReceived };`;
+
+/** The code block marked `<!-- quickstart: name -->` in one of the READMEs. */
+function quickstart(file, name) {
+  const block = new RegExp(`<!-- quickstart: ${name} -->\n\`\`\`\\w+\n([\\s\\S]*?)\n\`\`\`\n`).exec(readFileSync(join(ROOT, file), "utf8"));
+  if (!block) throw new Error(`${file} has no quick start named ${name}`);
+  return block[1];
 }
 
-async function startup() {
-  const org = randomUUID();
-  const { fresh, floor, loaded } = await freshLoads(org);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${BENCH_URL}/startup.html?org=${org}`);
-  await page.waitForFunction(() => window.result);
-  const before = (await control(BENCH_URL, `/orgs/${org}/stats`)).auth_requests;
-  const returning = [];
-  for (let i = 0; i < LOADS; i++) {
-    await page.reload();
-    await page.waitForFunction(() => window.result);
-    returning.push(await page.evaluate(() => window.result.ms));
+/** The `<link>` lines of a quick start's HTML: its preloads. */
+const preloadLinks = (html) => html.split("\n").filter((line) => line.trimStart().startsWith("<link")).join("\n");
+
+const startupPage = (title, head, body) =>
+  `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${title}</title>\n${head}</head>\n<body>\n${body}\n</body>\n</html>\n`;
+
+/** Writes the quick starts' pages into bench/page/startup/, the package served at /pkg/: native ES
+ * modules and the script tag as pages, the bundler's built by Vite 8 from the README's index.html
+ * (with the package installed as pkg/). Each without and with the preload links of its README. */
+function writeStartupPages() {
+  const dir = join(ROOT, "bench/page/startup");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const esmLinks = `${preloadLinks(quickstart("packaging/README.md", "esm")).replaceAll("/node_modules/giosg-visitor/", "/pkg/")}\n`;
+  const esm = `<script type="module">\n  import { ready, Visitor } from "/pkg/index.js";\n  ${TIMED}\n</script>`;
+  writeFileSync(join(dir, "esm.html"), startupPage("native ES modules, the import alone", "", esm));
+  writeFileSync(join(dir, "esm-preload.html"), startupPage("native ES modules, preloaded", esmLinks, esm));
+  const embedLinks = `${preloadLinks(quickstart("README.md", "embed-html")).replaceAll("/js/", "/pkg/embed/")}\n`;
+  const embed = `<script src="/pkg/embed/giosg-visitor.js"></script>\n<script>\n  const { ready, Visitor } = GiosgVisitor;\n  (async () => {\n  ${TIMED}\n  })();\n</script>`;
+  writeFileSync(join(dir, "embed.html"), startupPage("script tag, the script alone", "", embed));
+  writeFileSync(join(dir, "embed-preload.html"), startupPage("script tag, preloaded", embedLinks, embed));
+
+  const app = mkdtempSync(join(tmpdir(), "giosg-visitor-bench-startup-"));
+  try {
+    const html = quickstart("README.md", "bundler-html");
+    writeFileSync(join(app, "preload.html"), html);
+    writeFileSync(join(app, "plain.html"), html.split("\n").filter((line) => !line.trimStart().startsWith("<link")).join("\n"));
+    writeFileSync(join(app, "main.js"), `import { ready, Visitor } from "giosg-visitor";\n${TIMED}\n`);
+    writeFileSync(join(app, "vite.config.js"), `export default { base: "/startup/vite/", build: { rollupOptions: { input: ["plain.html", "preload.html"] } } };\n`);
+    mkdirSync(join(app, "node_modules"));
+    symlinkSync(join(ROOT, "pkg"), join(app, "node_modules/giosg-visitor"));
+    execFileSync(process.execPath, [join(ROOT, "node_modules/vite/bin/vite.js"), "build", app, "--logLevel", "error",
+      "--outDir", join(dir, "vite")], { cwd: app, stdio: "pipe" });
+  } finally {
+    rmSync(app, { recursive: true, force: true });
   }
-  const requests = (await control(BENCH_URL, `/orgs/${org}/stats`)).auth_requests - before;
-  await context.close();
-  return { fresh: stats(fresh), floor: stats(floor), loaded: stats(loaded), returning: stats(returning), returningRequests: requests };
+}
+
+/** A fresh page, each request of which waits `latency` ms more (the DevTools protocol's network
+ * emulation, set before the page's first request). */
+async function pageWithLatency(context, latency) {
+  const page = await context.newPage();
+  if (latency > 0) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency, downloadThroughput: -1, uploadThroughput: -1 });
+  }
+  return page;
+}
+
+async function timedLoad(page, url) {
+  await page.goto(url);
+  await page.waitForFunction(() => window.result);
+  return page.evaluate(() => window.result);
+}
+
+/** Every start-up page at every latency, each load in a fresh browser context (a new visitor),
+ * interleaved so that all see the same machine at the same moments. Then the returning visitor:
+ * the preloaded native ES modules quick start reloaded, its session cached. */
+async function startup() {
+  writeStartupPages();
+  const org = randomUUID();
+  const times = new Map(STARTUP_PAGES.flatMap(([page]) => LATENCIES.map((latency) => [`${page} ${latency}`, { ms: [], ready: [] }])));
+  for (let i = 0; i < LOADS; i++) {
+    for (const latency of LATENCIES) {
+      for (const [page] of STARTUP_PAGES) {
+        const context = await browser.newContext();
+        const result = await timedLoad(await pageWithLatency(context, latency), `${BENCH_URL}/${page}?org=${org}`);
+        const into = times.get(`${page} ${latency}`);
+        into.ms.push(result.ms);
+        if (typeof result.ready === "number") into.ready.push(result.ready);
+        await context.close();
+      }
+    }
+  }
+  const returning = new Map();
+  for (const latency of LATENCIES) {
+    const context = await browser.newContext();
+    const page = await pageWithLatency(context, latency);
+    const url = `${BENCH_URL}/startup/esm-preload.html?org=${org}`;
+    await timedLoad(page, url);
+    const before = (await control(BENCH_URL, `/orgs/${org}/stats`)).auth_requests;
+    const ms = [];
+    for (let i = 0; i < LOADS; i++) ms.push((await timedLoad(page, url)).ms);
+    const requests = (await control(BENCH_URL, `/orgs/${org}/stats`)).auth_requests - before;
+    returning.set(latency, { ms: stats(ms), requests });
+    await context.close();
+  }
+  const summary = new Map([...times].map(([key, { ms, ready }]) => [key, { ms: stats(ms), ready: ready.length ? stats(ready) : null }]));
+  return { summary, returning, firstLock: await firstLock() };
+}
+
+/** The first Web Lock and localStorage read of a fresh context, once the .wasm has downloaded,
+ * without and with the entry's early `navigator.locks.query()` (bench/page/first-lock.html). */
+async function firstLock() {
+  const samples = new Map();
+  for (let i = 0; i < LOADS; i++) {
+    for (const latency of LATENCIES) {
+      for (const wake of [0, 1]) {
+        const context = await browser.newContext();
+        const result = await timedLoad(await pageWithLatency(context, latency), `${BENCH_URL}/first-lock.html?wake=${wake}`);
+        const into = samples.get(`${wake} ${latency}`) ?? { lock: [], storage: [] };
+        samples.set(`${wake} ${latency}`, into);
+        into.lock.push(result.lock);
+        into.storage.push(result.storage);
+        await context.close();
+      }
+    }
+  }
+  return new Map([...samples].map(([key, { lock, storage }]) => [key, { lock: stats(lock), storage: stats(storage) }]));
 }
 
 async function network(tabs, seconds) {
@@ -102,13 +210,22 @@ const out = [];
 if (ONLY.includes("size")) out.push("### Size", "", sizeTable(measure()), "");
 
 if (ONLY.includes("startup")) {
-const s = await startup();
-out.push(`### Start-up (headless Chromium, ${LOADS} page loads each)`, "");
-out.push("| visitor | median | p10 – p90 | min – max | auth requests |", "|---|---:|---:|---:|---:|");
-out.push(`| new (fresh browser context) | ${ms(s.fresh.median)} | ${ms(s.fresh.p10)} – ${ms(s.fresh.p90)} | ${ms(s.fresh.min)} – ${ms(s.fresh.max)} | 1 each |`);
-out.push(`| floor: a bare fetch() of the auth endpoint, same kind of load | ${ms(s.floor.median)} | ${ms(s.floor.p10)} – ${ms(s.floor.p90)} | ${ms(s.floor.min)} – ${ms(s.floor.max)} | 1 each |`);
-out.push(`| returning, valid cached session (reload) | ${ms(s.returning.median)} | ${ms(s.returning.p10)} – ${ms(s.returning.p90)} | ${ms(s.returning.min)} – ${ms(s.returning.max)} | ${s.returningRequests} in all |`, "");
-out.push(`New visitor against the floor (medians): ${(s.fresh.median / s.floor.median).toFixed(2)}×. Of the new visitor's time, loading the SDK (module, glue, .wasm, \`ready\`) took a median ${ms(s.loaded.median)} (p10 – p90 ${ms(s.loaded.p10)} – ${ms(s.loaded.p90)}).`, "");
+const { summary, returning, firstLock } = await startup();
+const at = (page, latency) => summary.get(`${page} ${latency}`);
+const floor = (latency) => at("floor.html", latency).ms.median;
+const cell = (s, latency) => `${ms(s.median)} (${ms(s.p10)} – ${ms(s.p90)}) | ${(s.median / floor(latency)).toFixed(1)}×`;
+out.push(`### Start-up (headless Chromium, a fresh browser context per load, ${LOADS} loads each, interleaved)`, "");
+out.push("From the page's HTML received to a token in hand: median (p10 – p90), and the median against the floor's at the same latency.", "");
+out.push("| page | loopback | × floor | 50 ms per request | × floor |", "|---|---:|---:|---:|---:|");
+for (const [page, name] of STARTUP_PAGES) out.push(`| ${name} | ${LATENCIES.map((latency) => cell(at(page, latency).ms, latency)).join(" | ")} |`);
+out.push(`| returning visitor, valid cached session (native ES modules, preloaded, reloaded): ${returning.get(0).requests + returning.get(50).requests} auth requests in all | ${LATENCIES.map((latency) => cell(returning.get(latency).ms, latency)).join(" | ")} |`, "");
+const ready = STARTUP_PAGES.filter(([page]) => at(page, 0).ready)
+  .map(([page, name]) => `${name}: ${LATENCIES.map((latency) => ms(at(page, latency).ready.median)).join(" / ")}`);
+out.push(`Of that, until \`ready\` resolved (medians, loopback / 50 ms): ${ready.join("; ")}.`, "");
+const fine = (n) => `${n.toFixed(1)} ms`;
+const lock = (wake) => LATENCIES.map((latency) => `${fine(firstLock.get(`${wake} ${latency}`).lock.median)} (p90 ${fine(firstLock.get(`${wake} ${latency}`).lock.p90)})`).join(" / ");
+const storage = LATENCIES.map((latency) => fine(firstLock.get(`0 ${latency}`).storage.median)).join(" / ");
+out.push(`The first Web Lock of a fresh context, taken once the .wasm has downloaded (medians, loopback / 50 ms): ${lock(0)}; after a \`navigator.locks.query()\` at the start, as the entry makes at import: ${lock(1)}. The first localStorage read: ${storage}.`, "");
 }
 
 if (ONLY.includes("network")) {

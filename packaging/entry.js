@@ -19,6 +19,7 @@ export function entry(load) {
         loaded = true;
       })
     : Promise.reject(new VisitorError("unsupported", NOT_A_BROWSER));
+  if (inBrowser) wakeLockManager();
   // Awaiting `ready` still rejects; a page that never awaits it gets no unhandled rejection.
   ready.catch(() => {});
 
@@ -82,6 +83,21 @@ const running = new Set();
 const released = new WeakSet();
 const ASYNC_MEMBERS = new Set(["authenticate", "getAccessToken", "fetch", "forget", "setStorage"]);
 const releasedError = () => new VisitorError("stopped", "this visitor was released by free() or [Symbol.dispose](): make a new one");
+
+/**
+ * The first Web Lock of a fresh browser context waits for the browser to set up the origin's
+ * lock manager, and the SDK takes one before its first request. A `query()` while the .wasm
+ * downloads sets it up meanwhile (measured in README, "Start-up"). It takes no lock, keeps
+ * nothing and touches no storage; where it throws or rejects (no Web Locks, a page that replaced
+ * them), nothing changes.
+ */
+function wakeLockManager() {
+  try {
+    Promise.resolve(navigator.locks.query()).catch(() => {});
+  } catch {
+    // No lock manager to wake: the SDK finds out for itself.
+  }
+}
 
 /** Whether this environment can run the SDK: a browser's window, with WebAssembly. */
 export function supported() {

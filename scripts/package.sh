@@ -2,7 +2,9 @@
 # Builds what ships into pkg/ and packs it:
 #   pkg/web/     wasm-pack's --target web output (ES module glue, .wasm, .d.ts)
 #   pkg/embed/   the script-tag embed: one classic script defining window.GiosgVisitor, and its .wasm
-#   pkg/index.js, index.d.ts, package.json, README.md   the npm package around them (packaging/)
+#   pkg/index.js  the package entry: packaging/index.js and entry.js bundled with the glue and the
+#                 VisitorError class into one ES module, beside web/ whose .wasm it loads
+#   pkg/index.d.ts, package.json, README.md             the npm package around them (packaging/)
 #   pkg/embed.d.ts                                      the types of the embed's global (window.GiosgVisitor)
 #   pkg/LICENSE-MIT, LICENSE-APACHE                     the licenses (MIT OR Apache-2.0)
 #   target/package/giosg-visitor-<version>.tgz          `npm pack` of pkg/, as a user would install it
@@ -22,6 +24,7 @@ snippet=$(cd pkg/web && find snippets -name visitor_error.js)
 mv "pkg/web/$snippet" pkg/web/visitor-error.js
 sed -i "s#from './$snippet'#from './visitor-error.js'#" pkg/web/giosg_visitor.js
 rm -rf pkg/web/snippets
+# entry.js (what the package entry and the embed share) beside index.js, for the bundles below.
 cp packaging/entry.js pkg/
 # The class's `[Symbol.dispose]` (from wasm-bindgen) needs the `esnext.disposable` lib: the
 # declarations reference it, so that a consumer's `tsc --strict` passes with the default `lib`.
@@ -48,14 +51,30 @@ node -e '
   fs.writeFileSync(file, text);
 ' pkg/web/giosg_visitor.d.ts
 
+# The package entry: packaging/index.js bundled (rolldown) with entry.js, the glue and the
+# VisitorError class into one ES module, so that a page waits on no chain of imports: one module,
+# then the .wasm (which a page can preload). The one VisitorError class inside is the one the
+# .wasm throws and the entry exports. The glue finds its .wasm through
+# `new URL("giosg_visitor_bg.wasm", import.meta.url)`, relative to the module it is in: the bundle
+# sits above web/, so that URL names web/ (bundlers follow it and emit the .wasm as an asset).
+cp packaging/index.js pkg/index.js
+rolldown pkg/index.js --format esm --file pkg/index.bundled.js --logLevel silent \
+  --banner "/* giosg-visitor $VERSION: the package entry, one ES module (packaging/index.js and entry.js, wasm-bindgen's glue, VisitorError), loading web/giosg_visitor_bg.wasm. */" >/dev/null
+mv pkg/index.bundled.js pkg/index.js
+[ "$(grep -cF 'new URL("giosg_visitor_bg.wasm", import.meta.url)' pkg/index.js)" = 1 ] ||
+  { echo "package.sh: the glue's URL of its .wasm is not in the bundled entry once" >&2; exit 1; }
+sed -i 's#new URL("giosg_visitor_bg\.wasm", import\.meta\.url)#new URL("./web/giosg_visitor_bg.wasm", import.meta.url)#' pkg/index.js
+
 # The embed: the same build bundled into one classic script (rolldown, IIFE) from
 # packaging/embed.js, beside the same .wasm.
 mkdir -p pkg/embed
 cp pkg/web/giosg_visitor_bg.wasm pkg/embed/giosg-visitor_bg.wasm
 rolldown packaging/embed.js --format iife --file pkg/embed/giosg-visitor.js --logLevel silent \
   --banner "/* giosg-visitor $VERSION: script-tag embed. Defines window.GiosgVisitor = { ready, Visitor, VisitorError }. */" >/dev/null
+# entry.js lives on inside both bundles only.
+rm pkg/entry.js
 
-cp packaging/index.js packaging/index.d.ts packaging/embed.d.ts packaging/README.md pkg/
+cp packaging/index.d.ts packaging/embed.d.ts packaging/README.md pkg/
 cp packaging/react.js packaging/react.d.ts pkg/
 cp LICENSE-MIT LICENSE-APACHE pkg/
 sed "s/\"VERSION\"/\"$VERSION\"/" packaging/package.json > pkg/package.json

@@ -7,6 +7,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { parseAst } from "rolldown/parseAst";
 import { SERVER_URL, launch, newOrg } from "./browser.mjs";
 import { failsWhereMarked } from "./typescript.mjs";
 
@@ -44,6 +45,34 @@ test("the installed package holds what package.json promises, and nothing else",
   assert.ok(promised.includes("web/giosg_visitor_bg.wasm"), "the .wasm ships");
   for (const file of promised) assert.ok(readFileSync(join(dir, file)).length > 0, file);
   assert.deepEqual(filesUnder(".").sort(), [...promised, "package.json"].sort());
+});
+
+/** The module specifiers a module's code imports: `import … from`, `export … from`, `import()`. */
+function importsOf(code) {
+  const found = [];
+  const visit = (node) => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== "object") return;
+    if (["ImportDeclaration", "ExportNamedDeclaration", "ExportAllDeclaration", "ImportExpression"].includes(node.type) && node.source) {
+      found.push(node.source.value ?? `${node.type} of a computed specifier`);
+    }
+    for (const value of Object.values(node)) if (value && typeof value === "object") visit(value);
+  };
+  visit(parseAst(code).body);
+  return found;
+}
+
+test("the entry and the embed are each one script that imports nothing: a page waits on no chain of modules", () => {
+  const dir = join(app, "node_modules/giosg-visitor");
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+  for (const file of [manifest.exports["."].import, manifest.exports["./embed"].default]) {
+    const code = readFileSync(join(dir, file), "utf8");
+    assert.deepEqual(importsOf(code), [], file);
+    // One error class inside: VisitorError, which its .wasm throws and it exports.
+    assert.equal(code.match(/\bextends Error\b/g)?.length, 1, file);
+  }
+  // The check sees imports where there are some: the raw wasm-pack glue imports its error class.
+  assert.deepEqual(importsOf(readFileSync(join(dir, "web/giosg_visitor.js"), "utf8")), ["./visitor-error.js"]);
 });
 
 /** Serves a bundle `dist` from a local server of its own (which is also its API), opens it in

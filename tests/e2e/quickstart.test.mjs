@@ -2,18 +2,20 @@
 // written in a fresh folder. Each code block marked `<!-- quickstart: <name> -->` is read from the
 // README itself, so that the docs cannot drift from what is tested: the README's `npm install`
 // line installs the tarball that scripts/package.sh packed; the bundler code is built by Vite 8
-// (no configuration), by Vite 6 (with the README's vite.config.js; and served by its dev server)
-// and by webpack 5, and each build runs in Chromium; the native ES modules page and the
-// script-tag page (a classic script, with the embed files taken from the tarball as the README
-// says, under the README's Content Security Policy) run as they are; the TypeScript blocks
-// type-check with `tsc --strict` and the compiler's default `lib`.
+// (no configuration), by Vite 6 (with the README's vite.config.js; and served by its dev server),
+// both with the README's index.html, and by webpack 5 (with the README's config and page), and
+// each build runs in Chromium; the native ES modules page and the script-tag page (a classic
+// script, with the embed files taken from the tarball as the README says, under the README's
+// Content Security Policy) run as they are; the TypeScript blocks type-check with `tsc --strict`
+// and the compiler's default `lib`. Each built or plain page loads the SDK as one script (no chain
+// of imports), and downloads the .wasm once: the request its preload link made.
 //
 // The code talks to https://service.giosg.com, as written: Chromium's requests there are answered
 // by a local server of the test's own (Playwright's routing), which also records them.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, execSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { launch, localServer, stopLocalServers } from "./browser.mjs";
@@ -27,8 +29,8 @@ const API = "https://service.giosg.com";
 
 /** The quick starts each README must mark (those named react… are run by tests/e2e/react.test.mjs). */
 const EXPECTED = {
-  "README.md": ["install", "bundler", "vite-config", "consent", "embed-html", "embed-app", "react", "react-provider"],
-  "packaging/README.md": ["install", "bundler", "vite-config", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript", "react", "consent"],
+  "README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "consent", "embed-html", "embed-app", "react", "react-provider"],
+  "packaging/README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript", "react", "consent"],
 };
 
 /** The code blocks marked `<!-- quickstart: name -->` in a README: name → code. */
@@ -83,13 +85,17 @@ after(async () => {
  * waits for the quick start's last log line (`console.log(response.status, …)` when it fetches a
  * room, else `console.log("visitor", …)`); a page error or a console error fails. Checks that one
  * visitor was authenticated and logged, and that the room request carried its token and logged
- * the answer as the server gave it.
+ * the answer as the server gave it. With `scripts`, that the page requested that many scripts
+ * (the SDK is one of them, with no imports to follow); with `preloaded`, that the page requested
+ * the .wasm once, and that this one request was its `<link rel="preload">`.
  */
-async function runQuickstart(url, api, { fetchesRoom }) {
+async function runQuickstart(url, api, { fetchesRoom, scripts, preloaded = false }) {
   browser ??= await launch();
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
+    const requests = [];
+    context.on("request", (request) => requests.push({ type: request.resourceType(), path: new URL(request.url()).pathname }));
     const traffic = [];
     await page.route(`${API}/**`, async (route) => {
       const request = route.request();
@@ -139,14 +145,39 @@ async function runQuickstart(url, api, { fetchesRoom }) {
     } else {
       assert.equal(rooms.length, 0);
     }
+
+    if (scripts !== undefined) {
+      const requested = requests.filter((r) => r.type === "script").map((r) => r.path);
+      assert.equal(requested.length, scripts, `scripts requested: ${requested.join(", ")}`);
+    }
+    if (preloaded) {
+      const wasm = requests.filter((r) => r.path.endsWith(".wasm"));
+      assert.equal(wasm.length, 1, `.wasm requests: ${JSON.stringify(wasm)}`);
+      // The page's own record of what it fetched: a .wasm fetched apart from its preload (a
+      // preload the SDK's fetch cannot reuse) would be a second entry, initiated by `fetch`.
+      const timings = await page.evaluate(() =>
+        performance.getEntriesByType("resource").filter((e) => new URL(e.name).pathname.endsWith(".wasm")).map((e) => e.initiatorType),
+      );
+      assert.deepEqual(timings, ["link"], "the one .wasm download is the preload's");
+    }
   } finally {
     await context.close();
   }
 }
 
-/** A fresh folder of the app with `files` (name → text), for one bundler. */
+/** A page around a quick start's HTML: what comes before its first `<script` (its preload
+ * links) goes in the head, as the READMEs say; `head` is put there too. */
+function pageAround(snippet, head = "") {
+  const at = snippet.indexOf("<script");
+  return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n${head}<title>An app</title>\n${snippet.slice(0, at)}</head>\n<body>\n${snippet.slice(at)}</body>\n</html>\n`;
+}
+
+/** A fresh folder of the app with `files` (name → text), for one bundler, with the app's
+ * installed packages beside them (node_modules/, as where the README installs the package). */
 function appFolder(name, files) {
   const dir = join(app, name);
+  mkdirSync(dir);
+  symlinkSync(join(app, "node_modules"), join(dir, "node_modules"));
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(join(dir, file, ".."), { recursive: true });
     writeFileSync(join(dir, file), text);
@@ -154,12 +185,6 @@ function appFolder(name, files) {
   return dir;
 }
 
-const INDEX_HTML = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>An app</title></head>
-<body><script type="module" src="/main.js"></script></body>
-</html>
-`;
 
 test("both READMEs mark their quick starts, and their install lines name the tarball scripts/package.sh packs", () => {
   for (const [file, names] of Object.entries(EXPECTED)) {
@@ -204,12 +229,14 @@ test("the package README's links reach sections of the repository's README, and 
   }
 });
 
-test("the bundler quick start, built by Vite 8 with no configuration, runs in Chromium", async () => {
+test("the bundler quick start, built by Vite 8 with no configuration, runs in Chromium as one script and its preloaded .wasm", async () => {
   for (const [i, main] of variants("bundler").entries()) {
-    const dir = appFolder(`vite8-${i}`, { "index.html": INDEX_HTML, "main.js": main });
-    execFileSync(process.execPath, [join(VITE[8], "bin/vite.js"), "build"], { cwd: dir, stdio: "pipe" });
-    const dist = join(dir, "dist");
-    await runQuickstart(`${await localServer(dist)}/`, await localServer(), { fetchesRoom: true });
+    for (const [j, html] of variants("bundler-html").entries()) {
+      const dir = appFolder(`vite8-${i}-${j}`, { "index.html": html, "main.js": main });
+      execFileSync(process.execPath, [join(VITE[8], "bin/vite.js"), "build"], { cwd: dir, stdio: "pipe" });
+      const dist = join(dir, "dist");
+      await runQuickstart(`${await localServer(dist)}/`, await localServer(), { fetchesRoom: true, scripts: 1, preloaded: true });
+    }
   }
 });
 
@@ -263,12 +290,14 @@ test("the consent quick start stores nothing before consent, keeps the visitor w
   }
 });
 
-test("the bundler quick start, built by Vite 6 with the README's vite.config.js, runs in Chromium", async () => {
+test("the bundler quick start, built by Vite 6 with the README's vite.config.js, runs in Chromium as one script and its preloaded .wasm", async () => {
   for (const [i, main] of variants("bundler").entries()) {
     for (const [j, config] of variants("vite-config").entries()) {
-      const dir = appFolder(`vite6-${i}-${j}`, { "index.html": INDEX_HTML, "main.js": main, "vite.config.js": config });
-      execFileSync(process.execPath, [join(VITE[6], "bin/vite.js"), "build"], { cwd: dir, stdio: "pipe" });
-      await runQuickstart(`${await localServer(join(dir, "dist"))}/`, await localServer(), { fetchesRoom: true });
+      for (const [k, html] of variants("bundler-html").entries()) {
+        const dir = appFolder(`vite6-${i}-${j}-${k}`, { "index.html": html, "main.js": main, "vite.config.js": config });
+        execFileSync(process.execPath, [join(VITE[6], "bin/vite.js"), "build"], { cwd: dir, stdio: "pipe" });
+        await runQuickstart(`${await localServer(join(dir, "dist"))}/`, await localServer(), { fetchesRoom: true, scripts: 1, preloaded: true });
+      }
     }
   }
 });
@@ -277,42 +306,50 @@ test("the bundler quick start, served by Vite 6's dev server with the README's v
   const { createServer } = await import(join(VITE[6], "dist/node/index.js"));
   for (const [i, main] of variants("bundler").entries()) {
     for (const [j, config] of variants("vite-config").entries()) {
-      const dir = appFolder(`vite6-dev-${i}-${j}`, { "index.html": INDEX_HTML, "main.js": main, "vite.config.js": config });
-      const server = await createServer({ root: dir, logLevel: "silent", server: { host: "127.0.0.1" } });
-      try {
-        await server.listen();
-        await runQuickstart(server.resolvedUrls.local[0], await localServer(), { fetchesRoom: true });
-      } finally {
-        await server.close();
+      for (const [k, html] of variants("bundler-html").entries()) {
+        const dir = appFolder(`vite6-dev-${i}-${j}-${k}`, { "index.html": html, "main.js": main, "vite.config.js": config });
+        const server = await createServer({ root: dir, logLevel: "silent", server: { host: "127.0.0.1" } });
+        try {
+          await server.listen();
+          await runQuickstart(server.resolvedUrls.local[0], await localServer(), { fetchesRoom: true });
+        } finally {
+          await server.close();
+        }
       }
     }
   }
 });
 
-test("the bundler quick start, built by webpack 5 with no configuration, runs in Chromium", async () => {
+test("the bundler quick start, built by webpack 5 with the README's config, runs in Chromium from the README's page as one script and its preloaded .wasm", async () => {
   const { default: webpack } = await import(join(ROOT, "node_modules/webpack/lib/index.js"));
   for (const [i, main] of variants("bundler").entries()) {
-    // webpack's defaults, as `npx webpack --mode production` in the app's folder: src/index.js in,
-    // dist/main.js out (the default output path is the working directory's, given here).
-    const dir = appFolder(`webpack-${i}`, { "src/index.js": main });
-    const config = { mode: "production", context: dir, output: { path: join(dir, "dist") } };
-    const stats = await new Promise((resolveStats, reject) => webpack(config, (error, result) => (error ? reject(error) : resolveStats(result))));
-    assert.ok(!stats.hasErrors(), stats.toString("errors-only"));
-    const dist = join(dir, "dist");
-    assert.ok(readdirSync(dist).some((f) => f.endsWith(".wasm")), `no .wasm among ${readdirSync(dist)}`);
-    writeFileSync(join(dist, "index.html"), '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>An app</title></head>\n<body><script src="main.js"></script></body></html>\n');
-    await runQuickstart(`${await localServer(dist)}/`, await localServer(), { fetchesRoom: true });
+    for (const [j, readmeConfig] of variants("webpack-config").entries()) {
+      // webpack's defaults, as `npx webpack --mode production` in the app's folder with the
+      // README's webpack.config.js: src/index.js in, dist/main.js out (the default output path is
+      // the working directory's, given here).
+      const dir = appFolder(`webpack-${i}-${j}`, { "src/index.js": main, "webpack.config.js": readmeConfig });
+      const { default: own } = await import(join(dir, "webpack.config.js"));
+      const config = { mode: "production", context: dir, ...own, output: { path: join(dir, "dist"), ...own.output } };
+      const stats = await new Promise((resolveStats, reject) => webpack(config, (error, result) => (error ? reject(error) : resolveStats(result))));
+      assert.ok(!stats.hasErrors(), stats.toString("errors-only"));
+      const dist = join(dir, "dist");
+      assert.ok(readdirSync(dist).some((f) => f.endsWith(".wasm")), `no .wasm among ${readdirSync(dist)}`);
+      for (const [k, html] of variants("webpack-html").entries()) {
+        writeFileSync(join(dist, `index-${k}.html`), pageAround(html));
+        await runQuickstart(`${await localServer(dist)}/index-${k}.html`, await localServer(), { fetchesRoom: true, scripts: 1, preloaded: true });
+      }
+    }
   }
 });
 
-test("the native ES modules quick start runs as a page of the app's folder", async () => {
+test("the native ES modules quick start runs as a page of the app's folder, as one module and its preloaded .wasm", async () => {
   for (const [i, snippet] of variants("esm").entries()) {
-    writeFileSync(join(app, `esm-${i}.html`), `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>An app</title></head>\n<body>\n${snippet}</body>\n</html>\n`);
-    await runQuickstart(`${await localServer(app)}/esm-${i}.html`, await localServer(), { fetchesRoom: false });
+    writeFileSync(join(app, `esm-${i}.html`), pageAround(snippet));
+    await runQuickstart(`${await localServer(app)}/esm-${i}.html`, await localServer(), { fetchesRoom: false, scripts: 1, preloaded: true });
   }
 });
 
-test("the script-tag quick start runs from a classic script, with the embed files from the tarball, under the README's CSP", async () => {
+test("the script-tag quick start runs from a classic script, with the embed files from the tarball, under the README's CSP, as one script and its preloaded .wasm", async () => {
   // The policy the package README states for the embed.
   const csp = /`(script-src 'self' 'wasm-unsafe-eval'; connect-src [^`]*)`/.exec(readme("packaging/README.md"))[1];
   const pages = new Set(Object.values(docs).filter((blocks) => blocks.has("embed-html")).map((blocks) => JSON.stringify([blocks.get("embed-html"), blocks.get("embed-app")])));
@@ -332,11 +369,9 @@ test("the script-tag quick start runs from a classic script, with the embed file
       assert.ok(readFileSync(join(dir, "js", file)).equals(readFileSync(join(app, "node_modules/giosg-visitor/embed", file))), file);
     }
     writeFileSync(join(dir, "js/app.js"), appJs);
-    writeFileSync(
-      join(dir, "index.html"),
-      `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta http-equiv="Content-Security-Policy" content="${csp}">\n<title>A site</title>\n</head>\n<body>\n${html}</body>\n</html>\n`,
-    );
-    await runQuickstart(`${await localServer(dir)}/`, await localServer(), { fetchesRoom: false });
+    writeFileSync(join(dir, "index.html"), pageAround(html, `<meta http-equiv="Content-Security-Policy" content="${csp}">\n`));
+    // Two scripts: the embed, and the app's app.js.
+    await runQuickstart(`${await localServer(dir)}/`, await localServer(), { fetchesRoom: false, scripts: 2, preloaded: true });
   }
 });
 
