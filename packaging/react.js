@@ -117,12 +117,19 @@ class VisitorStore {
   /** Reads the visitor; a new snapshot (and a re-render) only when a field changed. */
   update() {
     const visitor = this.visitor;
-    const session = visitor ? visitor.session : null;
+    let read;
+    try {
+      read = visitor ? { session: visitor.session, visitorId: visitor.visitorId, storageKind: visitor.storageKind } : null;
+    } catch {
+      // The app released the visitor (`free()`): every member answers `stopped`; nothing to show.
+      read = null;
+    }
+    const session = read ? read.session : null;
     const next = {
       visitor,
       session,
-      visitorId: visitor ? visitor.visitorId : null,
-      storageKind: visitor ? visitor.storageKind : null,
+      visitorId: read ? read.visitorId : null,
+      storageKind: read ? read.storageKind : null,
       status: session ? "authenticated" : this.error ? "error" : "loading",
       error: this.error,
     };

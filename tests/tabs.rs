@@ -196,3 +196,29 @@ extern "C" {
     fn hold_lock(name: &str) -> js_sys::Function;
 }
 
+
+/// A tab's failed renewal holds back the other tab's background renewal until the time it named
+/// (here the server's `Retry-After: 2`): the visitor's tabs back off as one, so the next request
+/// of either comes no sooner. (Each on its own, the second tab would ask within its first backoff
+/// step, under a second.)
+#[wasm_bindgen_test]
+async fn a_failed_renewal_in_one_tab_holds_back_the_others_background_renewal() {
+    let env = Env::new();
+    let (first, second) = two_tabs(&env).await;
+    env.fault(r#"{"status":503,"retry_after":"2"}"#).await;
+    // Both are past their renewal point, their token still good: each call answers at once and
+    // renews in the background.
+    let _jump = ClockJump::ahead(1_750_000.0);
+    settle(first.get_access_token(JsValue::UNDEFINED)).await.unwrap();
+    wait_until(10_000, || async { env.auth_requests().await >= 2 }).await;
+    settle(second.get_access_token(JsValue::UNDEFINED)).await.unwrap();
+    wait_until(10_000, || async { env.auth_requests().await >= 3 }).await;
+    let log = env.auth_log().await;
+    let gap = get(&log[2], "at_ms").as_f64().unwrap() - get(&log[1], "at_ms").as_f64().unwrap();
+    assert!(gap >= 1900.0, "a tab asked {gap} ms after the other's failure, within its Retry-After");
+    // The endpoint back, one renewal serves both tabs.
+    env.clear_faults().await;
+    next_event(&second, "session", 15_000, |_| true).await;
+    let renewed = env.auth_log().await.iter().filter(|e| get(e, "status").as_f64() == Some(200.0)).count();
+    assert_eq!(renewed, 2, "the first authentication and one renewal for both tabs");
+}

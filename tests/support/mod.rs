@@ -308,3 +308,29 @@ pub fn dispatch(name: &str, on_document: bool) {
         window.dispatch_event(&event).unwrap();
     }
 }
+
+/// Resolves after `ms` (a timer of the page).
+pub async fn pause(ms: u32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        gloo_timers::callback::Timeout::new(ms, move || {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        })
+        .forget();
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Waits until `condition` holds (say, a count on the server), asking again every 20 ms; fails
+/// after `deadline_ms`.
+pub async fn wait_until<F, Fut>(deadline_ms: u32, condition: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let mut waited = 0;
+    while !condition().await {
+        assert!(waited < deadline_ms, "the condition did not hold within {deadline_ms} ms");
+        pause(20).await;
+        waited += 20;
+    }
+}

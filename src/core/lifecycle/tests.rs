@@ -1167,14 +1167,19 @@ fn two_tabs_at_the_renewal_point(backoff: crate::core::retry::Backoff) -> (Lifec
     (a, b, shell)
 }
 
+/// Tab `a`'s background renewal is sent under the lock and the endpoint fails it (503).
+fn renewal_fails(a: &mut Lifecycle, shell: &mut Fake) {
+    a.tick(shell);
+    a.locked(true, shell);
+    let seq = last_post(&shell.take());
+    a.answered(seq, status(503, None), shell);
+}
+
 #[test]
 fn a_failed_attempt_holds_back_the_background_renewals_of_the_visitors_other_tabs() {
     let (mut a, mut b, mut shell) = two_tabs_at_the_renewal_point(crate::core::retry::Backoff::SPEC);
     // Tab a renews first, and the endpoint fails it.
-    a.tick(&mut shell);
-    a.locked(true, &mut shell);
-    let seq = last_post(&shell.take());
-    a.answered(seq, status(503, None), &mut shell);
+    renewal_fails(&mut a, &mut shell);
     shell.take();
     assert!(shell.stored(":retry").is_some(), "the failure was not shared with the other tabs");
     // Tab b's renewal, due too, waits for the time a named instead of asking now.
@@ -1201,10 +1206,7 @@ fn a_failed_attempt_holds_back_the_background_renewals_of_the_visitors_other_tab
 #[test]
 fn another_tabs_backoff_never_holds_back_a_caller() {
     let (mut a, mut b, mut shell) = two_tabs_at_the_renewal_point(crate::core::retry::Backoff::SPEC);
-    a.tick(&mut shell);
-    a.locked(true, &mut shell);
-    let seq = last_post(&shell.take());
-    a.answered(seq, status(503, None), &mut shell);
+    renewal_fails(&mut a, &mut shell);
     shell.take();
     // The page of tab b asks for a fresh session: its request goes at once.
     b.authenticate(7, true, &mut shell);
@@ -1216,10 +1218,7 @@ fn another_tabs_backoff_never_holds_back_a_caller() {
 fn without_a_shared_backoff_each_tab_asks_on_its_own() {
     let own = crate::core::retry::Backoff { shared_by_tabs: false, ..crate::core::retry::Backoff::SPEC };
     let (mut a, mut b, mut shell) = two_tabs_at_the_renewal_point(own);
-    a.tick(&mut shell);
-    a.locked(true, &mut shell);
-    let seq = last_post(&shell.take());
-    a.answered(seq, status(503, None), &mut shell);
+    renewal_fails(&mut a, &mut shell);
     assert!(shell.stored(":retry").is_none());
     b.tick(&mut shell);
     b.locked(true, &mut shell);
@@ -1230,10 +1229,7 @@ fn without_a_shared_backoff_each_tab_asks_on_its_own() {
 fn forget_and_withdrawn_consent_erase_the_retry_record() {
     for withdraw in [false, true] {
         let (mut a, _, mut shell) = two_tabs_at_the_renewal_point(crate::core::retry::Backoff::SPEC);
-        a.tick(&mut shell);
-        a.locked(true, &mut shell);
-        let seq = last_post(&shell.take());
-        a.answered(seq, status(503, None), &mut shell);
+        renewal_fails(&mut a, &mut shell);
         assert!(shell.stored(":retry").is_some());
         if withdraw {
             a.set_storage(9, StorageKind::Memory, &mut shell);
