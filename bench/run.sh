@@ -26,5 +26,5 @@ for _ in $(seq 1 100); do
   [ -n "$BENCH_URL" ] && break
   sleep 0.1
 done
-log "benchmarking (a few minutes)"
+log "benchmarking (about ten minutes)"
 DEMO_URL=$DEMO_URL BENCH_URL=$BENCH_URL node "$ROOT/bench/run.mjs"
