@@ -15,7 +15,7 @@ cd "$ROOT"
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 rm -rf pkg
-wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack
+wasm-pack --quiet build --release --target web --out-dir pkg/web --no-pack -- --features js
 rm -f pkg/web/.gitignore pkg/web/giosg_visitor_bg.wasm.d.ts
 # The VisitorError class (src/js/visitor_error.js) that wasm-bindgen copies under a hashed folder
 # goes to a fixed name beside the glue, so that the entry and the glue import the one same class.

@@ -15,12 +15,13 @@ build_package
 start_server
 log "local server at $SERVER_URL"
 
-# The browser suites run the release profile, the one scripts/package.sh ships. The give-up test
-# waits about 30 s: the runner's default limit (20 s) is too short.
+# The browser suites run the release profile, the one scripts/package.sh ships, with the JS class
+# (feature `js`) the package is built with; tests/rust_api.rs drives the Rust API in the same
+# build. The give-up test waits about 30 s: the runner's default limit (20 s) is too short.
 export WASM_BINDGEN_TEST_TIMEOUT=300
 for browser in chrome firefox; do
   log "browser suites in headless $browser (wasm-pack test)"
-  GIOSG_LOCAL_SERVER=$SERVER_URL wasm-pack test --release --headless "--$browser"
+  GIOSG_LOCAL_SERVER=$SERVER_URL wasm-pack test --release --headless "--$browser" -- --features js
 done
 
 # The end-to-end tests run against the demo command itself, as a user starts it.

@@ -1,25 +1,51 @@
 //! giosg-visitor: visitor authentication for giosg's public API, in the browser.
 //!
-//! Layout:
+//! A [`Visitor`] authenticates an anonymous visitor of a website with giosg, remembers it across
+//! page loads (its `visitor_secret_id` in `localStorage`, or where consent allows), keeps its
+//! access token valid (renewed on a timer before it expires, one request per cycle however many
+//! tabs are open) and sends the app's requests with it.
+//!
+//! ```no_run
+//! use giosg_visitor::{Visitor, VisitorOptions};
+//!
+//! # async fn run() -> Result<(), giosg_visitor::Error> {
+//! let visitor = Visitor::new(VisitorOptions::new("e6a08f51-c250-4074-847b-58d444dbbeb1"))?;
+//! let session = visitor.authenticate().await?;
+//! let token = visitor.access_token().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The crate runs in the browser (`wasm32-unknown-unknown`); on other targets only [`core`] (the
+//! lifecycle as a pure state machine) compiles. Layout:
 //! - [`core`]: pure Rust, host-testable: the lifecycle state machine and the typed effects it
 //!   asks for, wire types and validation, ids, options, storage records, retries, errors.
-//! - `web`: the browser shell, compiled for wasm only: it performs the core's effects, each with
-//!   the crate made for it (`gloo-net`, `gloo-storage`, `gloo-timers`, `web-sys`, `js-sys`).
-//! - `js`: the `#[wasm_bindgen]` `Visitor` class and what crosses into JS (`serde-wasm-bindgen`),
-//!   compiled for wasm only.
+//! - `web`: the browser shell: it performs the core's effects, each with the crate made for it
+//!   (`gloo-net`, `gloo-storage`, `gloo-timers`, `web-sys`, `js-sys`).
+//! - `visitor`: the Rust API ([`Visitor`], [`VisitorOptions`], [`Session`], [`Event`]).
+//! - `js` (feature `js`, which the npm package is built with): the `#[wasm_bindgen]` `Visitor`
+//!   class of the JS API, a thin layer over the same shell. A Rust app leaves it off, and its
+//!   own JS exports then hold nothing of the SDK.
 
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
-pub mod js;
+mod visitor;
 #[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
 pub mod web;
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+pub mod js;
 
+pub use crate::core::error::{Code, Error};
+pub use crate::core::lifecycle::Source;
+pub use crate::core::options::{OnSecretRejected, StorageKind, StorageReason};
 #[cfg(target_arch = "wasm32")]
-pub use js::Visitor;
+pub use visitor::{Call, Event, Session, Subscription, Visitor, VisitorOptions};
 
-/// The allocator of the shipped `.wasm`: talc, smaller than std's default on wasm at the same
-/// memory use (README, "What keeps it small").
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+/// The allocator of the npm package's `.wasm`: talc, smaller than std's default on wasm at the
+/// same memory use (README, "What keeps it small"). Only with the `js` feature: a Rust app
+/// chooses its own.
+#[cfg(all(target_arch = "wasm32", feature = "js", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -6,7 +6,7 @@
 
 mod support;
 
-use giosg_visitor::Visitor;
+use giosg_visitor::js::Visitor;
 use js_sys::{Date, Promise};
 use support::*;
 use wasm_bindgen::{JsCast, JsValue};

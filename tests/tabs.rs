@@ -14,7 +14,7 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Two "tabs" of one visitor: the first authenticates, the second takes its cached session.
-async fn two_tabs(env: &Env) -> (giosg_visitor::Visitor, giosg_visitor::Visitor) {
+async fn two_tabs(env: &Env) -> (giosg_visitor::js::Visitor, giosg_visitor::js::Visitor) {
     let (first, second) = (env.visitor(&[]), env.visitor(&[]));
     authenticate(&first).await;
     authenticate(&second).await;

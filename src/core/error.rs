@@ -96,3 +96,31 @@ pub fn origin_not_allowed() -> Error {
 pub fn secret_rejected() -> Error {
     error(Code::SecretRejected, "the server refused the stored visitor secret; it was kept, since onSecretRejected is \"error\"")
 }
+
+/// The caller's own signal aborted its request (the Rust API's `send()`; the JS class rejects
+/// with the signal's reason instead).
+pub fn aborted() -> Error {
+    error(Code::Network, "the request was aborted by its signal")
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `code: message`, as a log line would want it (never a token or a secret: the message never
+/// holds one).
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A call was settled with a value of another kind than it asked for (a defect of the SDK, never
+/// expected).
+pub fn unexpected() -> Error {
+    error(Code::InvalidResponse, "the visitor settled this call with a value of another kind")
+}

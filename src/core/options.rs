@@ -92,7 +92,7 @@ pub enum OnSecretRejected {
 pub const NAMES: &str = "organizationId apiBaseUrl storage storageKeyPrefix autoRenew renewBeforeSeconds requestTimeoutMs allowedOrigins onSecretRejected";
 
 /// Options as the user gave them, each already of its JS type; `None` means "not given".
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct RawOptions {
     pub organization_id: Option<String>,
     pub api_base_url: Option<String>,

@@ -11,6 +11,7 @@ use crate::core::lifecycle::Event;
 use crate::core::session::Session;
 use crate::web::SERIALIZER;
 
+
 /// A `Session`: `{visitorId, organizationId, socketUrl, accessToken, expiresAt, serverExpiresAt,
 /// expiresIn, visitorGlobalId?}`.
 #[derive(Serialize)]

@@ -1,9 +1,11 @@
 //! The `Visitor` class: the JS API of SPEC §1 over the lifecycle of SPEC §2.
 //!
-//! Each method reads its arguments (page code may run there: getters, `toString`), then hands
-//! the lifecycle an input through the browser shell, which settles the call's promise later.
-//! The decisions (validation, expiry, renewal point, what qualifies) are the core's.
+//! A thin layer over the Rust API's [`crate::Visitor`] and its shell: each method reads its
+//! arguments (page code may run there: getters, `toString`), then opens a call on the shell that
+//! settles the call's promise; what comes back becomes JS objects (`objects.rs`). The decisions
+//! (validation, expiry, renewal point, what qualifies) are the core's.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
@@ -11,35 +13,57 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::error::to_js;
+use super::events::{EventName, JsListeners};
+use super::objects::Snapshot;
 use super::options;
 use crate::core::error;
 use crate::core::lifecycle::{Lifecycle, Want, FETCH_MIN_VALIDITY_MS};
 use crate::core::options::StorageKind;
-use crate::web::calls::{self, PageRequest};
-use crate::web::listeners::EventName;
-use crate::web::{Browser, Input};
+use crate::web::calls::{Failure, Outcome, Outgoing};
+use crate::web::{urls, Browser, Input};
 
 /// A visitor of one giosg organization.
 #[wasm_bindgen]
 pub struct Visitor {
-    browser: Rc<Browser>,
+    /// The Rust API's visitor: dropping the class (`free()`) drops it, which stops it.
+    visitor: crate::Visitor,
+    /// The `Session` object of the current session, the same until it changes.
+    snapshot: Rc<RefCell<Snapshot>>,
+    /// The page's `on()` listeners.
+    listeners: JsListeners,
 }
 
 impl Visitor {
-    /// A call of the page: its promise, and `input` for the lifecycle with the call's number
-    /// (after `stop()`, the promise rejects at once and nothing is delivered).
-    fn call(&self, request: Option<PageRequest>, input: impl FnOnce(u32) -> Input) -> Promise {
-        let (call, promise) = self.browser.calls.borrow_mut().open(request);
-        if let Some(call) = call {
-            calls::watch_abort(&self.browser, call);
-            self.browser.deliver(input(call));
-        }
+    fn browser(&self) -> &Rc<Browser> {
+        self.visitor.browser()
+    }
+
+    /// A call of the page: its promise, settled by the shell; `input` for the lifecycle with the
+    /// call's number (after `stop()`, the promise rejects at once and nothing is delivered).
+    fn call(&self, request: Option<Outgoing>, input: impl FnOnce(u32) -> Input) -> Promise {
+        let mut slots = None;
+        let promise = Promise::new(&mut |resolve, reject| slots = Some((resolve, reject)));
+        let Some((resolve, reject)) = slots else { return promise };
+        let snapshot = self.snapshot.clone();
+        let settle = Box::new(move |outcome: Result<Outcome, Failure>| {
+            let (settle, value): (Function, JsValue) = match outcome {
+                Ok(Outcome::Session(session)) => (resolve, snapshot.borrow_mut().of(&session)),
+                Ok(Outcome::Token(token)) => (resolve, token.into()),
+                Ok(Outcome::Done) => (resolve, JsValue::UNDEFINED),
+                Ok(Outcome::Response(response)) => (resolve, response.into()),
+                Err(Failure::Error(error)) => (reject, to_js(&error)),
+                Err(Failure::Aborted(reason)) => (reject, reason),
+            };
+            // A `then` getter that throws rejects the promise itself: nothing to do here.
+            let _ = settle.call1(&JsValue::UNDEFINED, &value);
+        });
+        self.browser().call(request, settle, input);
         promise
     }
 
     /// A member of the current session (`null` before the first one).
     fn current<T: Into<JsValue>>(&self, read: impl FnOnce(&Lifecycle) -> Option<T>) -> JsValue {
-        self.browser.with_life(read).flatten().map_or(JsValue::NULL, Into::into)
+        self.browser().with_life(read).flatten().map_or(JsValue::NULL, Into::into)
     }
 }
 
@@ -50,7 +74,10 @@ impl Visitor {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "VisitorOptions")] options: JsValue) -> Result<Visitor, JsValue> {
         let options = options::read(&options).map_err(|e| to_js(&e))?;
-        Ok(Visitor { browser: Browser::new(options) })
+        let visitor = crate::Visitor::from_checked(options);
+        let snapshot = Rc::new(RefCell::new(Snapshot::default()));
+        let listeners = JsListeners::new(&visitor, &snapshot);
+        Ok(Visitor { visitor, snapshot, listeners })
     }
 
     /// A session valid for at least the renewal lead: the cached one when it qualifies (no
@@ -59,7 +86,7 @@ impl Visitor {
     pub fn authenticate(&self, opts: JsValue) -> Promise {
         match options::force(&opts) {
             Ok(force) => self.call(None, |call| Input::Authenticate { call, force }),
-            Err(e) => calls::rejected(&e),
+            Err(e) => rejected(&e),
         }
     }
 
@@ -68,7 +95,7 @@ impl Visitor {
     pub fn get_access_token(&self, opts: JsValue) -> Promise {
         match options::min_validity_ms(&opts) {
             Ok(min_ms) => self.call(None, |call| Input::Token { call, min_ms, want: Want::Token }),
-            Err(e) => calls::rejected(&e),
+            Err(e) => rejected(&e),
         }
     }
 
@@ -87,22 +114,22 @@ impl Visitor {
         });
         let signal = match options::signal(&init) {
             Ok(signal) => signal,
-            Err(e) => return calls::rejected(&e),
+            Err(e) => return rejected(&e),
         };
-        if let Some(reason) = calls::abort_reason(signal.as_ref()) {
+        if let Some(reason) = crate::web::calls::abort_reason(signal.as_ref()) {
             return Promise::reject(&reason);
         }
         // Read apart from the lifecycle: parsing a URL runs what the page may have replaced.
-        let Some(settings) = self.browser.with_life(|life| life.options.clone()) else {
-            return calls::rejected(&error::invalid_options("fetch() was called while the visitor was busy deciding"));
+        let Some(settings) = self.browser().with_life(|life| life.options.clone()) else {
+            return rejected(&error::invalid_options("fetch() was called while the visitor was busy deciding"));
         };
         let url = match href {
             None => Err(error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
-            Some(text) => options::target_url(&settings, &text),
+            Some(text) => urls::target_url(&settings, &text),
         };
         match url {
-            Ok(url) => self.call(Some(PageRequest { url, init, signal }), |call| Input::Token { call, min_ms: FETCH_MIN_VALIDITY_MS, want: Want::Send { retried: false } }),
-            Err(e) => calls::rejected(&e),
+            Ok(url) => self.call(Some(Outgoing::Page { url, init, signal }), |call| Input::Token { call, min_ms: FETCH_MIN_VALIDITY_MS, want: Want::Send { retried: false } }),
+            Err(e) => rejected(&e),
         }
     }
 
@@ -116,7 +143,7 @@ impl Visitor {
         let Ok(listener) = listener.dyn_into::<Function>() else {
             return Err(to_js(&error::invalid_options("on(event, listener): listener must be a function")));
         };
-        Ok(self.browser.listeners.borrow_mut().add(name, listener))
+        Ok(self.listeners.add(name, listener))
     }
 
     /// Erases the secret and the session from storage and memory and stops the timers; the next
@@ -133,13 +160,14 @@ impl Visitor {
     pub fn set_storage(&self, #[wasm_bindgen(unchecked_param_type = "\"local\" | \"session\" | \"memory\"")] kind: JsValue) -> Promise {
         match kind.as_string().as_deref().and_then(StorageKind::parse) {
             Some(kind) => self.call(None, |call| Input::SetStorage { call, kind }),
-            None => calls::rejected(&error::invalid_options("setStorage(kind): kind must be \"local\", \"session\" or \"memory\"")),
+            None => rejected(&error::invalid_options("setStorage(kind): kind must be \"local\", \"session\" or \"memory\"")),
         }
     }
 
     /// Stops timers and listeners; pending and later calls reject with `stopped`.
     pub fn stop(&self) {
-        self.browser.stop();
+        self.visitor.stop();
+        self.listeners.clear();
     }
 
     /// The organization's id, in lower case.
@@ -151,7 +179,7 @@ impl Visitor {
     /// The current session (`null` before the first one, and after `forget()`).
     #[wasm_bindgen(getter, unchecked_return_type = "Session | null")]
     pub fn session(&self) -> JsValue {
-        self.current(|life| life.session.as_ref().map(|session| self.browser.session_object(session)))
+        self.current(|life| life.session.as_ref().map(|session| self.snapshot.borrow_mut().of(session)))
     }
 
     /// The current visitor's id (`null` without a session).
@@ -182,19 +210,17 @@ impl Visitor {
     /// Where the secret and the session are kept now (`"memory"` after a fallback, too).
     #[wasm_bindgen(getter, js_name = storageKind, unchecked_return_type = "\"local\" | \"session\" | \"memory\"")]
     pub fn storage_kind(&self) -> String {
-        self.browser.storage_kind().name().to_owned()
+        self.visitor.storage_kind().name().to_owned()
     }
 
     /// Whether the current token is still valid on the local clock.
     #[wasm_bindgen(getter, js_name = isAuthenticated)]
     pub fn is_authenticated(&self) -> bool {
-        self.browser.with_life(|life| life.session.as_ref().is_some_and(|s| s.valid_for(crate::web::guarded::now(), 0.0))).unwrap_or(false)
+        self.visitor.is_authenticated()
     }
 }
 
-/// `free()` and `[Symbol.dispose]()` drop the object: that stops it first.
-impl Drop for Visitor {
-    fn drop(&mut self) {
-        self.stop();
-    }
+/// A promise rejected at once with `error` (a call whose arguments were wrong).
+fn rejected(error: &error::Error) -> Promise {
+    Promise::reject(&to_js(error))
 }

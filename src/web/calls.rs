@@ -1,10 +1,12 @@
-//! The page's calls: each is a `Promise` whose `resolve`/`reject` wait here until the lifecycle
-//! settles the call; and the page's own request of `fetch()`, sent with the token.
+//! The calls made on a visitor (from the Rust API or the JS class): each waits here, with what
+//! settles it, until the lifecycle answers; and the caller's own request, sent with the token.
 //!
-//! A pending call is always taken out of [`Calls`] before it is settled: settling runs page code
-//! (a `then` getter, say), which may call the visitor again.
+//! The shell knows nothing of promises or futures: each call brings a [`Settle`] callback, which
+//! the JS class makes from a `Promise`'s `resolve`/`reject` and the Rust API from a oneshot
+//! channel. A pending call is always taken out of [`Calls`] before it is settled: settling may run
+//! the caller's code (a `then` getter, say), which may call the visitor again.
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
@@ -12,38 +14,77 @@ use web_sys::AbortSignal;
 use super::{guarded, Browser, Input};
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::Reply;
-use crate::js::error::to_js;
+use crate::core::session::Session;
 
-/// The request of a `fetch()` call: where (the URL its origin check passed), the page's `init`,
-/// and `init.signal`, if the page gave one.
-pub struct PageRequest {
-    pub url: String,
-    pub init: JsValue,
-    pub signal: Option<AbortSignal>,
+/// The caller's own request, to be sent with the token once the lifecycle has one.
+#[derive(Clone)]
+pub enum Outgoing {
+    /// `fetch(input, init)` of the JS class (feature `js`): to exactly `url` (the URL whose origin was checked),
+    /// with a copy of the page's `init`; `signal` is `init.signal`, read when the call was made.
+    #[cfg_attr(not(feature = "js"), allow(dead_code))]
+    Page { url: String, init: JsValue, signal: Option<AbortSignal> },
+    /// A request of the Rust API (a `gloo_net` `Request`), its origin checked: each send is a
+    /// clone of it (a body can be read once), with the token added; `signal` is its signal.
+    Request { request: web_sys::Request, signal: Option<AbortSignal> },
 }
 
+impl Outgoing {
+    /// A request of the Rust API, with its signal read through `Reflect` (a getter the page
+    /// replaced may throw: that must not unwind through the shell).
+    pub fn request(request: web_sys::Request) -> Self {
+        let signal = Reflect::get(&request, &"signal".into()).ok().and_then(|signal| signal.dyn_into().ok());
+        Outgoing::Request { request, signal }
+    }
+
+    /// The signal that aborts the request.
+    fn signal(&self) -> Option<AbortSignal> {
+        match self {
+            Outgoing::Page { signal, .. } | Outgoing::Request { signal, .. } => signal.clone(),
+        }
+    }
+}
+
+/// How a call ended well: what the lifecycle replied, or the response to the caller's request.
+pub enum Outcome {
+    Session(Session),
+    Token(String),
+    Done,
+    Response(web_sys::Response),
+}
+
+/// How a call ended badly: an error, or the caller's signal aborted it (with the signal's
+/// `reason`, which the platform's `fetch` rejects with).
+pub enum Failure {
+    Error(Error),
+    Aborted(#[cfg_attr(not(feature = "js"), allow(dead_code))] JsValue),
+}
+
+/// What a caller gets when its call ends, called once.
+pub type Settle = Box<dyn FnOnce(Result<Outcome, Failure>)>;
+
 pub struct Pending {
-    resolve: Function,
-    reject: Function,
-    request: Option<PageRequest>,
-    /// Listens for the page's abort while the call is pending; removed with the call.
+    settle: Settle,
+    request: Option<Outgoing>,
+    /// Listens for the caller's abort while the call is pending; removed with the call.
     on_abort: Option<Closure<dyn FnMut()>>,
 }
 
 impl Pending {
-    pub fn resolve(&self, value: &JsValue) {
-        // A `then` getter that throws rejects the promise itself: nothing to do here.
-        let _ = self.resolve.call1(&JsValue::UNDEFINED, value);
+    /// Ends the call (consuming it: a call ends once).
+    pub fn settle(mut self, outcome: Result<Outcome, Failure>) {
+        let settle = std::mem::replace(&mut self.settle, Box::new(|_| {}));
+        drop(self);
+        settle(outcome);
     }
 
-    pub fn reject(&self, error: &JsValue) {
-        let _ = self.reject.call1(&JsValue::UNDEFINED, error);
+    fn abort_signal(&self) -> Option<AbortSignal> {
+        self.request.as_ref().and_then(Outgoing::signal)
     }
 }
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        if let (Some(listener), Some(signal)) = (&self.on_abort, self.request.as_ref().and_then(|r| r.signal.as_ref())) {
+        if let (Some(listener), Some(signal)) = (&self.on_abort, self.abort_signal()) {
             let _ = signal.remove_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
         }
     }
@@ -53,23 +94,20 @@ impl Drop for Pending {
 pub struct Calls {
     next: u32,
     pending: Vec<(u32, Pending)>,
-    /// After `stop()`, calls reject at once.
+    /// After `stop()`, calls end at once with `stopped`.
     pub stopped: bool,
 }
 
 impl Calls {
-    /// A new call: its number, and the promise the page gets (`None` after `stop()`).
-    pub fn open(&mut self, request: Option<PageRequest>) -> (Option<u32>, Promise) {
-        let mut slots = None;
-        let promise = Promise::new(&mut |resolve, reject| slots = Some((resolve, reject)));
-        let Some((resolve, reject)) = slots else { return (None, promise) };
+    /// A new call's number; `None` after `stop()`, when `settle` has been told `stopped` already.
+    pub fn open(&mut self, request: Option<Outgoing>, settle: Settle) -> Option<u32> {
         if self.stopped {
-            let _ = reject.call1(&JsValue::UNDEFINED, &to_js(&error::stopped()));
-            return (None, promise);
+            settle(Err(Failure::Error(error::stopped())));
+            return None;
         }
         self.next = self.next.wrapping_add(1);
-        self.pending.push((self.next, Pending { resolve, reject, request, on_abort: None }));
-        (Some(self.next), promise)
+        self.pending.push((self.next, Pending { settle, request, on_abort: None }));
+        Some(self.next)
     }
 
     pub fn take(&mut self, call: u32) -> Option<Pending> {
@@ -81,10 +119,8 @@ impl Calls {
         self.pending.drain(..).map(|(_, pending)| pending).collect()
     }
 
-    /// The request of `fetch()` call `call`: its URL, `init` and signal.
-    fn request(&self, call: u32) -> Option<(String, JsValue, Option<AbortSignal>)> {
-        let (_, pending) = self.pending.iter().find(|(id, _)| *id == call)?;
-        pending.request.as_ref().map(|r| (r.url.clone(), r.init.clone(), r.signal.clone()))
+    fn get(&self, call: u32) -> Option<&Pending> {
+        self.pending.iter().find(|(id, _)| *id == call).map(|(_, pending)| pending)
     }
 
     fn get_mut(&mut self, call: u32) -> Option<&mut Pending> {
@@ -92,30 +128,22 @@ impl Calls {
     }
 }
 
-/// A promise rejected at once with `error` (a call whose arguments were wrong).
-pub fn rejected(error: &Error) -> Promise {
-    Promise::reject(&to_js(error))
-}
-
-/// Settles call `call` as the lifecycle says; `Reply::Send` sends the page's request.
+/// Settles call `call` as the lifecycle says; `Reply::Send` sends the caller's request.
 pub fn reply(browser: &Browser, call: u32, outcome: Result<Reply, Error>) {
-    let value = match outcome {
+    let outcome = match outcome {
         Ok(Reply::Send { token, retried }) => return send(browser, call, &token, retried),
-        Ok(Reply::Session(session)) => Ok(browser.session_object(&session)),
-        Ok(Reply::Token(token)) => Ok(JsValue::from(token)),
-        Ok(Reply::Done) => Ok(JsValue::UNDEFINED),
-        Err(error) => Err(to_js(&error)),
+        Ok(Reply::Session(session)) => Ok(Outcome::Session(session)),
+        Ok(Reply::Token(token)) => Ok(Outcome::Token(token)),
+        Ok(Reply::Done) => Ok(Outcome::Done),
+        Err(error) => Err(Failure::Error(error)),
     };
-    settle(browser, call, value);
+    settle(browser, call, outcome);
 }
 
-pub fn settle(browser: &Browser, call: u32, value: Result<JsValue, JsValue>) {
+pub fn settle(browser: &Browser, call: u32, outcome: Result<Outcome, Failure>) {
     let pending = browser.calls.borrow_mut().take(call);
     if let Some(pending) = pending {
-        match value {
-            Ok(value) => pending.resolve(&value),
-            Err(error) => pending.reject(&error),
-        }
+        pending.settle(outcome);
     }
 }
 
@@ -127,25 +155,24 @@ extern "C" {
 }
 
 /// What the platform's `fetch` rejects with when its signal is aborted: the signal's `reason`
-/// (an `AbortError` `DOMException` unless the page gave another); `None` when not aborted.
+/// (an `AbortError` `DOMException` unless the caller gave another); `None` when not aborted.
 pub fn abort_reason(signal: Option<&AbortSignal>) -> Option<JsValue> {
     signal.filter(|signal| signal.aborted()).map(AbortSignal::reason)
 }
 
-/// Ends `fetch()` call `call` when the page aborts its signal: at once, with the signal's reason,
-/// also while the call waits for a token (the lifecycle stops waiting for it:
+/// Ends call `call` when its caller aborts the request's signal: at once, with the signal's
+/// reason, also while the call waits for a token (the lifecycle stops waiting for it:
 /// [`Input::Abandon`]).
 pub fn watch_abort(browser: &Browser, call: u32) {
-    let signal = browser.calls.borrow().request(call).and_then(|(_, _, signal)| signal);
+    let signal = browser.calls.borrow().get(call).and_then(Pending::abort_signal);
     let Some(signal) = signal else { return };
     let this = browser.this.clone();
     let listener = Closure::<dyn FnMut()>::new(move || {
         let Some(browser) = this.upgrade() else { return };
         let pending = browser.calls.borrow_mut().take(call);
         if let Some(pending) = pending {
-            let reason = abort_reason(pending.request.as_ref().and_then(|r| r.signal.as_ref())).unwrap_or(JsValue::UNDEFINED);
-            pending.reject(&reason);
-            drop(pending);
+            let reason = abort_reason(pending.abort_signal().as_ref()).unwrap_or(JsValue::UNDEFINED);
+            pending.settle(Err(Failure::Aborted(reason)));
             browser.deliver(Input::Abandon { call });
         }
     });
@@ -160,34 +187,54 @@ pub fn watch_abort(browser: &Browser, call: u32) {
     }
 }
 
-/// Sends the page's request of `fetch()` call `call` with `Authorization: Bearer <token>` added
-/// to a copy of its `init`, to exactly the URL whose origin was checked; the response comes back
-/// as [`Input::Sent`].
+/// What one send of call `call` passes to `fetch`: its input and init, with `Authorization:
+/// Bearer <token>` added; and the signal that aborts it.
+fn prepare(request: &Outgoing, token: &str) -> Result<(JsValue, JsValue, Option<AbortSignal>), Error> {
+    let bearer = format!("Bearer {token}");
+    match request {
+        Outgoing::Page { url, init, signal } => {
+            let unreadable = || error::invalid_options("fetch(): init could not be read");
+            let bad_headers = || error::invalid_options("fetch(): init.headers is not a valid headers value");
+            let copy = assign(&Object::new(), init).map_err(|_| unreadable())?;
+            let given = Reflect::get(&copy, &"headers".into()).map_err(|_| bad_headers())?;
+            let headers = web_sys::Headers::new_with_str_sequence_sequence(&given).map_err(|_| bad_headers())?;
+            headers.set("Authorization", &bearer).map_err(|_| bad_headers())?;
+            Reflect::set(&copy, &"headers".into(), &headers).map_err(|_| bad_headers())?;
+            // The signal read when the call was made, whatever `init` says now.
+            Reflect::set(&copy, &"signal".into(), signal.as_ref().map_or(&JsValue::UNDEFINED, |s| s.as_ref())).map_err(|_| unreadable())?;
+            Ok((JsValue::from_str(url), copy.into(), signal.clone()))
+        }
+        Outgoing::Request { request, signal } => {
+            let copy = request.clone().map_err(|_| error::invalid_options("send(): the request's body was read already; it cannot be sent"))?;
+            let headers = Reflect::get(&copy, &"headers".into()).ok().and_then(|headers| headers.dyn_into::<web_sys::Headers>().ok());
+            headers
+                .and_then(|headers| headers.set("Authorization", &bearer).ok())
+                .ok_or_else(|| error::invalid_options("send(): the request's headers cannot take the token (a no-cors request?)"))?;
+            Ok((copy.into(), JsValue::UNDEFINED, signal.clone()))
+        }
+    }
+}
+
+/// Sends the request of call `call` with the token, to exactly the URL whose origin was
+/// checked; the response comes back as [`Input::Sent`].
 fn send(browser: &Browser, call: u32, token: &str, retried: bool) {
-    let Some((url, init, signal)) = browser.calls.borrow().request(call) else { return };
-    let prepared = (|| {
-        let copy = assign(&Object::new(), &init).map_err(|_| error::invalid_options("fetch(): init could not be read"))?;
-        let bad_headers = || error::invalid_options("fetch(): init.headers is not a valid headers value");
-        let given = Reflect::get(&copy, &"headers".into()).map_err(|_| bad_headers())?;
-        let headers = web_sys::Headers::new_with_str_sequence_sequence(&given).map_err(|_| bad_headers())?;
-        headers.set("Authorization", &format!("Bearer {token}")).map_err(|_| bad_headers())?;
-        Reflect::set(&copy, &"headers".into(), &headers).map_err(|_| bad_headers())?;
-        // The signal read when the call was made, whatever `init` says now.
-        Reflect::set(&copy, &"signal".into(), signal.as_ref().map_or(&JsValue::UNDEFINED, |s| s.as_ref())).map_err(|_| error::invalid_options("fetch(): init could not be read"))?;
-        Ok(copy)
-    })();
-    let copy = match prepared {
-        Ok(copy) => copy,
-        Err(error) => return settle(browser, call, Err(to_js(&error))),
+    // Taken out of `Calls` first: preparing runs page code (getters of `init`), which may call
+    // the visitor again.
+    let request = browser.calls.borrow().get(call).and_then(|pending| pending.request.clone());
+    let Some(request) = request else { return };
+    let prepared = prepare(&request, token);
+    let (input, init, signal) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => return settle(browser, call, Err(Failure::Error(error))),
     };
     let (browser, token) = (browser.this.clone(), token.to_owned());
     wasm_bindgen_futures::spawn_local(async move {
-        let outcome = guarded::fetch(&JsValue::from_str(&url), &copy).await;
+        let outcome = guarded::fetch(&input, &init).await;
         let Some(browser) = browser.upgrade() else { return };
         match outcome {
             Ok(response) => browser.deliver(Input::Sent { call, response, token, retried }),
-            // The page's own abort rejects as the platform's fetch does: with the signal's reason.
-            Err(_) => settle(&browser, call, Err(abort_reason(signal.as_ref()).unwrap_or_else(|| to_js(&error::network())))),
+            // An abort rejects as the platform's fetch does: with the signal's reason.
+            Err(_) => settle(&browser, call, Err(abort_reason(signal.as_ref()).map_or(Failure::Error(error::network()), Failure::Aborted))),
         }
     });
 }

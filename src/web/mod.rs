@@ -7,10 +7,15 @@
 //! - the timer: a `gloo-timers` `Timeout` (dropping it cancels);
 //! - `page.rs`: `visibilitychange`, `pageshow`, `online` and `storage` listeners (`web-sys`);
 //! - `locks.rs`: Web Locks (`navigator.locks`, a typed binding);
-//! - `calls.rs`: the promises of the page's calls, and the page's own `fetch()`;
+//! - `calls.rs`: the calls waiting for the lifecycle, each with what settles it, and the
+//!   caller's own request sent with the token;
 //! - `guarded.rs`: every call into what the page can replace (`fetch`, `Date.now`, ...), as a
 //!   `Result`, so that no exception of the page's unwinds through the shell;
-//! - `listeners.rs`: the page's `on()` listeners.
+//! - `listeners.rs`: the subscribers to the visitor's events.
+//!
+//! Both APIs sit on this shell: the Rust `Visitor` (`crate::visitor`) and the JS class
+//! (`crate::js`, behind the `js` feature) each open calls and subscribe here, and only turn what
+//! comes back into their own types.
 //!
 //! Reentrancy: page code (a listener, a getter on `fetch()`'s `init`, a promise's `then`) may call
 //! the visitor back at any moment. Every input therefore goes through one inbox: the lifecycle
@@ -24,6 +29,7 @@ pub mod locks;
 pub mod net;
 pub mod page;
 pub mod storage;
+pub mod urls;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -34,10 +40,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::core::error::{self, Error};
-use crate::core::lifecycle::{Effect, Event, Host, Lifecycle, Response, Want};
+use crate::core::lifecycle::{Effect, Host, Lifecycle, Response, Want};
 use crate::core::options::{Options, StorageKind, StorageReason};
 use crate::core::wire::{AuthRequest, JsonProblem};
-use calls::Calls;
+use calls::{Calls, Failure, Outcome, Outgoing, Settle};
 use listeners::Listeners;
 use storage::Storage;
 
@@ -80,10 +86,8 @@ pub struct Browser {
     /// An input is being handled further up the stack: new ones wait in the inbox.
     busy: Cell<bool>,
     running: RefCell<Running>,
-    pub calls: RefCell<Calls>,
-    pub listeners: RefCell<Listeners>,
-    /// The `Session` object of the current session, the same until it changes.
-    snapshot: RefCell<crate::js::objects::Snapshot>,
+    calls: RefCell<Calls>,
+    listeners: RefCell<Listeners>,
     /// Counts lock requests, so that the answer to a withdrawn one is not taken.
     lock_seq: Cell<u32>,
     this: Weak<Browser>,
@@ -110,7 +114,6 @@ impl Browser {
             running: RefCell::default(),
             calls: RefCell::default(),
             listeners: RefCell::default(),
-            snapshot: RefCell::default(),
             lock_seq: Cell::new(0),
             this: this.clone(),
         });
@@ -150,9 +153,37 @@ impl Browser {
         self.storage.try_borrow().map_or(StorageKind::Memory, |storage| storage.kind())
     }
 
-    /// The `Session` object of `session`: the same object for as long as it is the current one.
-    pub fn session_object(&self, session: &crate::core::session::Session) -> wasm_bindgen::JsValue {
-        self.snapshot.borrow_mut().of(session)
+    /// A call: opened with what settles it, watched for its signal's abort, and handed to the
+    /// lifecycle as `input` with its number (after `stop()`, `settle` hears `stopped` at once).
+    pub fn call(&self, request: Option<Outgoing>, settle: Settle, input: impl FnOnce(u32) -> Input) -> Option<u32> {
+        let call = self.calls.borrow_mut().open(request, settle)?;
+        calls::watch_abort(self, call);
+        self.deliver(input(call));
+        Some(call)
+    }
+
+    /// The caller of call `call` no longer wants it (a dropped future): it ends without being
+    /// settled, and the lifecycle stops waiting for it.
+    pub fn abandon(&self, call: u32) {
+        let pending = self.calls.borrow_mut().take(call);
+        if pending.is_some() {
+            drop(pending);
+            self.deliver(Input::Abandon { call });
+        }
+    }
+
+    /// Whether `stop()` was called.
+    pub fn is_stopped(&self) -> bool {
+        self.calls.borrow().stopped
+    }
+
+    /// Subscribes `listener` to every event; the number that unsubscribes it.
+    pub fn subscribe(&self, listener: listeners::Listener) -> u32 {
+        self.listeners.borrow_mut().add(listener)
+    }
+
+    pub fn unsubscribe(&self, id: u32) {
+        self.listeners.borrow().remove(id);
     }
 
     /// Reads the lifecycle (for the getters); `None` in the rare moment it is deciding.
@@ -173,7 +204,7 @@ impl Browser {
             let (effects, sent) = self.decide(input);
             self.share_writes();
             if let Some((call, response)) = sent {
-                calls::settle(self, call, Ok(response.into()));
+                calls::settle(self, call, Ok(Outcome::Response(response)));
             }
             for effect in effects {
                 self.perform(effect);
@@ -273,13 +304,7 @@ impl Browser {
                 let old = std::mem::replace(&mut self.running.borrow_mut().page, listeners.flatten());
                 drop(old);
             }
-            Effect::Emit(event) => {
-                let session = match &event {
-                    Event::Session { session, .. } => Some(self.session_object(session)),
-                    _ => None,
-                };
-                self.listeners.borrow().emit(&event, session.as_ref());
-            }
+            Effect::Emit(event) => self.listeners.borrow().emit(event),
             Effect::Reply { call, outcome } => calls::reply(self, call, outcome),
         }
     }
@@ -290,9 +315,8 @@ impl Browser {
         self.calls.borrow_mut().stopped = true;
         self.deliver(Input::Stop);
         let pending = self.calls.borrow_mut().take_all();
-        let error = crate::js::error::to_js(&error::stopped());
         for call in pending {
-            call.reject(&error);
+            call.settle(Err(Failure::Error(error::stopped())));
         }
         self.listeners.borrow_mut().clear();
         *self.running.borrow_mut() = Running::default();
