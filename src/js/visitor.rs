@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::error::to_js;
-use super::events::{EventName, JsListeners};
+use super::events::{self, EventName};
 use super::objects::Snapshot;
 use super::options;
 use crate::core::error;
@@ -29,8 +29,6 @@ pub struct Visitor {
     visitor: crate::Visitor,
     /// The `Session` object of the current session, the same until it changes.
     snapshot: Rc<RefCell<Snapshot>>,
-    /// The page's `on()` listeners.
-    listeners: JsListeners,
 }
 
 impl Visitor {
@@ -57,7 +55,9 @@ impl Visitor {
             // A `then` getter that throws rejects the promise itself: nothing to do here.
             let _ = settle.call1(&JsValue::UNDEFINED, &value);
         });
-        self.browser().call(request, settle, input);
+        if let Some(call) = self.browser().open(request, settle) {
+            self.browser().deliver(input(call));
+        }
         promise
     }
 
@@ -75,9 +75,7 @@ impl Visitor {
     pub fn new(#[wasm_bindgen(unchecked_param_type = "VisitorOptions")] options: JsValue) -> Result<Visitor, JsValue> {
         let options = options::read(&options).map_err(|e| to_js(&e))?;
         let visitor = crate::Visitor::from_checked(options);
-        let snapshot = Rc::new(RefCell::new(Snapshot::default()));
-        let listeners = JsListeners::new(&visitor, &snapshot);
-        Ok(Visitor { visitor, snapshot, listeners })
+        Ok(Visitor { visitor, snapshot: Rc::default() })
     }
 
     /// A session valid for at least the renewal lead: the cached one when it qualifies (no
@@ -143,7 +141,7 @@ impl Visitor {
         let Ok(listener) = listener.dyn_into::<Function>() else {
             return Err(to_js(&error::invalid_options("on(event, listener): listener must be a function")));
         };
-        Ok(self.listeners.add(name, listener))
+        Ok(events::subscribe(self.browser(), name, listener, &self.snapshot))
     }
 
     /// Erases the secret and the session from storage and memory and stops the timers; the next
@@ -167,7 +165,6 @@ impl Visitor {
     /// Stops timers and listeners; pending and later calls reject with `stopped`.
     pub fn stop(&self) {
         self.visitor.stop();
-        self.listeners.clear();
     }
 
     /// The organization's id, in lower case.

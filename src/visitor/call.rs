@@ -36,8 +36,11 @@ impl<T> Call<T> {
             // The future may have been dropped meanwhile: nobody to tell.
             let _ = sender.send(result);
         });
-        let state = match browser.call(request, settle, input) {
-            Some(call) => State::Waiting { browser: Rc::downgrade(browser), call, outcome },
+        let state = match browser.open(request, settle) {
+            Some(call) => {
+                browser.deliver(input(call));
+                State::Waiting { browser: Rc::downgrade(browser), call, outcome }
+            }
             None => State::Failed(Some(error::stopped())),
         };
         Self { state, read }

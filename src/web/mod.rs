@@ -153,12 +153,11 @@ impl Browser {
         self.storage.try_borrow().map_or(StorageKind::Memory, |storage| storage.kind())
     }
 
-    /// A call: opened with what settles it, watched for its signal's abort, and handed to the
-    /// lifecycle as `input` with its number (after `stop()`, `settle` hears `stopped` at once).
-    pub fn call(&self, request: Option<Outgoing>, settle: Settle, input: impl FnOnce(u32) -> Input) -> Option<u32> {
+    /// A new call, with what settles it, watched for its signal's abort: its number, for the
+    /// input the caller then delivers (`None` after `stop()`, when `settle` has heard `stopped`).
+    pub fn open(&self, request: Option<Outgoing>, settle: Settle) -> Option<u32> {
         let call = self.calls.borrow_mut().open(request, settle)?;
         calls::watch_abort(self, call);
-        self.deliver(input(call));
         Some(call)
     }
 
