@@ -140,10 +140,21 @@ async function pageWithLatency(context, latency) {
   return page;
 }
 
+/** Loads `url` and waits for the page's `window.result`. Through a plain DevTools protocol
+ * `Runtime.evaluate`, not Playwright's `waitForFunction`: that injects Playwright's own script
+ * (some 330 KB) into the page the moment `goto` returns (at the page's `load`, while the SDK
+ * starts), and parsing it held the main thread for 20 – 60 ms inside the timed window, landing at
+ * random in the SDK's first run or in the floor's request. */
 async function timedLoad(page, url) {
   await page.goto(url);
-  await page.waitForFunction(() => window.result);
-  return page.evaluate(() => window.result);
+  const cdp = await page.context().newCDPSession(page);
+  const { result } = await cdp.send("Runtime.evaluate", {
+    expression: "new Promise((resolve) => { const look = () => (window.result ? resolve(JSON.stringify(window.result)) : setTimeout(look, 20)); look(); })",
+    awaitPromise: true,
+    returnByValue: true,
+  });
+  await cdp.detach();
+  return JSON.parse(result.value);
 }
 
 /** Every start-up page at every latency, each load in a fresh browser context (a new visitor),

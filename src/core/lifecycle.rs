@@ -303,12 +303,13 @@ impl Lifecycle {
     /// `authenticate({force})`: the session when it qualifies, else a new one.
     pub fn authenticate<S: Host>(&mut self, call: u32, force: bool, host: &mut S) {
         self.secret_refused = false;
-        self.begin(host);
+        let first = self.begin(host);
         let now = host.now();
         match &self.session {
             Some(session) if !force && session.qualifies(now, self.options.renew_before_ms) => host.effect(Effect::Reply { call, outcome: Ok(Reply::Session(session.clone())) }),
             _ => self.renew(Some((call, Want::Session)), if force { Need::Fresh } else { Need::Valid(0.0) }, host),
         }
+        self.listen(first, host);
         self.finish(host);
     }
 
@@ -316,7 +317,7 @@ impl Lifecycle {
     /// for `min_ms`, renewing first when needed; a renewal point that has passed starts a
     /// background renewal while the current token is still good enough.
     pub fn token<S: Host>(&mut self, call: u32, min_ms: f64, want: Want, host: &mut S) {
-        self.begin(host);
+        let first = self.begin(host);
         let now = host.now();
         match &self.session {
             Some(session) if session.valid_for(now, min_ms) => {
@@ -328,6 +329,7 @@ impl Lifecycle {
             }
             _ => self.renew(Some((call, want)), Need::Valid(min_ms), host),
         }
+        self.listen(first, host);
         self.finish(host);
     }
 
@@ -617,11 +619,21 @@ impl Lifecycle {
 
     // ---- Inside ----
 
-    /// The first use: the cached session, and auto-renewal.
-    fn begin<S: Host>(&mut self, host: &mut S) {
+    /// The first use: the cached session, and auto-renewal; `true` when this use starts it (the
+    /// caller then listens to the page, see [`Lifecycle::listen`]).
+    fn begin<S: Host>(&mut self, host: &mut S) -> bool {
         self.load(host);
-        if !self.started && !self.stopped && self.options.auto_renew {
-            self.started = true;
+        let first = !self.started && !self.stopped && self.options.auto_renew;
+        self.started |= first;
+        first
+    }
+
+    /// The page listeners of auto-renewal, asked for once the first use has asked for what it
+    /// needs (the lock, the request): adding them takes the browser some milliseconds (a
+    /// `storage` listener most), which then pass while the lock or the request is on its way
+    /// instead of before it. Nothing can reach a listener before the input's effects are done.
+    fn listen<S: Host>(&self, first: bool, host: &mut S) {
+        if first && self.started {
             host.effect(Effect::Listen { on: true, tabs: self.storage == StorageKind::Local });
         }
     }

@@ -154,7 +154,7 @@ fn post(seq: u32, secret: bool) -> Did {
 fn a_new_visitor_is_one_request_and_its_session_is_stored_then_handed_out() {
     let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
     life.authenticate(1, false, &mut shell);
-    assert_eq!(shell.take(), [Did::Listen(true), post(1, false)]);
+    assert_eq!(shell.take(), [post(1, false), Did::Listen(true)], "the request first, then the page listeners");
     life.answered(1, ok("v1", "t1", 1800), &mut shell);
     assert_eq!(shell.take(), [Did::Unlock, Did::Emit("session v1 network".into()), Did::Reply(1, Ok("session v1".into()))]);
     assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")));
@@ -212,7 +212,7 @@ fn a_reload_with_a_valid_stored_session_sends_nothing() {
     let (_, stored) = authenticated("memory");
     let (mut life, mut shell) = (lifecycle("memory"), Fake { storage: stored.storage, ..Fake::new() });
     life.authenticate(7, false, &mut shell);
-    assert_eq!(shell.take(), [Did::Emit("session v1 cache".into()), Did::Listen(true), Did::Reply(7, Ok("session v1".into()))]);
+    assert_eq!(shell.take(), [Did::Emit("session v1 cache".into()), Did::Reply(7, Ok("session v1".into())), Did::Listen(true)]);
 }
 
 #[test]
@@ -273,7 +273,7 @@ fn an_invalid_answer_is_refused_and_nothing_is_stored() {
 fn refused_then_probed(mode: &str, refusal: u16) -> (Lifecycle, Fake, u32) {
     let (mut life, mut shell) = authenticated_with_mode(mode);
     life.authenticate(1, true, &mut shell);
-    assert_eq!(shell.take(), [Did::Listen(true), post(1, true)], "the stored secret is sent");
+    assert_eq!(shell.take(), [post(1, true), Did::Listen(true)], "the stored secret is sent");
     life.answered(1, status(refusal, None), &mut shell);
     assert_eq!(shell.take(), [post(2, false)], "asked again without the secret");
     life.answered(2, ok("v2", "t2", 1800), &mut shell);
@@ -540,7 +540,7 @@ fn a_caller_behind_another_tabs_failed_attempt_is_not_kept_waiting() {
 fn without_web_locks_the_request_goes_without() {
     let (mut life, mut shell) = (lifecycle("local"), Fake { locks: false, ..Fake::new() });
     life.authenticate(1, false, &mut shell);
-    assert_eq!(shell.take(), [Did::Listen(true), post(1, false)]);
+    assert_eq!(shell.take(), [post(1, false), Did::Listen(true)]);
 }
 
 #[test]
