@@ -6,14 +6,16 @@
 //! tabs are open) and sends the app's requests with it.
 //!
 //! ```no_run
+//! # #[cfg(target_arch = "wasm32")]
+//! # async fn run() -> Result<(), giosg_visitor::Error> {
 //! use giosg_visitor::{Visitor, VisitorOptions};
 //!
-//! # async fn run() -> Result<(), giosg_visitor::Error> {
 //! let visitor = Visitor::new(VisitorOptions::new("e6a08f51-c250-4074-847b-58d444dbbeb1"))?;
 //! let session = visitor.authenticate().await?;
 //! let token = visitor.access_token().await?;
 //! # Ok(())
 //! # }
+//! # fn main() {}
 //! ```
 //!
 //! The crate runs in the browser (`wasm32-unknown-unknown`); on other targets only [`core`] (the

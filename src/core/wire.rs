@@ -1,6 +1,6 @@
 //! The auth endpoint's wire format: the request body we send and the answer we accept.
 //!
-//! Nothing from an answer is used or stored before [`AuthAnswer::parse`] has checked all of it
+//! Nothing from an answer is used or stored before [`AuthAnswer::validate`] has checked all of it
 //! (SPEC §3, "Answers are validated").
 
 
