@@ -6,16 +6,25 @@ use std::borrow::Cow;
 
 use super::wire::InvalidAnswer;
 
-/// SPEC's error codes, as `VisitorError.code` spells them.
+/// SPEC's error codes, as `VisitorError.code` spells them (`Display` and [`Code::as_str`] give
+/// that spelling).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Code {
+    /// A bad option or argument (the message names it).
     InvalidOptions,
+    /// The request could not be made or the connection broke (CORS, offline, dropped).
     Network,
+    /// No full answer within the request timeout.
     Timeout,
+    /// The server answered with an error status ([`Error::status`]).
     Http,
+    /// The server's answer was not a valid auth answer.
     InvalidResponse,
+    /// The server refused the stored secret, and the options say to keep it.
     SecretRejected,
+    /// A request to an origin the token may not go to: nothing was sent.
     OriginNotAllowed,
+    /// The visitor was stopped (or `forget()` cut the call short).
     Stopped,
     /// The environment cannot run the SDK: not a browser, or no WebAssembly (the package entry
     /// raises it, before any Rust runs).
@@ -23,6 +32,7 @@ pub enum Code {
 }
 
 impl Code {
+    /// The code as SPEC spells it: `"invalid_options"`, `"network"`, ...
     pub fn as_str(self) -> &'static str {
         match self {
             Code::InvalidOptions => "invalid_options",
@@ -38,8 +48,12 @@ impl Code {
     }
 }
 
+/// What went wrong: a [`Code`], a readable message, and for HTTP errors the status. The JS class
+/// hands it to the page as a `VisitorError`; the Rust API returns it (`Display` gives
+/// `code: message`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Error {
+    /// What kind of failure (SPEC's error codes).
     pub code: Code,
     /// Readable English; never a token or a secret. Most messages are fixed sentences.
     pub message: Cow<'static, str>,

@@ -91,6 +91,7 @@ pub enum Effect {
 /// Where an adopted session came from, as the `session` event reports it.
 #[derive(Clone, Copy, PartialEq, Debug)]
 pub enum Source {
+    /// An answer of the server to this visitor's request.
     Network,
     /// From storage, at start.
     Cache,

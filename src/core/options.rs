@@ -7,15 +7,19 @@
 use super::ids::{ApiBase, OrganizationId, UrlParts};
 use super::retry::Backoff;
 
+/// Where the visitor's secret and session are kept.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum StorageKind {
+    /// `localStorage`: the visitor is remembered across page loads and tabs (the default).
     Local,
+    /// `sessionStorage`: remembered in this tab only, until it closes.
     Session,
+    /// Memory: forgotten with the page (before consent, say).
     Memory,
 }
 
 impl StorageKind {
-    /// The kind as the `storage` option and `setStorage()` spell it.
+    /// The kind named as the `storage` option and `setStorage()` spell it.
     pub fn parse(name: &str) -> Option<Self> {
         Some(match name {
             "local" => Self::Local,
@@ -81,9 +85,12 @@ impl StorageReason {
     }
 }
 
+/// What happens when the server refuses the stored visitor secret.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum OnSecretRejected {
+    /// Start over as a new visitor (the default), once the refusal is confirmed.
     Reset,
+    /// Keep the secret and fail with `secret_rejected`.
     Error,
 }
 

@@ -16,15 +16,30 @@ use crate::web::Browser;
 pub enum Event {
     /// A new session became current: authenticated or renewed ([`Source::Network`]), read from
     /// storage at start ([`Source::Cache`]), or renewed by another tab ([`Source::Tab`]).
-    Session { session: Session, source: Source },
+    Session {
+        /// The session, now [`Visitor::session`](super::Visitor::session).
+        session: Session,
+        /// Where it came from.
+        source: Source,
+    },
     /// The visitor's id changed (a new visitor, `forget()`, another tab's change); `None` when
     /// there is no visitor.
-    IdentityChange { previous: Option<String>, current: Option<String> },
+    IdentityChange {
+        /// The visitor's id before.
+        previous: Option<String>,
+        /// The visitor's id now.
+        current: Option<String>,
+    },
     /// A background renewal failed (once per streak of failures; it is retried).
     Error(Error),
     /// Where the visitor is kept changed: storage failed and it went to memory (`reason` says
     /// why), or [`Visitor::set_storage`](super::Visitor::set_storage) moved it.
-    Storage { reason: StorageReason, kind: StorageKind },
+    Storage {
+        /// Why.
+        reason: StorageReason,
+        /// Where the visitor is kept now.
+        kind: StorageKind,
+    },
 }
 
 impl Event {

@@ -8,6 +8,8 @@
 //! - `events.rs`: [`Event`] and the [`Subscription`] that ends when dropped;
 //! - `call.rs`: [`Call`], the future of each call (dropping it abandons the call).
 
+#![warn(missing_docs)]
+
 mod call;
 mod events;
 mod options;
