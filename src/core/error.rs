@@ -138,3 +138,16 @@ impl std::error::Error for Error {}
 pub fn unexpected() -> Error {
     error(Code::InvalidResponse, "the visitor settled this call with a value of another kind")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_the_code_then_the_message() {
+        assert_eq!(http(503).to_string(), "http: the server answered with HTTP status 503");
+        assert_eq!(Code::OriginNotAllowed.to_string(), "origin_not_allowed");
+        let boxed: Box<dyn std::error::Error> = Box::new(stopped());
+        assert_eq!(boxed.to_string(), "stopped: the visitor was stopped");
+    }
+}
