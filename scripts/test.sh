@@ -11,6 +11,10 @@ bash scripts/setup.sh
 log "host tests: core and local server (cargo test)"
 cargo test --workspace
 
+# A Rust app on the crate (default features off) with the lowest wasm-bindgen the crate supports
+# and the newest: it builds, and nothing of the SDK is among its JS exports.
+bash scripts/rust-app.sh
+
 build_package
 start_server
 log "local server at $SERVER_URL"
