@@ -14,6 +14,9 @@ cargo test --workspace
 # A Rust app on the crate (default features off) with the lowest wasm-bindgen the crate supports
 # and the newest: it builds, and nothing of the SDK is among its JS exports.
 bash scripts/rust-app.sh
+# The Rust API's doc examples, compiled for the target they run on.
+log "doc examples of the Rust API (cargo test --doc --target wasm32-unknown-unknown)"
+cargo test --doc --target wasm32-unknown-unknown
 
 build_package
 start_server

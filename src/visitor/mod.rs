@@ -178,6 +178,19 @@ impl Visitor {
     /// Moves the secret and the session to `kind` of storage at once (consent given, or
     /// withdrawn: [`StorageKind::Memory`] erases them from the browser's storages), keeping the
     /// visitor.
+    ///
+    /// ```no_run
+    /// use giosg_visitor::{StorageKind, Visitor, VisitorOptions};
+    ///
+    /// # async fn run(org: &str) -> Result<(), giosg_visitor::Error> {
+    /// // Nothing is stored before consent...
+    /// let visitor = Visitor::new(VisitorOptions::new(org).storage(StorageKind::Memory))?;
+    /// visitor.authenticate().await?;
+    /// // ...and the same visitor is remembered once it is given.
+    /// visitor.set_storage(StorageKind::Local).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn set_storage(&self, kind: StorageKind) -> impl Future<Output = Result<(), Error>> + 'static {
         Call::make(self.browser(), None, |call| Input::SetStorage { call, kind }, done)
     }
@@ -195,6 +208,18 @@ impl Visitor {
 
     /// Calls `listener` with each [`Event`] until the [`Subscription`] is dropped. Listeners run
     /// from a microtask, never inside the SDK's own work, so they may call the visitor.
+    ///
+    /// ```no_run
+    /// use giosg_visitor::{Event, Visitor};
+    ///
+    /// fn watch(visitor: &Visitor) -> giosg_visitor::Subscription {
+    ///     visitor.subscribe(|event| match event {
+    ///         Event::Session { session, .. } => println!("token until {}", session.expires_at_ms()),
+    ///         Event::Error(error) => eprintln!("renewal failed: {error}"),
+    ///         _ => {}
+    ///     })
+    /// }
+    /// ```
     pub fn subscribe(&self, listener: impl Fn(&Event) + 'static) -> Subscription {
         let id = self.browser().subscribe(Rc::new(move |event| listener(&Event::of(event))));
         Subscription { browser: Rc::downgrade(self.browser()), id: Some(id) }
