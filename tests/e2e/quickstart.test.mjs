@@ -8,7 +8,10 @@
 // script, with the embed files taken from the tarball as the README says, under the README's
 // Content Security Policy) run as they are; the TypeScript blocks type-check with `tsc --strict`
 // and the compiler's default `lib`. Each built or plain page loads the SDK as one script (no chain
-// of imports), and downloads the .wasm once: the request its preload link made.
+// of imports), and downloads the .wasm once: the request its preload link made. The Rust quick
+// start (README.md's once it is marked there, else examples/QUICKSTART-rust.md's) is the whole
+// main.rs of a wasm32 binary (examples/visitor-app/build.rs extracts it; scripts/example.sh,
+// which scripts/test.sh runs first, builds it), and runs in Chromium.
 //
 // The code talks to https://service.giosg.com, as written: Chromium's requests there are answered
 // by a local server of the test's own (Playwright's routing), which also records them.
