@@ -38,3 +38,26 @@ start_server() {
   cat "$out" >&2
   return 1
 }
+
+# build_example: the example app (examples/visitor-app, a Yew app on the crate's Rust API) and the
+# harness of the README's Rust quick start, for the browser: a release build for wasm32, then the
+# wasm-bindgen CLI (`--target web`) into target/example-www/ with their pages, which the local
+# server serves with `--www`. Incremental: with nothing changed, cargo does nothing and neither
+# does wasm-bindgen (a second run takes a second or two).
+EXAMPLE_WWW="$ROOT/target/example-www"
+build_example() {
+  log "building the example app and the Rust quick start (examples/visitor-app)"
+  local wasm_dir="${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/release" bin
+  (cd "$ROOT" && cargo build --release --target wasm32-unknown-unknown -p giosg-visitor-example)
+  mkdir -p "$EXAMPLE_WWW"
+  for bin in app quickstart; do
+    if [ ! "$EXAMPLE_WWW/${bin}_bg.wasm" -nt "$wasm_dir/$bin.wasm" ]; then
+      wasm-bindgen --target web --no-typescript --out-dir "$EXAMPLE_WWW" --out-name "$bin" "$wasm_dir/$bin.wasm"
+    fi
+  done
+  cp "$ROOT"/examples/visitor-app/www/*.html "$EXAMPLE_WWW/"
+  # The quick start the harness was built from, for the test to compare with the docs.
+  local code
+  code=$(ls -t "$wasm_dir"/build/giosg-visitor-example-*/out/quickstart.rs | head -n 1)
+  cp "$code" "$EXAMPLE_WWW/quickstart.rs.txt"
+}

@@ -8,7 +8,10 @@
 // script, with the embed files taken from the tarball as the README says, under the README's
 // Content Security Policy) run as they are; the TypeScript blocks type-check with `tsc --strict`
 // and the compiler's default `lib`. Each built or plain page loads the SDK as one script (no chain
-// of imports), and downloads the .wasm once: the request its preload link made.
+// of imports), and downloads the .wasm once: the request its preload link made. The Rust quick
+// start (README.md's once it is marked there, else examples/QUICKSTART-rust.md's) is the whole
+// main.rs of a wasm32 binary (examples/visitor-app/build.rs extracts it; scripts/example.sh,
+// which scripts/test.sh runs first, builds it), and runs in Chromium.
 //
 // The code talks to https://service.giosg.com, as written: Chromium's requests there are answered
 // by a local server of the test's own (Playwright's routing), which also records them.
@@ -29,7 +32,9 @@ const API = "https://service.giosg.com";
 
 /** The quick starts each README must mark (those named react… are run by tests/e2e/react.test.mjs). */
 const EXPECTED = {
-  "README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "consent", "embed-html", "embed-app", "react", "react-provider"],
+  "README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "consent", "embed-html", "embed-app", "react", "react-provider",
+    // The Rust quick start, once it has moved from examples/QUICKSTART-rust.md (see RUST_QUICKSTART).
+    ...(readFileSync(join(ROOT, "README.md"), "utf8").includes("<!-- quickstart: rust -->") ? ["rust"] : [])],
   "packaging/README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript", "react", "consent"],
 };
 
@@ -58,6 +63,12 @@ function variants(name) {
 function filled(line) {
   return line.replaceAll("/path/to/giosg-visitor", ROOT).replaceAll("<version>", VERSION);
 }
+
+/** Where the Rust quick start is read from: README.md once it is marked there, else its draft
+ * (examples/visitor-app/build.rs reads the same, for the harness it builds). */
+const RUST_QUICKSTART = EXPECTED["README.md"].includes("rust") ? "README.md" : "examples/QUICKSTART-rust.md";
+/** What scripts/example.sh builds: the Rust quick start's harness and page, among others. */
+const EXAMPLE_WWW = join(ROOT, "target/example-www");
 
 let app;
 let browser;
@@ -392,5 +403,60 @@ test("the TypeScript quick starts (the module, and the embed's global) type-chec
     execFileSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json")], { cwd: dir, encoding: "utf8", stdio: "pipe" });
   } catch (error) {
     assert.fail(`${error.stdout}${error.stderr}`);
+  }
+});
+
+test("the Rust quick start, its block built into a wasm32 app as its whole main.rs (scripts/example.sh), runs in Chromium: one visitor, its id printed, the room request with its token", async () => {
+  const code = quickstarts(RUST_QUICKSTART).get("rust");
+  assert.ok(code, `${RUST_QUICKSTART}: no rust quick start`);
+  assert.match(code, /^use giosg_visitor::/m);
+  // The harness runs this very block (build.rs extracts it; scripts/example.sh copies what it
+  // extracted beside the build).
+  assert.equal(readFileSync(join(EXAMPLE_WWW, "quickstart.rs.txt"), "utf8"), code, "the harness is stale: run scripts/example.sh");
+  const api = await localServer();
+  browser ??= await launch();
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const traffic = [];
+    await page.route(`${API}/**`, async (route) => {
+      const request = route.request();
+      const { pathname, search } = new URL(request.url());
+      const response = await route.fetch({ url: `${api}${pathname}${search}` });
+      const body = await response.text();
+      const { authorization = null } = await request.allHeaders();
+      traffic.push({ method: request.method(), pathname, status: response.status(), body, authorization });
+      await route.fulfill({ response, body });
+    });
+    const logs = [];
+    const errors = [];
+    page.on("pageerror", (error) => errors.push(`page error: ${error.message}`));
+    page.on("console", (message) => {
+      // The browser's own line for an answer of 404 (the room) is not the page's error.
+      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) errors.push(`console error: ${message.text()}`);
+      if (message.type() === "log") logs.push(message.text());
+    });
+    await page.goto(`${await localServer(EXAMPLE_WWW)}/quickstart.html`);
+    const deadline = Date.now() + 60_000;
+    while (!logs.some((line) => line.startsWith("room: ")) && errors.length === 0) {
+      assert.ok(Date.now() < deadline, `no "room: " line in 60 s: ${JSON.stringify(logs)}`);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+    }
+    assert.deepEqual(errors, []);
+
+    const auth = traffic.filter((t) => t.pathname.endsWith("/auth"));
+    assert.equal(auth.length, 1, JSON.stringify(traffic));
+    assert.equal(auth[0].status, 200, auth[0].body);
+    const answer = JSON.parse(auth[0].body);
+    assert.ok(logs.includes(`visitor ${answer.visitor_id}`), JSON.stringify(logs));
+    assert.ok(logs.includes("token from Network, for 1800s"), `the subscription saw the session: ${JSON.stringify(logs)}`);
+    const rooms = traffic.filter((t) => t.pathname.startsWith(`/api/v5/public/orgs/${answer.organization_id}/rooms/`));
+    assert.equal(rooms.length, 1, JSON.stringify(traffic));
+    assert.equal(rooms[0].authorization, `Bearer ${answer.access_token}`);
+    // The token was accepted: the placeholder room id names no room (404), rather than 401.
+    assert.equal(rooms[0].status, 404, rooms[0].body);
+    assert.ok(logs.includes("room: HTTP 404"), JSON.stringify(logs));
+  } finally {
+    await context.close();
   }
 });
