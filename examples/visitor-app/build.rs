@@ -1,6 +1,5 @@
 //! The Rust quick start, as the docs have it: the code block marked `<!-- quickstart: rust -->`
-//! in the repository's README.md or, until it moves there, in examples/QUICKSTART-rust.md. It is
-//! written to `$OUT_DIR/quickstart.rs`, which `src/bin/quickstart.rs` includes as its whole code,
+//! in the repository's README.md. It is written to `$OUT_DIR/quickstart.rs`, which `src/bin/quickstart.rs` includes as its whole code,
 //! so that the harness runs the block exactly as a reader copies it.
 
 use std::path::{Path, PathBuf};
@@ -18,14 +17,9 @@ fn block(file: &Path) -> Option<String> {
 
 fn main() {
     let dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let sources = [dir.join("../../README.md"), dir.join("../QUICKSTART-rust.md")];
-    for source in &sources {
-        println!("cargo:rerun-if-changed={}", source.display());
-    }
-    let (source, code) = sources
-        .iter()
-        .find_map(|source| block(source).map(|code| (source, code)))
-        .expect("no `<!-- quickstart: rust -->` block in README.md or examples/QUICKSTART-rust.md");
+    let source = dir.join("../../README.md");
+    println!("cargo:rerun-if-changed={}", source.display());
+    let code = block(&source).expect("README.md has no `<!-- quickstart: rust -->` block");
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     fs::write(out.join("quickstart.rs"), &code).unwrap();
     fs::write(out.join("quickstart.from"), source.canonicalize().unwrap().display().to_string()).unwrap();

@@ -256,6 +256,16 @@ impl Visitor {
     }
 }
 
+/// Two `Visitor`s are equal when they are clones of one visitor (what a UI framework's context or
+/// props compare to know whether the value changed).
+impl PartialEq for Visitor {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl Eq for Visitor {}
+
 impl std::fmt::Debug for Visitor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Visitor").field("organization_id", &self.organization_id()).field("visitor_id", &self.visitor_id()).finish_non_exhaustive()

@@ -9,7 +9,7 @@
 // Content Security Policy) run as they are; the TypeScript blocks type-check with `tsc --strict`
 // and the compiler's default `lib`. Each built or plain page loads the SDK as one script (no chain
 // of imports), and downloads the .wasm once: the request its preload link made. The Rust quick
-// start (README.md's once it is marked there, else examples/QUICKSTART-rust.md's) is the whole
+// start (README.md's) is the whole
 // main.rs of a wasm32 binary (examples/visitor-app/build.rs extracts it; scripts/example.sh,
 // which scripts/test.sh runs first, builds it), and runs in Chromium.
 //
@@ -32,9 +32,7 @@ const API = "https://service.giosg.com";
 
 /** The quick starts each README must mark (those named react… are run by tests/e2e/react.test.mjs). */
 const EXPECTED = {
-  "README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "consent", "embed-html", "embed-app", "react", "react-provider",
-    // The Rust quick start, once it has moved from examples/QUICKSTART-rust.md (see RUST_QUICKSTART).
-    ...(readFileSync(join(ROOT, "README.md"), "utf8").includes("<!-- quickstart: rust -->") ? ["rust"] : [])],
+  "README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "consent", "embed-html", "embed-app", "react", "react-provider", "rust"],
   "packaging/README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript", "react", "consent"],
 };
 
@@ -64,9 +62,9 @@ function filled(line) {
   return line.replaceAll("/path/to/giosg-visitor", ROOT).replaceAll("<version>", VERSION);
 }
 
-/** Where the Rust quick start is read from: README.md once it is marked there, else its draft
- * (examples/visitor-app/build.rs reads the same, for the harness it builds). */
-const RUST_QUICKSTART = EXPECTED["README.md"].includes("rust") ? "README.md" : "examples/QUICKSTART-rust.md";
+/** Where the Rust quick start is read from (examples/visitor-app/build.rs reads the same, for the
+ * harness it builds). */
+const RUST_QUICKSTART = "README.md";
 /** What scripts/example.sh builds: the Rust quick start's harness and page, among others. */
 const EXAMPLE_WWW = join(ROOT, "target/example-www");
 

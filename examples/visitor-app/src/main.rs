@@ -6,7 +6,6 @@
 //! each takes its own clone. Listeners are `Subscription`s that each component keeps and drops
 //! when it unmounts; when `VisitorApp` unmounts, the last clone goes and the visitor stops.
 
-use std::rc::Rc;
 
 use giosg_visitor::{Event, Session, StorageKind, Visitor, VisitorOptions};
 use gloo_net::http::Request;
@@ -37,22 +36,11 @@ impl Config {
     }
 }
 
-/// The context's value: the app's one visitor. Yew compares a context's values to know when its
-/// consumers re-render; the same visitor is the same `Rc`.
-#[derive(Clone)]
-struct VisitorContext(Rc<Visitor>);
-
-impl PartialEq for VisitorContext {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-/// This component's clone of the visitor.
+/// This component's clone of the visitor, from the context (a `Visitor` is its own context value:
+/// clones of one visitor compare equal).
 #[hook]
 fn use_visitor() -> Visitor {
-    let context = use_context::<VisitorContext>().expect("inside VisitorApp");
-    Visitor::clone(&context.0)
+    use_context::<Visitor>().expect("inside VisitorApp")
 }
 
 /// The current session, updated by the visitor's events (authenticated, renewed, forgotten)
@@ -109,13 +97,13 @@ struct VisitorAppProps {
 fn VisitorApp(props: &VisitorAppProps) -> Html {
     let visitor = use_memo(props.config.clone(), |config| {
         let options = VisitorOptions::new(config.org.as_str()).api_base_url(config.api.as_str()).storage(StorageKind::Memory);
-        Visitor::new(options).map(|visitor| VisitorContext(Rc::new(visitor))).map_err(|error| error.to_string())
+        Visitor::new(options).map_err(|error| error.to_string())
     });
     let error = use_state(|| None::<String>);
     {
         let error = error.clone();
         use_effect_with(visitor.clone(), move |visitor| {
-            if let Ok(VisitorContext(visitor)) = visitor.as_ref() {
+            if let Ok(visitor) = visitor.as_ref() {
                 let authenticated = visitor.authenticate();
                 spawn_local(async move {
                     if let Err(e) = authenticated.await {
@@ -127,8 +115,8 @@ fn VisitorApp(props: &VisitorAppProps) -> Html {
     }
     match visitor.as_ref() {
         Err(message) => html! { <p id="error">{ message }</p> },
-        Ok(context) => html! {
-            <ContextProvider<VisitorContext> context={context.clone()}>
+        Ok(visitor) => html! {
+            <ContextProvider<Visitor> context={visitor.clone()}>
                 <Identity />
                 <Countdown />
                 <RoomButton room={props.config.room.clone()} org={props.config.org.clone()} />
@@ -136,7 +124,7 @@ fn VisitorApp(props: &VisitorAppProps) -> Html {
                 if let Some(message) = &*error {
                     <p id="error">{ message }</p>
                 }
-            </ContextProvider<VisitorContext>>
+            </ContextProvider<Visitor>>
         },
     }
 }
