@@ -43,7 +43,7 @@ pub use crate::core::error::{Code, Error};
 pub use crate::core::lifecycle::Source;
 pub use crate::core::options::{OnSecretRejected, StorageKind, StorageReason};
 #[cfg(target_arch = "wasm32")]
-pub use visitor::{Call, Event, Session, Subscription, Visitor, VisitorOptions};
+pub use visitor::{Event, Session, Subscription, Visitor, VisitorOptions};
 
 /// The allocator of the npm package's `.wasm`: talc, smaller than std's default on wasm at the
 /// same memory use (README, "What keeps it small"). Only with the `js` feature: a Rust app

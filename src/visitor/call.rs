@@ -14,7 +14,7 @@ use crate::web::calls::{Failure, Outcome, Outgoing};
 use crate::web::{Browser, Input};
 
 /// The result of an API call, as it arrives.
-pub struct Call<T> {
+pub(crate) struct Call<T> {
     state: State,
     /// What the call's outcome becomes.
     read: fn(Outcome) -> Option<T>,

@@ -19,7 +19,7 @@ use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
-pub use call::Call;
+use call::Call;
 pub use events::{Event, Subscription};
 pub use options::VisitorOptions;
 pub use session::Session;
