@@ -89,6 +89,22 @@ after(async () => {
   if (app) rmSync(app, { recursive: true, force: true });
 });
 
+/** Sends the page's requests to the default `apiBaseUrl` to the local server at `api` instead;
+ * returns the traffic as it goes: `{ method, pathname, status, body, authorization }` each. */
+async function answerFrom(page, api) {
+  const traffic = [];
+  await page.route(`${API}/**`, async (route) => {
+    const request = route.request();
+    const { pathname, search } = new URL(request.url());
+    const response = await route.fetch({ url: `${api}${pathname}${search}` });
+    const body = await response.text();
+    const { authorization = null } = await request.allHeaders();
+    traffic.push({ method: request.method(), pathname, status: response.status(), body, authorization });
+    await route.fulfill({ response, body });
+  });
+  return traffic;
+}
+
 /**
  * Opens `url` in a fresh browser context, with the requests to the API answered by `api`, and
  * waits for the quick start's last log line (`console.log(response.status, …)` when it fetches a
@@ -105,16 +121,7 @@ async function runQuickstart(url, api, { fetchesRoom, scripts, preloaded = false
     const page = await context.newPage();
     const requests = [];
     context.on("request", (request) => requests.push({ type: request.resourceType(), path: new URL(request.url()).pathname }));
-    const traffic = [];
-    await page.route(`${API}/**`, async (route) => {
-      const request = route.request();
-      const { pathname, search } = new URL(request.url());
-      const response = await route.fetch({ url: `${api}${pathname}${search}` });
-      const body = await response.text();
-      const { authorization = null } = await request.allHeaders();
-      traffic.push({ method: request.method(), pathname, status: response.status(), body, authorization });
-      await route.fulfill({ response, body });
-    });
+    const traffic = await answerFrom(page, api);
     const logs = [];
     const finished = new Promise((resolveFinished, reject) => {
       page.on("pageerror", (error) => reject(new Error(`page error: ${error.message}`)));
@@ -416,16 +423,7 @@ test("the Rust quick start, its block built into a wasm32 app as its whole main.
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    const traffic = [];
-    await page.route(`${API}/**`, async (route) => {
-      const request = route.request();
-      const { pathname, search } = new URL(request.url());
-      const response = await route.fetch({ url: `${api}${pathname}${search}` });
-      const body = await response.text();
-      const { authorization = null } = await request.allHeaders();
-      traffic.push({ method: request.method(), pathname, status: response.status(), body, authorization });
-      await route.fulfill({ response, body });
-    });
+    const traffic = await answerFrom(page, api);
     const logs = [];
     const errors = [];
     page.on("pageerror", (error) => errors.push(`page error: ${error.message}`));
