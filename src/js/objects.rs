@@ -11,7 +11,6 @@ use crate::core::lifecycle::Event;
 use crate::core::session::Session;
 use crate::web::SERIALIZER;
 
-
 /// A `Session`: `{visitorId, organizationId, socketUrl, accessToken, expiresAt, serverExpiresAt,
 /// expiresIn, visitorGlobalId?}`.
 #[derive(Serialize)]

@@ -182,7 +182,7 @@ impl Visitor {
     /// The current visitor's id (`null` without a session).
     #[wasm_bindgen(getter, js_name = visitorId, unchecked_return_type = "string | null")]
     pub fn visitor_id(&self) -> JsValue {
-        self.current(|life| life.session.as_ref().map(|s| s.answer.visitor_id.clone()))
+        self.visitor.visitor_id().map_or(JsValue::NULL, Into::into)
     }
 
     /// The current token (`null` without a session); it may have expired: `getAccessToken()`

@@ -39,6 +39,12 @@ pub fn target_url(options: &Options, text: &str) -> Result<String, Error> {
         let base = document_base();
         web_sys::Url::new_with_base(text, base.as_deref().unwrap_or("about:blank")).ok().and_then(|url| parts(url, text))
     };
+    allowed(options, url)
+}
+
+/// The serialization of `url` (as parsed; `None` when it could not be), when the token may go
+/// there.
+fn allowed(options: &Options, url: Option<UrlParts>) -> Result<String, Error> {
     match url {
         Some(url) if options.may_send_token_to(&url) => Ok(url.href),
         _ => Err(error::origin_not_allowed()),
@@ -55,8 +61,5 @@ fn document_base() -> Option<String> {
 /// The URL of a request built elsewhere (already absolute, resolved when it was built), when
 /// the token may go there.
 pub fn checked(options: &Options, url: &str) -> Result<(), Error> {
-    match parse_url(url) {
-        Some(url) if options.may_send_token_to(&url) => Ok(()),
-        _ => Err(error::origin_not_allowed()),
-    }
+    allowed(options, parse_url(url)).map(drop)
 }
