@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the demo and the tests need on a fresh machine: the wasm target, the
 # wasm-bindgen CLI at the version Cargo.lock pins, wasm-pack, wasm-opt (npm binaryen), Chromium and
-# chromedriver, Firefox ESR and geckodriver, and the npm dev tools. Idempotent: each step checks
-# first, so a second run takes a few seconds. Only crates.io, npm and Debian packages are used.
+# chromedriver, Firefox ESR and geckodriver, WebKitGTK's WebDriver (WebKitWebDriver, the engine of
+# Safari) with Xvfb for its display, and the npm dev tools. Idempotent: each step checks first, so
+# a second run takes a few seconds. Only crates.io, npm and Debian packages are used.
 #
 #   bash scripts/setup.sh            everything
 #   bash scripts/setup.sh --no-browsers   skip the browsers (the demo needs none)
@@ -45,7 +46,9 @@ cargo_tool wasm-pack "$WASM_PACK_VERSION" wasm-pack --locked
 if [ "$want_browsers" = 1 ]; then
   cargo_tool geckodriver "$GECKODRIVER_VERSION" geckodriver --locked
   missing=()
-  for pkg in chromium chromium-driver firefox-esr; do
+  # webkit2gtk-driver: WebKitWebDriver and the MiniBrowser it drives, which needs a display:
+  # xvfb-run (xvfb, xauth) gives it one.
+  for pkg in chromium chromium-driver firefox-esr webkit2gtk-driver xvfb xauth; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ]; then
