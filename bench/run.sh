@@ -3,7 +3,7 @@
 # table. BENCH_LOADS=50 for more start-up samples.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
-bash "$ROOT/scripts/setup.sh" >&2
+ensure_setup
 build_package
 if [[ ",${BENCH_ONLY:-startup}," == *,startup,* ]]; then
   # The stack's own floor for the start-up table: bench/empty-module (a crate of its own, outside

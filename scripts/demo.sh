@@ -3,7 +3,7 @@
 # URL of the demo page. PORT=9000 bash scripts/demo.sh to choose the port (default 8080).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-bash "$ROOT/scripts/setup.sh" --no-browsers
+ensure_setup --no-browsers
 build_package
 PORT=${PORT:-8080} start_server
 log "demo running: open $SERVER_URL/ (Ctrl-C stops it)"

@@ -5,7 +5,7 @@
 # and open http://127.0.0.1:8080/?room=<a room id> (make one with POST /__control/orgs/<org>/rooms).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-# The wasm32 target and the wasm-bindgen CLI come from scripts/setup.sh (scripts/test.sh runs it).
-command -v wasm-bindgen >/dev/null || { echo "no wasm-bindgen CLI on PATH: run scripts/setup.sh" >&2; exit 1; }
+# The wasm32 target and the wasm-bindgen CLI: scripts/setup.sh (without the browsers).
+ensure_setup --no-browsers
 build_example
 echo "$EXAMPLE_WWW"

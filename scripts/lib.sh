@@ -6,6 +6,21 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
+# ensure_setup [--no-browsers]: runs scripts/setup.sh (idempotent: a few seconds when all is
+# installed) once per command, so that every documented command works on a fresh clone and none
+# of them ever falls back to a tool's own download (wasm-pack fetches wasm-opt or wasm-bindgen from
+# GitHub when they are not on PATH). A command that runs another (demo.sh runs package.sh) sets it
+# up once: GIOSG_SETUP says what the outer one installed.
+ensure_setup() {
+  local want=${1:-all}
+  case "${GIOSG_SETUP:-}" in
+    all) return 0 ;;
+    --no-browsers) [ "$want" = --no-browsers ] && return 0 ;;
+  esac
+  if [ "$want" = all ]; then bash "$ROOT/scripts/setup.sh" >&2; else bash "$ROOT/scripts/setup.sh" --no-browsers >&2; fi
+  export GIOSG_SETUP=$want
+}
+
 # build_package: what ships into pkg/ (release, optimized by wasm-opt) and its npm tarball.
 build_package() {
   log "building the package (scripts/package.sh)"

@@ -8,10 +8,14 @@
 #   pkg/embed.d.ts                                      the types of the embed's global (window.GiosgVisitor)
 #   pkg/LICENSE-MIT, LICENSE-APACHE                     the licenses (MIT OR Apache-2.0)
 #   target/package/giosg-visitor-<version>.tgz          `npm pack` of pkg/, as a user would install it
-# Needs the tools that scripts/setup.sh installs; scripts/lib.sh puts them on PATH.
+# Installs the tools it needs first (scripts/setup.sh, without the browsers); scripts/lib.sh puts
+# them on PATH.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+ensure_setup --no-browsers
+# wasm-pack downloads wasm-opt from GitHub when none is on PATH: never let it.
+command -v wasm-opt >/dev/null || { echo "package.sh: no wasm-opt on PATH (scripts/setup.sh installs npm's binaryen)" >&2; exit 1; }
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 rm -rf pkg

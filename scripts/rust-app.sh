@@ -29,6 +29,7 @@ fail() { echo "rust-app.sh: $*" >&2; exit 1; }
 # The lowest: the SDK's caret requirement, `wasm-bindgen = "0.2.N"` (or `{ version = "0.2.N", ... }`).
 LOWEST=$(sed -n 's/^wasm-bindgen = \({ *version = \)\{0,1\}"\^\{0,1\}\([0-9][0-9.]*\)".*/\2/p' "$SDK/Cargo.toml" | head -n 1)
 [[ $LOWEST =~ ^0\.2\.[0-9]+$ ]] || fail "cannot read the SDK's lowest wasm-bindgen from $SDK/Cargo.toml (want a line wasm-bindgen = \"0.2.N\")"
+ensure_setup --no-browsers
 command -v wasm-bindgen >/dev/null || fail "no wasm-bindgen CLI on PATH (bash scripts/setup.sh installs it)"
 CLI=$(wasm-bindgen --version | awk '{ print $2 }')
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite: host tests (core and server), the browser suite in headless Chrome and
-# Firefox against the local server, and the end-to-end tests of the demo page with Playwright.
+# The whole test suite: host tests (core and server), the browser suites in headless Chrome,
+# Firefox and WebKit against the local server, and the end-to-end tests.
 # Installs what it needs first (scripts/setup.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-bash scripts/setup.sh
+ensure_setup
 
 log "host tests: core and local server (cargo test)"
 # Not the example app (examples/visitor-app, a workspace member so that it shares Cargo.lock and
@@ -34,6 +34,14 @@ for browser in chrome firefox; do
   log "browser suites in headless $browser (wasm-pack test)"
   GIOSG_LOCAL_SERVER=$SERVER_URL wasm-pack test --release --headless "--$browser" -- --features js
 done
+# WebKit, the engine of Safari: Debian's WebKitGTK through its WebDriver (WebKitWebDriver, which
+# starts MiniBrowser), driven by wasm-bindgen's test runner through its Safari path (the same
+# `cargo test` that wasm-pack runs, with the runner named; wasm-pack offers Safari on macOS only).
+# MiniBrowser needs a display: xvfb-run gives it one.
+log "browser suites in WebKit (WebKitWebDriver under Xvfb)"
+GIOSG_LOCAL_SERVER=$SERVER_URL SAFARIDRIVER=$(command -v WebKitWebDriver) \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  xvfb-run -a cargo test --release --target wasm32-unknown-unknown --features js
 
 # The example app in Rust and the README's Rust quick start, for the end-to-end tests.
 build_example
