@@ -285,17 +285,35 @@ export async function withdrawalNeverWaitsForTheNetwork(server) {
   const visitor = new sdk.Visitor(env.options());
   await resolves(visitor.authenticate(), "authenticate()");
   await fault(env, { delay_ms: 4000, times: 1 });
+  // The page's fetch sees the renewal's request go out (and lets it go, to the server's 4 s
+  // delay): what follows runs in microtasks right after, so the answer, a task at least 4 s
+  // away, cannot come before it, however loaded the machine (waiting until the server counts
+  // the request was a race with that delay).
+  let sent;
+  const requestOut = new Promise((resolve) => (sent = resolve));
+  window.fetch = function (...args) {
+    window.fetch = platformFetch;
+    const request = platformFetch.apply(this, args);
+    sent();
+    return request;
+  };
   let renewed = false;
-  const renewal = visitor.authenticate({ force: true }).then((session) => {
-    renewed = true;
-    return session;
-  });
-  await waitFor(async () => (await authRequests(env)) === 2, "the renewal's request to reach the server");
+  let renewal;
+  try {
+    renewal = visitor.authenticate({ force: true }).then((session) => {
+      renewed = true;
+      return session;
+    });
+    await resolves(requestOut, "the renewal's request, at the page's fetch", 60000);
+  } finally {
+    window.fetch = platformFetch;
+  }
   await resolves(visitor.setStorage("memory"), 'setStorage("memory") while a request hangs', 2000);
   if (renewed) throw new Error("setStorage waited for the request in flight");
   const left = env.keys.filter((key) => localStorage.getItem(key) !== null);
   if (left.length) throw new Error(`left in localStorage after withdrawal: ${left.join(", ")}`);
-  await resolves(renewal, "the renewal");
+  // The server's 4 s, with room for a loaded machine.
+  await resolves(renewal, "the renewal", 30000);
   const written = env.keys.filter((key) => localStorage.getItem(key) !== null || sessionStorage.getItem(key) !== null);
   if (written.length) throw new Error(`the answer after withdrawal was written to storage: ${written.join(", ")}`);
   if (visitor.storageKind !== "memory") throw new Error(`storageKind is ${visitor.storageKind}`);
@@ -326,27 +344,41 @@ export async function abortSignalEndsTheCallAtOnce(server) {
   if (early.ok || early.error !== aborted.reason) throw new Error(`an aborted signal: ${early.ok ? "resolved" : describe(early.error)}, expected its reason`);
   if ((await authRequests(env)) !== 0) throw new Error("an aborted signal still made an auth request");
 
-  // The auth answer hangs: each call below waits for a token when its signal aborts.
-  await fault(env, { delay_ms: 8000 });
+  // The auth request hangs at the page's fetch until the cases are over: each call below waits
+  // for a token when its signal aborts, however long the machine takes (a server delay of 8 s
+  // had to outlast them).
+  let release;
+  const released = new Promise((resolve) => (release = resolve));
+  window.fetch = function (...args) {
+    return released.then(() => platformFetch.apply(this, args));
+  };
   const cases = [
     ["controller.abort()", () => { const c = new AbortController(); setTimeout(() => c.abort(), 100); return c.signal; }, (e) => e instanceof DOMException && e.name === "AbortError"],
     ["AbortSignal.timeout(100)", () => AbortSignal.timeout(100), (e) => e instanceof DOMException && e.name === "TimeoutError"],
     ["abort(reason)", () => { const c = new AbortController(); setTimeout(() => c.abort("left the page"), 100); return c.signal; }, (e) => e === "left the page"],
   ];
-  for (const [what, signal, expected] of cases) {
-    const result = await within(visitor.fetch(path, { signal: signal() }), 4000, `${what} while waiting for a token`);
-    if (result.ok || !expected(result.error)) throw new Error(`${what} while waiting for a token: ${result.ok ? "resolved" : describe(result.error)}`);
+  try {
+    for (const [what, signal, expected] of cases) {
+      // No token can come while the request is held: a call still waiting when the deadline
+      // (for a loaded machine) passes did not end at its abort.
+      const result = await within(visitor.fetch(path, { signal: signal() }), 30000, `${what} while waiting for a token`);
+      if (result.ok || !expected(result.error)) throw new Error(`${what} while waiting for a token: ${result.ok ? "resolved" : describe(result.error)}`);
+    }
+  } finally {
+    window.fetch = platformFetch;
+    release();
   }
-  await clearFaults(env);
-  await resolves(visitor.authenticate(), "authenticate() after the aborts");
+  await resolves(visitor.authenticate(), "authenticate() after the aborts", 30000);
 
-  // The page's own request hangs: its abort rejects with the signal's reason too.
-  await fault(env, { scope: "api", delay_ms: 8000, times: 1 });
+  // The page's own request hangs at the server, a minute: longer than the wait for it to get
+  // there (bounded by 30 s) and the deadline after the abort, so that only the abort can end it
+  // within them.
+  await fault(env, { scope: "api", delay_ms: 60000, times: 1 });
   const controller = new AbortController();
   const request = visitor.fetch(path, { signal: controller.signal });
-  await waitFor(async () => (await stats(env)).api_requests >= 1, "the page's request to reach the server");
+  await waitFor(async () => (await stats(env)).api_requests >= 1, "the page's request to reach the server", 30000);
   controller.abort("changed my mind");
-  const result = await within(request, 4000, "abort(reason) during the page's request");
+  const result = await within(request, 10000, "abort(reason) during the page's request");
   if (result.ok || result.error !== "changed my mind") throw new Error(`abort during the request: ${result.ok ? "resolved" : describe(result.error)}`);
   await nothingStuck(sdk, env, visitor);
 }
