@@ -37,11 +37,16 @@ done
 # WebKit, the engine of Safari: Debian's WebKitGTK through its WebDriver (WebKitWebDriver, which
 # starts MiniBrowser), driven by wasm-bindgen's test runner through its Safari path (the same
 # `cargo test` that wasm-pack runs, with the runner named; wasm-pack offers Safari on macOS only).
-# MiniBrowser needs a display: xvfb-run gives it one.
+# MiniBrowser needs a display: xvfb-run gives it one. WebKit has no garbage-collection hook a page
+# can call (Chromium's gc() and Firefox's TestUtils.gc() are switched on in webdriver.json):
+# JSC_slowPathAllocsBetweenGCs, which the browser's processes inherit, makes every 1000th refill
+# of an allocator a full collection, and tests/page.rs, built in this same environment, reads it
+# to allocate enough for one (see its garbage-collection tests).
 log "browser suites in WebKit (WebKitWebDriver under Xvfb)"
-GIOSG_LOCAL_SERVER=$SERVER_URL SAFARIDRIVER=$(command -v WebKitWebDriver) \
+GIOSG_LOCAL_SERVER=$SERVER_URL SAFARIDRIVER=$(command -v WebKitWebDriver) JSC_slowPathAllocsBetweenGCs=1000 \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  xvfb-run -a cargo test --release --target wasm32-unknown-unknown --features js
+  xvfb-run -a cargo test --release --target wasm32-unknown-unknown --features js \
+  --test browser --test faults --test page --test tabs --test rust_api
 
 # The example app in Rust and the README's Rust quick start, for the end-to-end tests.
 build_example

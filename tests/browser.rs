@@ -1,5 +1,5 @@
 //! Browser suite of the `Visitor` class (SPEC §1, §2, §4) in one page: the wasm build in real
-//! Chrome and Firefox (`wasm-pack test --headless`), against the local server whose URL
+//! Chrome, Firefox and WebKit (`scripts/test.sh`), against the local server whose URL
 //! `scripts/test.sh` passes in `GIOSG_LOCAL_SERVER`. Token lifetimes are a few seconds, set per
 //! organization through the server's control surface.
 #![cfg(target_arch = "wasm32")]

@@ -2,7 +2,7 @@
 //! wraps `fetch`, replaces `JSON`, `Date.now` or `Math.random`, pollutes `Object.prototype`, puts
 //! a `<base href>` in its document, aborts, drops its visitors, withdraws consent. Each scenario
 //! is in `tests/page/hostile.js`, run against the shipped package (`pkg/`, which the local server
-//! serves) in headless Chrome and Firefox; it fails with a message that says what broke.
+//! serves) in Chrome, Firefox and WebKit; it fails with a message that says what broke.
 #![cfg(target_arch = "wasm32")]
 
 mod support;

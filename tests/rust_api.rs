@@ -1,4 +1,4 @@
-//! Browser suite of the Rust API (`giosg_visitor::Visitor`), in Chrome and Firefox against the
+//! Browser suite of the Rust API (`giosg_visitor::Visitor`), in Chrome, Firefox and WebKit against the
 //! local server: what a Rust app relies on. The same lifecycle and shell run under the JS class,
 //! whose suites (browser.rs, faults.rs, tabs.rs, page.rs) cover the rest.
 #![cfg(target_arch = "wasm32")]

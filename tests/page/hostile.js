@@ -1,7 +1,7 @@
 // The page is hostile ground (SPEC §3): what a page may do around the SDK, and what must still
 // hold. Each scenario runs against the shipped package (pkg/, served by the local server, loaded
 // here with a dynamic import) and throws an Error that says what broke; tests/page.rs runs each
-// one in headless Chrome and Firefox. Waits are bounded by events or by a deadline that only
+// one in Chrome, Firefox and WebKit. Waits are bounded by events or by a deadline that only
 // fails the test, never by a sleep that hopes.
 
 // The platform's own, captured before any scenario replaces them.
