@@ -1,5 +1,6 @@
 // The browser engines the end-to-end tests run in (SPEC §7: Chromium, Firefox, WebKit), behind one
-// interface, so that a test is written once and adding an engine is one entry of ENGINES below.
+// interface, so that a test is written once and adding an engine is one entry of ENGINES below (and its
+// driving, if it is driven another way).
 //
 //   const context = await engine.newContext({ api });   a fresh profile: storage, cache, cookies
 //   const page = await context.openPage(url);           a new top-level window of that profile
@@ -22,9 +23,12 @@
 //   WebDriver BiDi (a session asking for `webSocketUrl` is refused: "Failed to match
 //   capabilities"), and classic WebDriver cannot see a console. So the proxy puts a test-only
 //   recorder (RECORDER below) first in each HTML page it forwards to WebKit, served from the
-//   page's own origin (a policy of `script-src 'self'` allows it): it wraps `console`, listens for
-//   `error`, `unhandledrejection` and `securitypolicyviolation`, and keeps what it saw on the page,
-//   from where each command to the page takes it. The pages' requests for it are not recorded.
+//   page's own origin (first in <head>, it runs before a <meta> policy applies; a header's
+//   `script-src 'self'` would allow it too): it wraps `console`, listens for `error`,
+//   `unhandledrejection` and `securitypolicyviolation`, and keeps what it saw on the page, from
+//   where each command to the page takes it (a page without it fails the command). Its own
+//   request is not among the recorded ones. reload() and close() take what the page logged up to
+//   them; what a WebKit page logs while it unloads is not seen.
 //
 // WebDriver without downloads: each driver is a binary started here at an explicit path (see
 // BINARIES), and selenium-webdriver is only ever given that server's URL
@@ -36,10 +40,14 @@
 // engines, so that what a test sees of the traffic does not depend on the engine. The pages' own
 // loopback origins go through it too (Playwright proxies loopback by default; Firefox needs
 // `network.proxy.allow_hijacking_localhost`), which records them with their `Sec-Fetch-Dest`, and
-// https://service.giosg.com is answered by the test's local server. WebKitWebDriver's `sslProxy`
-// becomes an `https://` proxy URL (TLS to the proxy itself, which GIO checks against the system's
-// CAs), so WebKit is given the proxy as MiniBrowser's `http_proxy`/`https_proxy` environment
-// (libproxy reads it): plain CONNECT, like the others.
+// https://service.giosg.com is answered by the test's local server. WebKit cannot take the
+// `proxy` capability as the others do: WebKitWebDriver makes `sslProxy` an `https://` proxy URL,
+// and WebKit then speaks TLS to the proxy itself (measured: a ClientHello where CONNECT was
+// expected). So MiniBrowser is started through `/usr/bin/env` with `http_proxy`/`https_proxy`
+// (GIO's libproxy reads them): plain CONNECT, like the others. MiniBrowser's own connection to
+// its driver's inspector port then goes through the proxy too, which tunnels loopback CONNECTs.
+//
+// A WebDriver engine has one context (one WebDriver session) at a time.
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
@@ -247,6 +255,8 @@ class ChromiumPage extends Page {
 
 const chromium = {
   name: "Chromium",
+  quirks: {},
+  recorded: false,
   browser: null,
   async newContext({ api } = {}) {
     this.browser ??= await launch();
@@ -271,8 +281,9 @@ const chromium = {
 // ---------------------------------------------------------------------------------------------
 // Firefox and WebKit: WebDriver (selenium-webdriver), a driver binary of our own.
 
+// The drivers (and their browsers, and Xvfb) go when the tests' process does, however it ends.
 const children = new Set();
-process.on("exit", () => {
+function killChildren() {
   for (const child of children) {
     try {
       process.kill(-child.pid, "SIGKILL");
@@ -280,7 +291,15 @@ process.on("exit", () => {
       // gone already
     }
   }
-});
+  children.clear();
+}
+process.on("exit", killChildren);
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    killChildren();
+    process.kill(process.pid, signal);
+  });
+}
 
 function freePort() {
   return new Promise((resolvePort, reject) => {
@@ -377,23 +396,30 @@ class WebDriverPage extends Page {
     });
   }
 
+  /** Notes the recorder's entries; a page the recorder is not on (for an engine that needs it) fails. */
+  took(entries) {
+    if (entries === null && this.context.recorded) {
+      throw new Error(`${this.engine}: the page has no console recorder (tests/e2e/engines.mjs), so nothing it logs or throws would be seen`);
+    }
+    for (const entry of entries ?? []) this.note(entry);
+  }
+
   async evaluate(fn, arg) {
     // The recorder's entries (WebKit) come back with every call.
     const script = `const done = arguments[arguments.length - 1];
-      const take = () => (window.__giosgE2e ? window.__giosgE2e.take() : []);
+      const take = () => (window.__giosgE2e ? window.__giosgE2e.take() : null);
       Promise.resolve().then(() => (${fn})(arguments[0])).then(
         (value) => done({ ok: true, value: value === undefined ? null : value, entries: take() }),
         (error) => done({ ok: false, error: String(error && error.stack ? error.stack : error), entries: take() }));`;
     const result = await this.on((driver) => driver.executeAsyncScript(script, arg ?? null));
-    for (const entry of result.entries ?? []) this.note(entry);
+    this.took(result.entries);
     if (!result.ok) throw new Error(`${this.engine}: the page threw: ${result.error}`);
     return result.value;
   }
 
   async sync() {
     if (!this.context.recorded || this.closed) return;
-    const entries = await this.on((driver) => driver.executeScript("return window.__giosgE2e ? window.__giosgE2e.take() : []"));
-    for (const entry of entries ?? []) this.note(entry);
+    this.took(await this.on((driver) => driver.executeScript("return window.__giosgE2e ? window.__giosgE2e.take() : null")));
   }
 
   click(selector) {
@@ -442,10 +468,11 @@ class WebDriverContext {
         this.initialHandle = null;
         return first;
       }
+      // A window, not a tab: a background tab is hidden, and its timers are throttled.
       await driver.switchTo().newWindow("window");
-      return driver.getWindowHandle();
+      this.current = await driver.getWindowHandle();
+      return this.current;
     });
-    this.current = handle;
     const page = new WebDriverPage(this, handle);
     this.pages.set(handle, page);
     await page.on((driver) => driver.get(url));
@@ -454,9 +481,11 @@ class WebDriverContext {
 }
 
 /** A WebDriver engine: `driverCommand(port)` starts its server, `capabilities(proxy)` asks for a session. */
-function webDriverEngine({ name, driverCommand, capabilities, bidi, recorded }) {
+function webDriverEngine({ name, driverCommand, capabilities, bidi, recorded, quirks = {} }) {
   return {
     name,
+    quirks,
+    recorded,
     server: null,
     open: false,
     async start() {
@@ -574,9 +603,22 @@ const webkit = webDriverEngine({
   }),
   bidi: false,
   recorded: true,
+  quirks: {
+    // WebKit's fetch() never takes the response of a `<link rel="preload" as="fetch">`: measured
+    // (WebKitGTK 2.50) with the fetch made at once and after the load event, with `crossorigin`
+    // and `crossorigin="anonymous" type="application/wasm"`, as a string and as a URL. A preloaded
+    // .wasm is downloaded again by the SDK's fetch.
+    fetchTakesPreload: false,
+  },
 });
 
 // ---------------------------------------------------------------------------------------------
+
+/** What an engine does differently that a test must expect (`engine.quirks`); absent is false. */
+export const QUIRKS = {
+  /** fetch() takes a response preloaded by `<link rel="preload" as="fetch">` (false in WebKit). */
+  fetchTakesPreload: (engine) => engine.quirks.fetchTakesPreload ?? true,
+};
 
 class Context {
   constructor(engine, proxy, impl) {
@@ -614,15 +656,15 @@ class Context {
   }
 }
 
-const ALL = { chromium, firefox, webkit };
+const ENGINES = { chromium, firefox, webkit };
 
 /**
  * The engines to run in: all three, or those E2E_ENGINES names (comma-separated:
  * `E2E_ENGINES=webkit` while working on WebKit).
  */
 export const engines = (process.env.E2E_ENGINES ?? "chromium,firefox,webkit").split(",").map((name) => {
-  const engine = ALL[name.trim().toLowerCase()];
-  if (!engine) throw new Error(`E2E_ENGINES: no engine ${name} (there are ${Object.keys(ALL).join(", ")})`);
+  const engine = ENGINES[name.trim().toLowerCase()];
+  if (!engine) throw new Error(`E2E_ENGINES: no engine ${name} (there are ${Object.keys(ENGINES).join(", ")})`);
   return engine;
 });
 
@@ -630,5 +672,5 @@ export { chromium };
 
 /** Stops every browser and driver started. */
 export async function closeEngines() {
-  for (const engine of Object.values(ALL)) await engine.close();
+  for (const engine of Object.values(ENGINES)) await engine.close();
 }

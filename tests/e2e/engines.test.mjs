@@ -37,6 +37,7 @@ localStorage.setItem("instruments", "stored");
 setTimeout(() => { throw new Error("thrown on purpose"); }, 0);
 Promise.reject(new Error("rejected on purpose"));
 `);
+writeFileSync(join(www, "note.txt"), "Not HTML: the proxy puts no recorder in it.\n");
 writeFileSync(join(www, "empty.html"), `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Empty</title></head><body></body></html>\n`);
 
 after(async () => {
@@ -102,4 +103,17 @@ for (const engine of engines) {
       await second.close();
     }
   });
+
+  if (engine.recorded) {
+    test(`${engine.name}: a page without its console recorder fails, rather than hiding what the page logs`, async () => {
+      const site = await localServer(www);
+      const context = await engine.newContext({});
+      try {
+        const page = await context.openPage(`${site}/note.txt`);
+        await assert.rejects(page.evaluate(() => document.title), /no console recorder/);
+      } finally {
+        await context.close();
+      }
+    });
+  }
 }
