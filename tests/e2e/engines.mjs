@@ -324,6 +324,8 @@ async function startDriver(name, command, args, port) {
   child.stderr.on("data", (chunk) => { output = (output + chunk).slice(-4000); });
   let exited = false;
   child.on("exit", () => { exited = true; children.delete(child); });
+  // Not installed (scripts/setup.sh installs each): say which.
+  child.on("error", (error) => { exited = true; output += `\n${command}: ${error.message}`; children.delete(child); });
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
