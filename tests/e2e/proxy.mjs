@@ -142,6 +142,40 @@ export async function startProxy({ api, inject } = {}) {
     }
   });
 
+  // A WebSocket to a loopback origin asked of the proxy as an absolute URL (WebKit sends
+  // `GET ws://127.0.0.1:port/… HTTP/1.1`; the others tunnel it with CONNECT): passed on as it is,
+  // in origin form.
+  server.on("upgrade", (request, socket, head) => {
+    socket.on("error", () => {});
+    let url;
+    try {
+      url = new URL(request.url);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    if (!["http:", "ws:"].includes(url.protocol) || !LOOPBACK.has(url.hostname)) {
+      refused.push(url.host);
+      socket.destroy();
+      return;
+    }
+    requests.push({ method: request.method, url: url.href, pathname: url.pathname, dest: request.headers["sec-fetch-dest"] ?? null, status: null, upgrade: request.headers.upgrade ?? null });
+    const upstream = net.connect(Number(url.port || 80), url.hostname === "[::1]" ? "::1" : url.hostname, () => {
+      const lines = [`${request.method} ${url.pathname}${url.search} HTTP/1.1`];
+      for (let i = 0; i < request.rawHeaders.length; i += 2) {
+        if (!/^proxy-/i.test(request.rawHeaders[i])) lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
+      }
+      upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
+      if (head.length > 0) upstream.write(head);
+      socket.pipe(upstream);
+      upstream.pipe(socket);
+    });
+    sockets.add(upstream);
+    upstream.on("close", () => { sockets.delete(upstream); socket.destroy(); });
+    upstream.on("error", () => socket.destroy());
+    socket.on("close", () => upstream.destroy());
+  });
+
   server.on("connect", (request, socket, head) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
