@@ -616,7 +616,7 @@ const webkit = webDriverEngine({
 
 // ---------------------------------------------------------------------------------------------
 
-/** What an engine does differently that a test must expect (`engine.quirks`); absent is false. */
+/** What an engine does differently that a test must expect (`engine.quirks`; absent: as the others). */
 export const QUIRKS = {
   /** fetch() takes a response preloaded by `<link rel="preload" as="fetch">` (false in WebKit). */
   fetchTakesPreload: (engine) => engine.quirks.fetchTakesPreload ?? true,
