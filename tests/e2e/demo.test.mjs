@@ -1,13 +1,19 @@
 // The pages as a user opens them: the demo page (the ES module entry of the package) shows a
-// visitor's lifecycle, and the embed page (the script tag) works under a strict CSP.
+// visitor's lifecycle, and the embed page (the script tag) works under a strict CSP. The embed
+// page and the consent switch run in every engine (tests/e2e/engines.mjs); the lifecycle, the
+// timeline (with its screenshot) and the error state in Chromium, through Playwright.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { SERVER_URL, launch, newOrg, control } from "./browser.mjs";
+import { closeEngines, engines } from "./engines.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
-after(async () => { await browser?.close(); });
+after(async () => {
+  await browser?.close();
+  await closeEngines();
+});
 
 async function open(url) {
   const page = await browser.newPage();
@@ -21,7 +27,7 @@ async function open(url) {
   return page;
 }
 
-test("the demo page authenticates a visitor and shows its id and token expiry", async () => {
+test("the demo page authenticates a visitor and shows its id and token expiry, in Chromium", async () => {
   const org = newOrg();
   const page = await open(`${SERVER_URL}/?org=${org}`);
   await page.locator('#status[data-state="ok"]').waitFor();
@@ -43,7 +49,7 @@ test("the demo page authenticates a visitor and shows its id and token expiry", 
   await page.close();
 });
 
-test("the demo's timeline shows a renewal and an injected fault, and the screenshot is saved", async () => {
+test("the demo's timeline shows a renewal and an injected fault, and the screenshot is saved, in Chromium", async () => {
   const org = newOrg();
   const page = await open(`${SERVER_URL}/?org=${org}&lifetime=2`);
   await page.setViewportSize({ width: 1200, height: 900 });
@@ -62,7 +68,7 @@ test("the demo's timeline shows a renewal and an injected fault, and the screens
   await page.close();
 });
 
-test("the demo page shows a server error as an error", async () => {
+test("the demo page shows a server error as an error, in Chromium", async () => {
   const org = newOrg();
   await control(`/orgs/${org}/faults`, { method: "PUT", body: JSON.stringify({ status: 403, times: 1 }) });
   const page = await open(`${SERVER_URL}/?org=${org}`);
@@ -71,50 +77,70 @@ test("the demo page shows a server error as an error", async () => {
   await page.close();
 });
 
-test("the demo's consent switch moves the visitor between localStorage and memory, keeping it", async () => {
-  const org = newOrg();
-  // Started without consent: in memory, nothing in localStorage.
-  const page = await open(`${SERVER_URL}/?org=${org}&consent=0`);
-  await page.locator('#status[data-state="ok"]').waitFor();
-  const visitorId = await page.locator("#visitor-id").textContent();
-  const keys = () => page.evaluate((o) => Object.keys(localStorage).filter((k) => k.endsWith(":secret") || k.includes(o)), org);
-  assert.equal(await page.locator("#storage-kind").textContent(), "memory");
-  assert.deepEqual(await keys(), []);
-  // Consent given: the keys appear, the identity stays, nothing is sent.
-  await page.locator("#consent").check();
-  await page.locator("#storage-kind", { hasText: "local" }).waitFor();
-  assert.equal((await keys()).length, 2);
-  assert.match(await page.locator("#stored-keys").textContent(), /secret/);
-  // Withdrawn: the keys go, the identity stays.
-  await page.locator("#consent").uncheck();
-  await page.locator("#storage-kind", { hasText: "memory" }).waitFor();
-  assert.deepEqual(await keys(), []);
-  assert.equal(await page.locator("#visitor-id").textContent(), visitorId);
-  assert.equal((await control(`/orgs/${org}/stats`)).auth_requests, 1);
-  assert.deepEqual(page.errors, []);
-  await page.close();
-});
+/** Resolves when the page's #status says `state`. */
+function status(page, state) {
+  return page.waitFor(`#status to be ${state}`, (s) => document.querySelector(`#status[data-state="${s}"]`) !== null, state);
+}
 
-test("the script-tag embed authenticates under a strict Content Security Policy", async () => {
-  const org = newOrg();
-  const page = await open(`${SERVER_URL}/embed.html?org=${org}`);
-  const violations = [];
-  page.on("console", (message) => { if (/Content Security Policy/i.test(message.text())) violations.push(message.text()); });
-  await page.locator('#status[data-state="ok"]').waitFor();
-  assert.match(await page.locator("#visitor-id").textContent(), /^[0-9a-f]{32}$/);
-  assert.equal(await page.evaluate(() => typeof window.wasm_bindgen), "undefined", "the glue stays out of the global scope");
-  assert.equal(await page.evaluate(() => typeof window.GiosgVisitor.Visitor), "function");
-  // Its errors are instances of the VisitorError it exports.
-  const invalid = await page.evaluate(() => {
+for (const engine of engines) {
+  test(`the demo's consent switch moves the visitor between localStorage and memory, keeping it, in ${engine.name}`, async () => {
+    const org = newOrg();
+    const context = await engine.newContext();
     try {
-      new window.GiosgVisitor.Visitor({});
-    } catch (error) {
-      return error instanceof window.GiosgVisitor.VisitorError && error.code;
+      // Started without consent: in memory, nothing in localStorage.
+      const page = await context.openPage(`${SERVER_URL}/?org=${org}&consent=0`);
+      await status(page, "ok");
+      const visitorId = await page.text("#visitor-id");
+      const keys = () => page.evaluate((o) => Object.keys(localStorage).filter((k) => k.endsWith(":secret") || k.includes(o)), org);
+      const consent = () => page.evaluate(() => document.querySelector("#consent").checked);
+      assert.equal(await page.text("#storage-kind"), "memory");
+      assert.equal(await consent(), false);
+      assert.deepEqual(await keys(), []);
+      // Consent given: the keys appear, the identity stays, nothing is sent.
+      await page.click("#consent");
+      assert.equal(await consent(), true);
+      await page.waitFor("the storage kind to be local", () => document.querySelector("#storage-kind").textContent.includes("local"));
+      assert.equal((await keys()).length, 2);
+      assert.match(await page.text("#stored-keys"), /secret/);
+      // Withdrawn: the keys go, the identity stays.
+      await page.click("#consent");
+      assert.equal(await consent(), false);
+      await page.waitFor("the storage kind to be memory", () => document.querySelector("#storage-kind").textContent.includes("memory"));
+      assert.deepEqual(await keys(), []);
+      assert.equal(await page.text("#visitor-id"), visitorId);
+      assert.equal((await control(`/orgs/${org}/stats`)).auth_requests, 1);
+      await page.sync();
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await context.close();
     }
   });
-  assert.equal(invalid, "invalid_options");
-  assert.deepEqual(violations, []);
-  assert.deepEqual(page.errors, []);
-  assert.equal((await control(`/orgs/${org}/stats`)).auth_requests, 1);
-  await page.close();
-});
+
+  test(`the script-tag embed authenticates under a strict Content Security Policy, in ${engine.name}`, async () => {
+    const org = newOrg();
+    const context = await engine.newContext();
+    try {
+      const page = await context.openPage(`${SERVER_URL}/embed.html?org=${org}`);
+      await status(page, "ok");
+      assert.match(await page.text("#visitor-id"), /^[0-9a-f]{32}$/);
+      assert.equal(await page.evaluate(() => typeof window.wasm_bindgen), "undefined", "the glue stays out of the global scope");
+      assert.equal(await page.evaluate(() => typeof window.GiosgVisitor.Visitor), "function");
+      // Its errors are instances of the VisitorError it exports.
+      const invalid = await page.evaluate(() => {
+        try {
+          new window.GiosgVisitor.Visitor({});
+        } catch (error) {
+          return error instanceof window.GiosgVisitor.VisitorError && error.code;
+        }
+      });
+      assert.equal(invalid, "invalid_options");
+      await page.sync();
+      // Seen from the start of the page (engines.mjs), not only from when it had loaded.
+      assert.deepEqual(page.violations, []);
+      assert.deepEqual(page.errors, []);
+      assert.equal((await control(`/orgs/${org}/stats`)).auth_requests, 1);
+    } finally {
+      await context.close();
+    }
+  });
+}
