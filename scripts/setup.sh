@@ -47,8 +47,9 @@ if [ "$want_browsers" = 1 ]; then
   cargo_tool geckodriver "$GECKODRIVER_VERSION" geckodriver --locked
   missing=()
   # webkit2gtk-driver: WebKitWebDriver and the MiniBrowser it drives, which needs a display:
-  # xvfb-run (xvfb, xauth) gives it one.
-  for pkg in chromium chromium-driver firefox-esr webkit2gtk-driver xvfb xauth; do
+  # xvfb-run (xvfb, xauth) gives it one. openssl: the certificate of the end-to-end tests' proxy
+  # (tests/e2e/proxy.mjs), which answers for https://service.giosg.com.
+  for pkg in chromium chromium-driver firefox-esr webkit2gtk-driver xvfb xauth openssl; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ]; then

@@ -52,7 +52,7 @@ GIOSG_LOCAL_SERVER=$SERVER_URL SAFARIDRIVER=$(command -v WebKitWebDriver) JSC_sl
 build_example
 
 # The end-to-end tests run against the demo command itself, as a user starts it.
-log "end-to-end tests against scripts/demo.sh (node --test, Playwright driving Chromium)"
+log "end-to-end tests against scripts/demo.sh (node --test: Chromium through Playwright, Firefox through geckodriver, WebKit through WebKitWebDriver)"
 demo_out=$(mktemp)
 PORT=0 bash scripts/demo.sh >"$demo_out" 2>&1 &
 DEMO_PID=$!
