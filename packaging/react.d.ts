@@ -50,7 +50,9 @@ export type VisitorState = VisitorLoadingState | VisitorAuthenticatedState | Vis
  * This component's own visitor, made once the WebAssembly module is loaded and authenticated at
  * once; the component re-renders on its `session`, `identitychange`, `error` and `storage` events,
  * and the visitor stops when the component unmounts. The visitor is keyed on the options' values:
- * an object written inline each render makes one visitor; a changed value makes a new one.
+ * an object written inline each render makes one visitor; a changed value makes a new one, but a
+ * changed `storage` is `setStorage()` on the same visitor. Options that cannot be keyed (a
+ * `BigInt`, a cyclic value) give `status: "error"` with `invalid_options`.
  */
 export declare function useVisitor(options: VisitorOptions): VisitorState;
 /** The visitor of the nearest `<VisitorProvider>` above (throws without one). */

@@ -11,7 +11,10 @@
 //   the `VisitorError`).
 // - It is keyed on the options' values, not on the object: `useVisitor({ organizationId })`
 //   written inline makes one visitor however often the component renders. A changed value makes
-//   a new visitor (and stops the old one).
+//   a new visitor (and stops the old one), except `storage`: a changed `storage` is
+//   `visitor.setStorage()` on the same visitor (consent given or withdrawn keeps the visitor).
+// - Options that cannot be keyed (a `BigInt`, a cyclic value, a getter that throws) make no
+//   visitor: `status` is "error", `error` a VisitorError `invalid_options`.
 // - It is made a microtask after the component subscribes (once `ready` has resolved), and a
 //   subscription that ended before then makes none: StrictMode's mount, unmount and mount again,
 //   all in one task, makes one visitor (one auth request). An unmount stops the visitor
@@ -19,8 +22,8 @@
 // - The component re-renders on the visitor's `session`, `identitychange`, `error` and `storage`
 //   events, through `useSyncExternalStore` over `visitor.session` (one object until the session
 //   changes).
-import { createContext, createElement, useContext, useState, useSyncExternalStore } from "react";
-import { ready, Visitor } from "./index.js";
+import { createContext, createElement, useContext, useEffect, useState, useSyncExternalStore } from "react";
+import { ready, Visitor, VisitorError } from "./index.js";
 
 const EVENTS = ["session", "identitychange", "error", "storage"];
 
@@ -32,9 +35,14 @@ const STARTING = Object.freeze({ visitor: null, session: null, visitorId: null, 
  * the snapshot is a new object only when something shown changed.
  */
 class VisitorStore {
-  constructor(options, key) {
+  constructor(options, { key, storage, refused }) {
     this.options = options;
     this.key = key;
+    // The storage the visitor is to use (its options' at first, then each `moveTo()`), and why
+    // the options make no visitor (`null`: they do).
+    this.storage = storage;
+    this.optionsStorage = storage;
+    this.refused = refused;
     this.snapshot = STARTING;
     this.listeners = new Set();
     // Each start has its generation, so that a start whose store was stopped meanwhile does nothing.
@@ -70,6 +78,7 @@ class VisitorStore {
         if (!current()) return;
         let visitor;
         try {
+          if (this.refused) throw this.refused;
           visitor = new Visitor(this.options);
         } catch (error) {
           this.error = error;
@@ -85,6 +94,8 @@ class VisitorStore {
           }),
         );
         this.update();
+        // `storage` changed between the first render and now: the visitor moves at once.
+        if (this.storage !== this.optionsStorage) this.moveTo(this.storage, true);
         visitor.authenticate().then(
           () => {
             if (current()) this.update();
@@ -98,6 +109,22 @@ class VisitorStore {
       },
       (error) => {
         if (!current()) return;
+        this.error = error;
+        this.update();
+      },
+    );
+  }
+
+  /** The options' `storage` is now `storage`: `setStorage()` on the visitor, if it differs. */
+  moveTo(storage, always = false) {
+    if (storage === this.storage && !always) return;
+    this.storage = storage;
+    const visitor = this.visitor;
+    if (!visitor) return;
+    visitor.setStorage(storage).then(
+      () => this.update(),
+      (error) => {
+        if (this.visitor !== visitor) return;
         this.error = error;
         this.update();
       },
@@ -141,12 +168,22 @@ class VisitorStore {
 }
 
 /**
- * The options' values as a string: two option objects with the same values (in any order) make
- * one visitor.
+ * The options' values but `storage` as a string (`key`): two option objects with the same values
+ * (in any order) make one visitor; and their `storage` ("local" when absent). `refused`: why
+ * they cannot be keyed (a VisitorError `invalid_options`), else `null`.
  */
-function optionsKey(options) {
-  if (options === null || typeof options !== "object") return `${typeof options}:${String(options)}`;
-  return JSON.stringify(Object.keys(options).sort().map((name) => [name, options[name]]));
+function keyOf(options) {
+  if (options === null || typeof options !== "object") return { key: `${typeof options}:${String(options)}`, storage: "local", refused: null };
+  try {
+    const names = Object.keys(options).filter((name) => name !== "storage").sort();
+    const key = JSON.stringify(names.map((name) => [name, options[name]]));
+    return { key, storage: options.storage ?? "local", refused: null };
+  } catch {
+    // A `BigInt`, a cyclic value, a throwing getter or `toJSON`: the same key on every render, so
+    // that the refusal is made once.
+    const refused = new VisitorError("invalid_options", "the visitor's options could not be read as values (a BigInt, a cyclic value or a getter that throws?): pass plain strings, numbers and booleans");
+    return { key: "\u0000refused", storage: "local", refused };
+  }
 }
 
 /** The subscription of a component that reads its provider's visitor: nothing to follow. */
@@ -154,14 +191,20 @@ const NO_STORE = { subscribe: () => () => {}, getSnapshot: () => STARTING };
 
 /** The component's own visitor for `options`, or none when `options` is `undefined`. */
 function useOwnVisitor(options) {
-  const key = options === undefined ? null : optionsKey(options);
-  const make = () => (key === null ? NO_STORE : new VisitorStore(options, key));
+  const keyed = options === undefined ? null : keyOf(options);
+  const key = keyed === null ? null : keyed.key;
+  const make = () => (keyed === null ? NO_STORE : new VisitorStore(options, keyed));
   let [store, setStore] = useState(make);
   // New option values: a new store, kept from this render on (the old one stops once unsubscribed).
   if ((store === NO_STORE ? null : store.key) !== key) {
     store = make();
     setStore(store);
   }
+  // A new `storage` moves the same visitor, once the render is committed.
+  const storage = keyed === null ? null : keyed.storage;
+  useEffect(() => {
+    if (store !== NO_STORE) store.moveTo(storage);
+  }, [store, storage]);
   return useSyncExternalStore(store.subscribe, store.getSnapshot, () => STARTING);
 }
 

@@ -236,3 +236,81 @@ async fn a_failed_renewal_in_one_tab_holds_back_the_others_background_renewal() 
     let renewed = env.auth_log().await.iter().filter(|e| get(e, "status").as_f64() == Some(200.0)).count();
     assert_eq!(renewed, 2, "the first authentication and one renewal for both tabs");
 }
+
+// ---- Copies of the SDK in one page ----
+//
+// The package as the local server serves it (`pkg/index.js`, imported at run time) beside this
+// suite's own build: two wasm instances in one page, as the npm entry and the script-tag embed
+// are. Neither's writes reach the other through its own registry of visitors, nor through the
+// browser's `storage` event (which never fires in the page that wrote): SPEC §3 wants them heard
+// all the same.
+
+#[wasm_bindgen(inline_js = r#"
+export async function package_copy(server) {
+  const sdk = await import(`${server}/pkg/index.js`);
+  await sdk.ready;
+  return sdk.Visitor;
+}
+export function construct_copy(Visitor, options) { return new Visitor(options); }
+export function call_copy(visitor, method, argument) { return visitor[method](argument); }
+export function read_copy(visitor, getter) { return visitor[getter]; }
+export function capture_copy(visitor, event) {
+  const seen = [];
+  visitor.on(event, (detail) => seen.push(detail));
+  return seen;
+}
+"#)]
+extern "C" {
+    async fn package_copy(server: &str) -> JsValue;
+    fn construct_copy(class: &JsValue, options: &JsValue) -> JsValue;
+    fn call_copy(visitor: &JsValue, method: &str, argument: &JsValue) -> JsValue;
+    fn read_copy(visitor: &JsValue, getter: &str) -> JsValue;
+    fn capture_copy(visitor: &JsValue, event: &str) -> js_sys::Array;
+}
+
+/// A visitor of this suite's build and one of the served package's, on `env`'s storage, both
+/// authenticated (the second from the first's cached session).
+async fn two_copies(env: &Env) -> (giosg_visitor::js::Visitor, JsValue) {
+    let own = env.visitor(&[]);
+    authenticate(&own).await;
+    let copy = construct_copy(&package_copy(SERVER).await, &env.options(&[]));
+    settle(call_copy(&copy, "authenticate", &JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(read_copy(&copy, "visitorId"), own.visitor_id(), "the copy took the stored visitor");
+    assert_eq!(env.auth_requests().await, 1, "the copy used the cached session");
+    (own, copy)
+}
+
+/// The bound of what is heard at once, for a loaded machine: it only fails the test.
+const HEARD_WITHIN_MS: u32 = 30_000;
+
+#[wasm_bindgen_test]
+async fn forget_in_one_copy_of_the_sdk_reaches_another_copy_in_the_page() {
+    let env = Env::new();
+    let (own, copy) = two_copies(&env).await;
+    let before = own.visitor_id();
+    let changes = capture_copy(&copy, "identitychange");
+    settle(own.forget()).await.unwrap();
+    wait_until(HEARD_WITHIN_MS, || async { changes.length() >= 1 }).await;
+    assert!(read_copy(&copy, "visitorId").is_null() && read_copy(&copy, "accessToken").is_null(), "the copy kept the forgotten visitor");
+    assert_eq!(get(&changes.get(0), "previousVisitorId"), before);
+    // The next identity made here reaches the copy too, with no request of its own.
+    let next = get_str(&authenticate(&own).await, "visitorId");
+    wait_until(HEARD_WITHIN_MS, || async { read_copy(&copy, "visitorId").as_string().as_deref() == Some(next.as_str()) }).await;
+    assert_eq!(read_copy(&copy, "accessToken"), own.access_token());
+    assert_eq!(env.auth_requests().await, 2, "the copy asked the server itself");
+    // And the other way: forget() in the copy reaches this build's visitor.
+    settle(call_copy(&copy, "forget", &JsValue::UNDEFINED)).await.unwrap();
+    wait_until(HEARD_WITHIN_MS, || async { own.visitor_id().is_null() }).await;
+    call_copy(&copy, "stop", &JsValue::UNDEFINED);
+}
+
+#[wasm_bindgen_test]
+async fn consent_withdrawn_in_one_copy_of_the_sdk_reaches_another_copy_in_the_page() {
+    let env = Env::new();
+    let (own, copy) = two_copies(&env).await;
+    settle(call_copy(&copy, "setStorage", &"memory".into())).await.unwrap();
+    assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none());
+    wait_until(HEARD_WITHIN_MS, || async { own.visitor_id().is_null() }).await;
+    assert!(own.access_token().is_null() && !own.is_authenticated(), "this build's visitor kept the withdrawn identity");
+    call_copy(&copy, "stop", &JsValue::UNDEFINED);
+}

@@ -6,6 +6,8 @@
 //!   check, with its fallback to memory;
 //! - the timer: a `gloo-timers` `Timeout` (dropping it cancels);
 //! - `page.rs`: `visibilitychange`, `pageshow`, `online` and `storage` listeners (`web-sys`);
+//! - `copies.rs`: what tells other copies of the SDK in the page (the embed beside the npm
+//!   entry) of this one's storage writes;
 //! - `locks.rs`: Web Locks (`navigator.locks`, a typed binding);
 //! - `calls.rs`: the calls waiting for the lifecycle, each with what settles it, and the
 //!   caller's own request sent with the token;
@@ -23,6 +25,7 @@
 //! while another is being handled waits its turn instead of borrowing twice.
 
 pub mod calls;
+pub mod copies;
 pub mod guarded;
 pub mod listeners;
 pub mod locks;
@@ -42,6 +45,7 @@ use serde::Serialize;
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::{Effect, Host, Lifecycle, Response, Want};
 use crate::core::options::{Options, StorageKind, StorageReason};
+use crate::core::record;
 use crate::core::wire::{AuthRequest, JsonProblem};
 use calls::{Calls, Failure, Outcome, Outgoing, Settle};
 use listeners::Listeners;
@@ -67,6 +71,9 @@ pub enum Input {
     Tick,
     Woke,
     TabChanged { key: Option<String>, value: Option<String> },
+    /// Another copy of the SDK in the page wrote to storage (or the page says so): what this
+    /// visitor's keys hold is read again, as written by another tab.
+    CopyWrote,
 }
 
 /// The effects under way: each handle ends its effect when dropped or told to.
@@ -90,6 +97,9 @@ pub struct Browser {
     listeners: RefCell<Listeners>,
     /// Counts lock requests, so that the answer to a withdrawn one is not taken.
     lock_seq: Cell<u32>,
+    /// This visitor's storage keys, the secret's first: read again when another copy of the SDK
+    /// in the page wrote.
+    keys: [String; 2],
     this: Weak<Browser>,
 }
 
@@ -106,6 +116,7 @@ impl Browser {
     /// A visitor's shell, with the session cached in storage (if valid) already current.
     pub fn new(options: Options) -> Rc<Browser> {
         let storage = Storage::open(options.storage);
+        let keys = [record::secret_key(&options.prefix, &options.api), record::session_key(&options.prefix, &options.api, &options.org)];
         let browser = Rc::new_cyclic(|this| Browser {
             life: RefCell::new(Lifecycle::new(options)),
             storage: RefCell::new(storage),
@@ -115,6 +126,7 @@ impl Browser {
             calls: RefCell::default(),
             listeners: RefCell::default(),
             lock_seq: Cell::new(0),
+            keys,
             this: this.clone(),
         });
         PAGE.with(|page| {
@@ -132,6 +144,7 @@ impl Browser {
         if written.is_empty() {
             return;
         }
+        copies::tell();
         let others: Vec<Rc<Browser>> = PAGE.with(|page| {
             page.borrow().iter().filter_map(Weak::upgrade).filter(|other| !std::ptr::eq(Rc::as_ptr(other), self)).collect()
         });
@@ -237,6 +250,14 @@ impl Browser {
             Input::Tick => life.tick(&mut host),
             Input::Woke => life.woke(&mut host),
             Input::TabChanged { key, value } => life.tab_changed(key.as_deref(), value.as_deref(), &mut host),
+            Input::CopyWrote => {
+                // Nothing of the event is trusted: what the keys hold is read from storage.
+                for key in &self.keys {
+                    if let Some(value) = host.storage.peek(key) {
+                        life.tab_changed(Some(key), value.as_deref(), &mut host);
+                    }
+                }
+            }
         }
         (host.effects, sent)
     }

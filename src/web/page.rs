@@ -1,12 +1,13 @@
-//! The page events that wake the SDK (`visibilitychange` to visible, `pageshow`, `online`) and
-//! other tabs' storage writes (`storage`), as `web-sys` listeners kept in `Closure`s; dropping
-//! [`PageListeners`] removes them.
+//! The page events that wake the SDK (`visibilitychange` to visible, `pageshow`, `online`),
+//! other tabs' storage writes (`storage`) and other copies' of the SDK in this page
+//! (`copies::EVENT`), as `web-sys` listeners kept in `Closure`s; dropping [`PageListeners`]
+//! removes them.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{EventTarget, StorageEvent};
 
-use super::Input;
+use super::{copies, Input};
 
 type Listener = Closure<dyn FnMut(web_sys::Event)>;
 
@@ -16,13 +17,15 @@ pub struct PageListeners {
     wake: Listener,
     /// With `storage: "local"`: other tabs' writes.
     tabs: Option<Listener>,
+    /// Other copies' of the SDK in this page.
+    copies: Listener,
 }
 
 const WINDOW_WAKE_EVENTS: [&str; 2] = ["pageshow", "online"];
 
 impl PageListeners {
-    /// Listens for the page; `deliver` gets [`Input::Woke`] and, with `tabs`,
-    /// [`Input::TabChanged`]. `None` outside a window (a worker).
+    /// Listens for the page; `deliver` gets [`Input::Woke`], [`Input::CopyWrote`] and, with
+    /// `tabs`, [`Input::TabChanged`]. `None` outside a window (a worker).
     pub fn listen(tabs: bool, deliver: impl Fn(Input) + 'static) -> Option<Self> {
         let window = web_sys::window()?;
         let document: EventTarget = window.document()?.into();
@@ -41,6 +44,15 @@ impl PageListeners {
         for name in WINDOW_WAKE_EVENTS {
             let _ = window.add_event_listener_with_callback(name, wake.as_ref().unchecked_ref());
         }
+        let copies = {
+            let deliver = deliver.clone();
+            Listener::new(move |event: web_sys::Event| {
+                if copies::from_elsewhere(&event) {
+                    deliver(Input::CopyWrote);
+                }
+            })
+        };
+        let _ = window.add_event_listener_with_callback(copies::EVENT, copies.as_ref().unchecked_ref());
         let tabs = tabs.then(|| {
             let listener = Listener::new(move |event: web_sys::Event| {
                 if let Some(event) = event.dyn_ref::<StorageEvent>() {
@@ -50,7 +62,7 @@ impl PageListeners {
             let _ = window.add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
             listener
         });
-        Some(PageListeners { window, document, wake, tabs })
+        Some(PageListeners { window, document, wake, tabs, copies })
     }
 }
 
@@ -61,6 +73,7 @@ impl Drop for PageListeners {
         for name in WINDOW_WAKE_EVENTS {
             let _ = self.window.remove_event_listener_with_callback(name, wake);
         }
+        let _ = self.window.remove_event_listener_with_callback(copies::EVENT, self.copies.as_ref().unchecked_ref());
         if let Some(tabs) = &self.tabs {
             let _ = self.window.remove_event_listener_with_callback("storage", tabs.as_ref().unchecked_ref());
         }

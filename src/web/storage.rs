@@ -72,6 +72,12 @@ impl Storage {
         self.memory.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }
 
+    /// What the browser's storage holds at `key`, read without keeping it (another copy of the SDK
+    /// wrote there): `None` when this visitor uses no browser storage, or the read failed.
+    pub fn peek(&self, key: &str) -> Option<Option<String>> {
+        self.handle.as_ref()?.get_item(key).ok()
+    }
+
     /// Keeps `value` (`None`: removes it) in memory.
     fn remember(&mut self, key: &str, value: Option<&str>) {
         self.memory.retain(|(k, _)| k != key);

@@ -408,3 +408,89 @@ test("react.d.ts: a React app type-checks with tsc --strict, and its mistakes fa
   }
   failsWhereMarked(join(dir, "tsconfig.react-bad.json"), join(dir, "react-bad.tsx"), 6, app);
 });
+
+// Options the binding cannot key, and consent moved through `storage`: each component in a root
+// of its own, so that one crashing its tree does not hide what the other shows. The consent
+// component records each visitor it was given on `window.consentVisitors`.
+const OPTIONS_APP = `import { StrictMode, useEffect, useState } from "react";
+import { createRoot } from "react-dom/client";
+import { useVisitor } from "giosg-visitor/react";
+
+const params = new URLSearchParams(location.search);
+const apiBaseUrl = params.get("api");
+const cyclic = {};
+cyclic.self = cyclic;
+window.consentVisitors = [];
+
+function Unkeyable({ name, extra }) {
+  const state = useVisitor({ organizationId: params.get("org"), apiBaseUrl, storage: "memory", ...extra });
+  return <p id={name} data-status={state.status} data-error={state.error?.code ?? ""}>{name}</p>;
+}
+
+function Consent() {
+  const [consented, setConsented] = useState(false);
+  const state = useVisitor({ organizationId: params.get("consent"), apiBaseUrl, storageKeyPrefix: params.get("prefix"), storage: consented ? "local" : "memory" });
+  useEffect(() => {
+    if (state.visitor && !window.consentVisitors.includes(state.visitor)) window.consentVisitors.push(state.visitor);
+  }, [state.visitor]);
+  return (
+    <>
+      <button id="consent" onClick={() => setConsented(!consented)}>consent</button>
+      <p id="consented" data-status={state.status} data-storage={state.storageKind ?? ""} data-visitor-id={state.visitorId ?? ""}>consent</p>
+    </>
+  );
+}
+
+for (const [id, element] of [
+  ["bigint-root", <Unkeyable name="bigint" extra={{ requestTimeoutMs: 10n }} />],
+  ["cyclic-root", <Unkeyable name="cyclic" extra={{ extra: cyclic }} />],
+  ["consent-root", <Consent />],
+]) {
+  const root = document.createElement("div");
+  root.id = id;
+  document.body.append(root);
+  createRoot(root).render(<StrictMode>{element}</StrictMode>);
+}
+`;
+
+let optionsDist;
+
+/** The options app, built once (development mode: StrictMode mounts every effect twice). */
+async function optionsPage(query) {
+  optionsDist ??= build("options-app", OPTIONS_APP, "development");
+  browser ??= await launch();
+  const context = await browser.newContext();
+  const page = await newPage(context);
+  await page.goto(`${await localServer(optionsDist)}/?${new URLSearchParams({ api: SERVER_URL, ...query })}`);
+  return { context, page };
+}
+
+test("options the hook cannot key (a BigInt, a cyclic value) give status error with invalid_options, not a crashed tree", async () => {
+  const { context, page } = await optionsPage({ org: newOrg(), consent: newOrg(), prefix: "options" });
+  try {
+    for (const name of ["bigint", "cyclic"]) await page.locator(`#${name}[data-status="error"][data-error="invalid_options"]`).waitFor({ timeout: 30_000 });
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test("in StrictMode: a changed storage option is setStorage() on the same visitor, not a new one", async () => {
+  const consent = newOrg();
+  const { context, page } = await optionsPage({ org: newOrg(), consent, prefix: `consent${Date.now()}` });
+  try {
+    await page.locator('#consented[data-status="authenticated"][data-storage="memory"]').waitFor({ timeout: 30_000 });
+    const visitorId = await page.locator("#consented").getAttribute("data-visitor-id");
+    await page.click("#consent");
+    await page.locator('#consented[data-storage="local"]').waitFor({ timeout: 30_000 });
+    await page.click("#consent");
+    await page.locator('#consented[data-storage="memory"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator("#consented").getAttribute("data-visitor-id"), visitorId);
+    assert.equal(await page.evaluate(() => window.consentVisitors.length), 1, "a new visitor was made");
+    const { count, log } = await authRequests(consent);
+    assert.equal(count, 1, JSON.stringify(log));
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await context.close();
+  }
+});
