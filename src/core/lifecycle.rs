@@ -775,15 +775,15 @@ impl Lifecycle {
         if !self.backoff_shared() {
             return false;
         }
-        let Some((not_before, failures)) = host.load::<RetryRecord>(&self.retry_key).and_then(RetryRecord::read) else { return false };
         let now = host.now();
+        let Some((not_before, failures)) = host.load::<RetryRecord>(&self.retry_key).and_then(|r| r.read(now)) else { return false };
         if not_before <= now {
             return false;
         }
         host.effect(Effect::Unlock);
         let Some(flight) = &mut self.flight else { return false };
         flight.attempts = flight.attempts.max(failures);
-        self.set_phase(Phase::Backoff { until: not_before.min(now + retry::MAX_RETRY_AFTER_MS) });
+        self.set_phase(Phase::Backoff { until: not_before });
         true
     }
 

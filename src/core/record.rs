@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{ApiBase, OrganizationId};
 use super::redact::{AccessToken, Secret};
+use super::retry::MAX_RETRY_AFTER_MS;
 use super::session::Session;
 use super::value::is_valid_unicode;
 use super::wire::{AuthAnswer, MAX_EXPIRES_IN};
@@ -52,9 +53,13 @@ impl RetryRecord {
         Self { v: VERSION, not_before_ms: not_before_ms as i64, failures }
     }
 
-    /// When the next attempt may be, and the failures so far; `None` for another version.
-    pub fn read(self) -> Option<(f64, u32)> {
-        (self.v == VERSION).then_some((self.not_before_ms as f64, self.failures))
+    /// When the next attempt may be, and the failures so far; `None` for another version, or
+    /// for a time further from `now_ms` than any backoff of the SDK's reaches (the longest
+    /// `Retry-After` honored, an hour): not a record of this SDK (a page's write, a clock moved
+    /// far back), and garbage reads as absent.
+    pub fn read(self, now_ms: f64) -> Option<(f64, u32)> {
+        let not_before = self.not_before_ms as f64;
+        (self.v == VERSION && not_before - now_ms <= MAX_RETRY_AFTER_MS).then_some((not_before, self.failures))
     }
 }
 

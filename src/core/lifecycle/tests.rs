@@ -1239,3 +1239,26 @@ fn forget_and_withdrawn_consent_erase_the_retry_record() {
         assert!(held_in(&shell, StorageKind::Local).is_empty(), "left: {:?}", held_in(&shell, StorageKind::Local));
     }
 }
+
+/// SPEC §3: a record dated beyond anything the SDK writes is garbage. No retry record of the
+/// SDK's names a time more than the longest `Retry-After` honored (an hour) ahead; one dated ten
+/// hours ahead (a page's write, or another build's) must not hold back the background renewal.
+#[test]
+fn a_retry_record_dated_past_the_longest_backoff_reads_as_absent() {
+    let (mut life, mut shell) = authenticated("local");
+    let retry_key = secret_key(&shell).replace(":secret", &format!(":{ORG}:retry"));
+    let far = shell.now + 36e6;
+    shell.set(&retry_key, &format!(r#"{{"v":1,"notBeforeMs":{far},"failures":3}}"#));
+    // The renewal point: the background renewal asks the server, as if the record were absent.
+    shell.fire(&mut life);
+    assert_eq!(shell.take(), [Did::Lock(true)]);
+    life.locked(true, &mut shell);
+    assert_eq!(shell.take(), [post(2, true)], "the record held the renewal back");
+    // A record within the hour is another tab's backoff, and is honored.
+    let (mut life, mut shell) = authenticated("local");
+    let near = shell.now + retry::MAX_RETRY_AFTER_MS;
+    shell.set(&retry_key, &format!(r#"{{"v":1,"notBeforeMs":{near},"failures":3}}"#));
+    shell.fire(&mut life);
+    life.locked(true, &mut shell);
+    assert_eq!(shell.take(), [Did::Lock(true), Did::Unlock], "another tab's backoff was not honored");
+}
