@@ -207,6 +207,10 @@ impl Host for TabHost<'_> {
     fn now(&self) -> f64 {
         self.now_ms
     }
+    fn monotonic(&self) -> f64 {
+        // The simulated clocks are never moved: time passing is all they tell.
+        self.now_ms
+    }
     fn random(&self) -> f64 {
         self.rng.borrow_mut().random()
     }

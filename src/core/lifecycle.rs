@@ -13,6 +13,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::clock::Clock;
 use super::error::{self, Error};
 use super::options::{OnSecretRejected, Options, StorageKind, StorageReason};
 use super::record::{self, RetryRecord, SecretRecord, SessionRecord};
@@ -25,8 +26,11 @@ use super::wire::{AuthAnswer, JsonProblem};
 /// once and run no page code that could call the visitor back (the browser's storage is read
 /// through its own handle, apart from the visitor's state).
 pub trait Host {
-    /// The local clock, milliseconds since the Unix epoch.
+    /// The page's clock (`Date.now()`), milliseconds since the Unix epoch; the page may move it.
     fn now(&self) -> f64;
+    /// A monotonic clock (`performance.now()`), in milliseconds from any start; not finite when
+    /// there is none. The machine schedules on both ([`Clock`]).
+    fn monotonic(&self) -> f64;
     /// Uniform in `[0, 1)`.
     fn random(&self) -> f64;
     /// A JSON text as a serde type.
@@ -272,6 +276,8 @@ pub struct Lifecycle {
     seq: u32,
     flight: Option<Flight>,
     waiters: Vec<Waiter>,
+    /// The time line every time above is on: the page's clock, as far as time has really passed.
+    clock: Clock,
 }
 
 impl Lifecycle {
@@ -296,7 +302,20 @@ impl Lifecycle {
             seq: 0,
             flight: None,
             waiters: Vec::new(),
+            clock: Clock::default(),
         }
+    }
+
+    /// Now, on the machine's time line.
+    fn now<S: Host>(&self, host: &S) -> f64 {
+        self.clock.now(host.now(), host.monotonic())
+    }
+
+    /// Whether the current token is valid now (`isAuthenticated`), with the page's clock read
+    /// as `wall` and the monotonic clock as `mono`.
+    pub fn is_authenticated(&self, wall: f64, mono: f64) -> bool {
+        let now = self.clock.now(wall, mono);
+        self.session.as_ref().is_some_and(|s| s.valid_for(now, 0.0))
     }
 
     // ---- Calls from the page ----
@@ -305,7 +324,7 @@ impl Lifecycle {
     pub fn authenticate<S: Host>(&mut self, call: u32, force: bool, host: &mut S) {
         self.secret_refused = false;
         let first = self.begin(host);
-        let now = host.now();
+        let now = self.now(host);
         match &self.session {
             Some(session) if !force && session.qualifies(now, self.options.renew_before_ms) => host.effect(Effect::Reply { call, outcome: Ok(Reply::Session(session.clone())) }),
             _ => self.renew(Some((call, Want::Session)), if force { Need::Fresh } else { Need::Valid(0.0) }, host),
@@ -319,7 +338,7 @@ impl Lifecycle {
     /// background renewal while the current token is still good enough.
     pub fn token<S: Host>(&mut self, call: u32, min_ms: f64, want: Want, host: &mut S) {
         let first = self.begin(host);
-        let now = host.now();
+        let now = self.now(host);
         match &self.session {
             Some(session) if session.valid_for(now, min_ms) => {
                 let due = session.due(now);
@@ -342,7 +361,7 @@ impl Lifecycle {
         if status != 401 || retried || self.stopped {
             return true;
         }
-        let now = host.now();
+        let now = self.now(host);
         match &self.session {
             Some(session) if session.answer.access_token.expose() != token && session.valid_for(now, FETCH_MIN_VALIDITY_MS) => {
                 reply_with(host, call, Want::Send { retried: true }, session);
@@ -392,7 +411,7 @@ impl Lifecycle {
     pub fn load<S: Host>(&mut self, host: &mut S) {
         if !self.loaded {
             self.loaded = true;
-            let now = host.now();
+            let now = self.now(host);
             let cached = self.stored_session(host).filter(|session| session.valid_for(now, 0.0));
             self.report(host);
             if let Some(session) = cached {
@@ -409,7 +428,7 @@ impl Lifecycle {
             Some(Flight { phase: phase @ (Phase::Ask { .. } | Phase::Probe { .. } | Phase::Recheck { .. }), .. }) if seq == self.seq => phase.clone(),
             _ => return,
         };
-        let now = host.now();
+        let now = self.now(host);
         match phase {
             Phase::Ask { secret, sent_at } => match result {
                 Err(error) => self.fail(error, true, None, host),
@@ -423,14 +442,14 @@ impl Lifecycle {
                         // visitor.
                         self.post(None, Phase::Probe { secret, status: answer.status, sent_at: now }, host);
                     }
-                    _ => self.fail_with_status(&answer, now, host),
+                    _ => self.fail_with_status(&answer, host),
                 },
             },
             Phase::Probe { secret, status, sent_at } => match result {
                 // The probe failed on the way (network, timeout, 408, 429, 5xx): it is retried
                 // like any request, within the same deadline.
                 Err(error) => self.fail(error, true, None, host),
-                Ok(answer) if retry::is_retryable_status(answer.status) => self.fail_with_status(&answer, now, host),
+                Ok(answer) if retry::is_retryable_status(answer.status) => self.fail_with_status(&answer, host),
                 Ok(answer) => match retry::is_success(answer.status).then(|| self.session_from(&answer, sent_at, host).ok()).flatten() {
                     // The endpoint works: one refusal may have been a stray answer (a misrouted
                     // deploy, a proxy), so the secret is asked about once more before it goes.
@@ -461,7 +480,7 @@ impl Lifecycle {
                         self.fail(error::secret_rejected(), false, None, host);
                     }
                 },
-                Ok(answer) => self.fail_with_status(&answer, now, host),
+                Ok(answer) => self.fail_with_status(&answer, host),
             },
             _ => {}
         }
@@ -470,8 +489,9 @@ impl Lifecycle {
 
     /// An answer that is neither a session nor a refused secret: an `http` error, retried when
     /// its status is worth it, after the server's `Retry-After` if it named one.
-    fn fail_with_status<S: Host>(&mut self, answer: &Response, now: f64, host: &mut S) {
-        let retry_after = answer.retry_after_ms(now);
+    fn fail_with_status<S: Host>(&mut self, answer: &Response, host: &mut S) {
+        // An HTTP date is a date: read against the page's clock.
+        let retry_after = answer.retry_after_ms(host.now());
         self.fail(error::http(answer.status), retry::is_retryable_status(answer.status), retry_after, host);
     }
 
@@ -490,7 +510,7 @@ impl Lifecycle {
 
     /// The timer fired: whatever was due.
     pub fn tick<S: Host>(&mut self, host: &mut S) {
-        let now = host.now();
+        let now = self.now(host);
         match self.flight.as_ref().map(|f| f.phase.clone()) {
             Some(Phase::Lock { waiting, until }) if until <= now => {
                 host.effect(Effect::Unlock);
@@ -573,7 +593,7 @@ impl Lifecycle {
     /// A flight waiting out its backoff makes its next attempt now, or when the server's
     /// `Retry-After` allows.
     fn cut_backoff_short<S: Host>(&mut self, host: &mut S) {
-        let now = host.now();
+        let now = self.now(host);
         let Some(flight) = &mut self.flight else { return };
         if let Phase::Backoff { until } = &mut flight.phase {
             *until = until.min(flight.not_before.max(now));
@@ -609,7 +629,7 @@ impl Lifecycle {
                 self.let_identity_go(host);
             }
         } else if key == Some(&self.session_key) && value.is_some() {
-            let now = host.now();
+            let now = self.now(host);
             let current = self.session.as_ref().map(|x| x.answer.access_token.clone());
             if let Some(session) = self.stored_session(host).filter(|x| x.valid_for(now, 0.0) && current.as_ref() != Some(&x.answer.access_token)) {
                 self.adopt(session, Source::Tab, false, host);
@@ -641,7 +661,7 @@ impl Lifecycle {
 
     /// Renews in the background when the renewal point has passed.
     fn wake<S: Host>(&mut self, host: &mut S) {
-        let now = host.now();
+        let now = self.now(host);
         if self.started && self.session.as_ref().is_some_and(|s| s.due(now)) {
             self.renew(None, Need::Valid(0.0), host);
         }
@@ -651,7 +671,7 @@ impl Lifecycle {
     /// (who waits 30 s at most), or for nobody: a background renewal, which keeps the flight
     /// retrying while the page lives.
     fn renew<S: Host>(&mut self, caller: Option<(u32, Want)>, need: Need, host: &mut S) {
-        let now = host.now();
+        let now = self.now(host);
         // No background renewal while it waits to try again after a flight that gave up.
         if caller.is_none() && (self.secret_refused || self.retry_at.is_some_and(|at| at > now)) {
             return;
@@ -703,7 +723,7 @@ impl Lifecycle {
             return false;
         }
         host.effect(Effect::Lock { name: name.clone(), if_available });
-        let until = host.now() + self.lock_wait_ms();
+        let until = self.now(host) + self.lock_wait_ms();
         self.set_phase(Phase::Lock { waiting: !if_available, until });
         true
     }
@@ -719,7 +739,7 @@ impl Lifecycle {
 
     fn look_again<S: Host>(&mut self, left: u32, contended: bool, host: &mut S) {
         if left > 1 && matches!(self.flight_need(), Some(Need::Valid(_))) {
-            let at = host.now() + SYNC_LOOK_MS;
+            let at = self.now(host) + SYNC_LOOK_MS;
             self.set_phase(Phase::Look { left: left - 1, at, contended });
         } else {
             let secret = self.stored_secret(host);
@@ -741,7 +761,7 @@ impl Lifecycle {
                 self.wait_behind_another_tab(host);
                 return;
             }
-            let now = host.now();
+            let now = self.now(host);
             self.post(secret.as_ref(), Phase::Ask { secret: secret.clone(), sent_at: now }, host);
         }
     }
@@ -753,7 +773,7 @@ impl Lifecycle {
     /// waiting: with them, the request goes.
     fn wait_behind_another_tab<S: Host>(&mut self, host: &mut S) {
         host.effect(Effect::Unlock);
-        let now = host.now();
+        let now = self.now(host);
         let Some(flight) = &mut self.flight else { return };
         flight.attempts = flight.attempts.saturating_add(1);
         let (attempts, not_before) = (flight.attempts, flight.not_before);
@@ -775,7 +795,7 @@ impl Lifecycle {
         if !self.backoff_shared() {
             return false;
         }
-        let now = host.now();
+        let now = self.now(host);
         let Some((not_before, failures)) = host.load::<RetryRecord>(&self.retry_key).and_then(|r| r.read(now)) else { return false };
         if not_before <= now {
             return false;
@@ -791,7 +811,7 @@ impl Lifecycle {
     /// (`failures` so far).
     fn share_backoff<S: Host>(&self, not_before: f64, failures: u32, host: &mut S) {
         if self.backoff_shared() {
-            host.save(&self.retry_key, &RetryRecord::new(not_before, failures));
+            host.save(&self.retry_key, &RetryRecord::new(not_before + self.clock.to_page(), failures));
         }
     }
 
@@ -803,7 +823,7 @@ impl Lifecycle {
     /// valid for what they need, and not yet due for renewal.
     fn take_stored<S: Host>(&mut self, host: &mut S) -> bool {
         let Some(Need::Valid(min_ms)) = self.flight_need() else { return false };
-        let now = host.now();
+        let now = self.now(host);
         match self.stored_session(host).filter(|s| s.valid_for(now, min_ms) && !s.due(now)) {
             Some(session) => {
                 self.succeed(session, Source::Tab, false, host);
@@ -836,7 +856,7 @@ impl Lifecycle {
     /// before the lock is released, so that the next tab to take the lock finds it.
     fn succeed_stored<S: Host>(&mut self, session: Session, reset: bool, host: &mut S) {
         host.save(&self.secret_key, &SecretRecord::new(&session.answer.secret));
-        host.save(&self.session_key, &SessionRecord::new(&session));
+        host.save(&self.session_key, &SessionRecord::new(&session).shifted(self.clock.to_page()));
         if self.backoff_shared() {
             host.remove(&self.retry_key);
         }
@@ -854,7 +874,7 @@ impl Lifecycle {
         }
         // The listeners hear of it first (their events are queued before the replies).
         if let Some(session) = &self.session {
-            let now = host.now();
+            let now = self.now(host);
             for waiter in core::mem::take(&mut self.waiters) {
                 // Up to the default 5 s, a fresh token is handed out as it is (servers set to
                 // grant shorter ones exist only for tests).
@@ -874,7 +894,7 @@ impl Lifecycle {
     /// worth it; else the flight ends with `error`, and the background tries again later.
     fn fail<S: Host>(&mut self, error: Error, retryable: bool, retry_after_ms: Option<f64>, host: &mut S) {
         host.effect(Effect::Unlock);
-        let now = host.now();
+        let now = self.now(host);
         let Some(flight) = &mut self.flight else { return };
         flight.attempts = flight.attempts.saturating_add(1);
         self.streak = self.streak.saturating_add(1);
@@ -935,6 +955,8 @@ impl Lifecycle {
         self.last_error = None;
         let forgotten = core::mem::take(&mut self.forgotten);
         self.report(host);
+        let mut session = session;
+        session.page_expires_at_ms = session.expires_at_ms + self.clock.to_page();
         let session = self.session.insert(session);
         let current = &session.answer.visitor_id;
         let changed = match &previous {
@@ -1045,7 +1067,7 @@ impl Lifecycle {
     /// (`identitychange`, and `session` from `"tab"`), else this identity goes until the next
     /// request, which is made with that visitor's secret.
     fn take_stored_visitor<S: Host>(&mut self, host: &mut S) {
-        let now = host.now();
+        let now = self.now(host);
         match self.stored_session(host).filter(|s| s.valid_for(now, 0.0)) {
             Some(session) => self.adopt(session, Source::Tab, false, host),
             None => self.let_identity_go(host),
@@ -1068,7 +1090,7 @@ impl Lifecycle {
             }
             None => {}
         }
-        let delay = (next != f64::INFINITY).then(|| timer_delay_ms(next, host.now()));
+        let delay = (next != f64::INFINITY).then(|| timer_delay_ms(next, self.now(host)));
         host.effect(Effect::ArmTimer(delay));
     }
 

@@ -143,7 +143,17 @@ impl SessionRecord {
             expires_in: self.expires_in,
             visitor_global_id: self.visitor_global_id,
         };
-        Some(Session { answer, expires_at_ms: self.expires_at_ms as f64, renew_at_ms: self.renew_at_ms as f64 })
+        let expires_at_ms = self.expires_at_ms as f64;
+        Some(Session { answer, expires_at_ms, renew_at_ms: self.renew_at_ms as f64, page_expires_at_ms: expires_at_ms })
+    }
+
+    /// The record with its times moved by `ms`: from the SDK's time line to the page's clock,
+    /// which other tabs and later page loads read them on.
+    pub fn shifted(mut self, ms: f64) -> Self {
+        let ms = ms.round() as i64;
+        self.expires_at_ms = self.expires_at_ms.saturating_add(ms);
+        self.renew_at_ms = self.renew_at_ms.saturating_add(ms);
+        self
     }
 }
 

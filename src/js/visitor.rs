@@ -201,7 +201,7 @@ impl Visitor {
     /// When the current token expires, on the local clock (`null` without a session).
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date | null")]
     pub fn expires_at(&self) -> JsValue {
-        self.current(|life| life.session.as_ref().map(|s| js_sys::Date::new(&s.expires_at_ms.into())))
+        self.current(|life| life.session.as_ref().map(|s| js_sys::Date::new(&s.page_expires_at_ms.into())))
     }
 
     /// Where the secret and the session are kept now (`"memory"` after a fallback, too).

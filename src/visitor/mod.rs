@@ -250,9 +250,11 @@ impl Visitor {
         self.browser().storage_kind()
     }
 
-    /// Whether the current token is still valid on the local clock.
+    /// Whether the current token is still valid: by the time that has passed, whatever the
+    /// page did to its clock.
     pub fn is_authenticated(&self) -> bool {
-        self.current(|life| life.session.as_ref().map(|s| s.valid_for(guarded::now(), 0.0))).unwrap_or(false)
+        let (wall, mono) = (guarded::now(), guarded::monotonic());
+        self.current(|life| Some(life.is_authenticated(wall, mono))).unwrap_or(false)
     }
 }
 

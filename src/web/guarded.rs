@@ -1,5 +1,5 @@
 //! Calls into what the page can replace or wrap (SPEC §3, "the page is hostile ground"): its
-//! `fetch`, `Date.now`, `Math.random`, `Promise.resolve`, and the body of what its `fetch` hands
+//! `fetch`, `Date.now`, `performance.now`, `Math.random`, `Promise.resolve`, and the body of what its `fetch` hands
 //! back.
 //!
 //! An exception from page code that unwinds through the shell's Rust frames skips every
@@ -25,6 +25,8 @@ extern "C" {
     fn promise_resolve(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Date, js_name = now, catch)]
     fn date_now() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = performance, js_name = now, catch)]
+    fn performance_now() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Math, js_name = random, catch)]
     fn math_random() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Object, js_name = setPrototypeOf, catch)]
@@ -84,6 +86,12 @@ pub fn now() -> f64 {
         }
         None => LAST_NOW.with(Cell::get),
     }
+}
+
+/// `performance.now()`: the monotonic clock (`core::clock`); NaN when the page has none or
+/// its replacement fails.
+pub fn monotonic() -> f64 {
+    performance_now().ok().and_then(|value| value.as_f64()).unwrap_or(f64::NAN)
 }
 
 /// `Math.random()`, uniform in `[0, 1)`; a page's replacement that fails gives the middle.

@@ -334,6 +334,10 @@ impl Host for BrowserHost<'_> {
         guarded::now()
     }
 
+    fn monotonic(&self) -> f64 {
+        guarded::monotonic()
+    }
+
     fn random(&self) -> f64 {
         guarded::random()
     }
