@@ -17,7 +17,7 @@ use super::clock::Clock;
 use super::error::{self, Error};
 use super::options::{OnSecretRejected, Options, StorageKind, StorageReason};
 use super::record::{self, RetryRecord, SecretRecord, SessionRecord};
-use super::redact::Secret;
+use super::redact::{AccessToken, Secret};
 use super::retry;
 use super::session::{timer_delay_ms, Session};
 use super::wire::{AuthAnswer, JsonProblem};
@@ -218,6 +218,9 @@ struct Flight {
     attempts: u32,
     /// No attempt before this: the server's `Retry-After` (0 when it named none).
     not_before: f64,
+    /// A caller whose request the API refused (401) waits for it: the token it brings is one
+    /// that renewing for a 401 brought.
+    for_refusal: bool,
 }
 
 /// A call waiting for the flight.
@@ -276,6 +279,9 @@ pub struct Lifecycle {
     seq: u32,
     flight: Option<Flight>,
     waiters: Vec<Waiter>,
+    /// The token that the latest renewal for a 401 brought: a 401 to it is the caller's answer
+    /// (one renewal per token, SPEC §3).
+    renewed_for_refusal: Option<AccessToken>,
     /// The time line every time above is on: the page's clock, as far as time has really passed.
     clock: Clock,
 }
@@ -302,6 +308,7 @@ impl Lifecycle {
             seq: 0,
             flight: None,
             waiters: Vec::new(),
+            renewed_for_refusal: None,
             clock: Clock::default(),
         }
     }
@@ -356,9 +363,11 @@ impl Lifecycle {
     /// The page's request of `fetch()`, sent with `token`, came back with `status`: `true` when
     /// that is the answer; `false` when the server refused the token (401) for the first time,
     /// and the request goes again: with the current token when another renewal has already
-    /// replaced the refused one, else with a new one.
+    /// replaced the refused one, else with a new one. A token that renewing for a 401 brought
+    /// is not renewed for a 401 again: one renewal per token, however many calls meet 401s.
     pub fn sent<S: Host>(&mut self, call: u32, status: u16, retried: bool, token: &str, host: &mut S) -> bool {
-        if status != 401 || retried || self.stopped {
+        let renewed_for_refusal = self.renewed_for_refusal.as_ref().is_some_and(|t| t.expose() == token);
+        if status != 401 || retried || self.stopped || renewed_for_refusal {
             return true;
         }
         let now = self.now(host);
@@ -366,7 +375,12 @@ impl Lifecycle {
             Some(session) if session.answer.access_token.expose() != token && session.valid_for(now, FETCH_MIN_VALIDITY_MS) => {
                 reply_with(host, call, Want::Send { retried: true }, session);
             }
-            _ => self.renew(Some((call, Want::Send { retried: true })), Need::Fresh, host),
+            _ => {
+                self.renew(Some((call, Want::Send { retried: true })), Need::Fresh, host);
+                if let Some(flight) = &mut self.flight {
+                    flight.for_refusal = true;
+                }
+            }
         }
         self.finish(host);
         false
@@ -702,7 +716,7 @@ impl Lifecycle {
             }
             None => {
                 // A new flight is one whose first attempt is due now; `attempt` moves it on.
-                self.flight = Some(Flight { deadline, need, phase: Phase::Backoff { until: now }, attempts: 0, not_before: 0.0 });
+                self.flight = Some(Flight { deadline, need, phase: Phase::Backoff { until: now }, attempts: 0, not_before: 0.0, for_refusal: false });
                 self.attempt(host);
             }
         }
@@ -866,7 +880,9 @@ impl Lifecycle {
     /// The flight brought `session`: adopted, and handed to every waiting caller.
     fn succeed<S: Host>(&mut self, session: Session, source: Source, reset: bool, host: &mut S) {
         host.effect(Effect::Unlock);
-        self.flight = None;
+        if self.flight.take().is_some_and(|flight| flight.for_refusal) {
+            self.renewed_for_refusal = Some(session.answer.access_token.clone());
+        }
         // Another tab's session that this tab already holds needs no adoption.
         let known = self.session.as_ref().is_some_and(|s| s.answer.access_token == session.answer.access_token);
         if source != Source::Tab || !known {

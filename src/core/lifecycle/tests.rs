@@ -1365,3 +1365,53 @@ fn a_clock_moved_forward_then_back_renews_early_never_late() {
     life.token(6, FETCH_MIN_VALIDITY_MS, Want::Token, &mut shell);
     assert_eq!(replies(&shell.take()), [Did::Reply(6, Ok("token t2".into()))]);
 }
+
+/// SPEC §3: a 401 to a token that was just renewed because of a 401 is the caller's answer.
+/// Whether the calls that meet the API's 401s come together or one after another, the token
+/// they were refused with is renewed once, and the token that renewal brought is not renewed
+/// for a 401 again.
+#[test]
+fn an_api_that_refuses_every_token_costs_one_renewal_per_token() {
+    for together in [true, false] {
+        let (mut life, mut shell) = authenticated("memory");
+        let calls: Vec<u32> = (10..20).collect();
+        let mut sent_with = Vec::new();
+        let mut rounds = 0;
+        for (i, &call) in calls.iter().enumerate() {
+            if together && i > 0 {
+                continue;
+            }
+            let batch: Vec<u32> = if together { calls.clone() } else { vec![call] };
+            for &c in &batch {
+                life.token(c, FETCH_MIN_VALIDITY_MS, Want::Send { retried: false }, &mut shell);
+            }
+            // Each request is refused (401), and each refusal may send the request again once.
+            let mut queue: Vec<(u32, String, bool)> = replies(&shell.take()).into_iter().map(sent_of).collect();
+            while let Some((c, token, retried)) = queue.pop() {
+                sent_with.push(token.clone());
+                if !life.sent(c, 401, retried, &token, &mut shell) {
+                    let did = shell.take();
+                    if let Some(seq) = did.iter().rev().find_map(|d| if let Did::Post { seq, .. } = d { Some(*seq) } else { None }) {
+                        rounds += 1;
+                        life.answered(seq, ok("v1", &format!("t{}", seq), 1800), &mut shell);
+                    }
+                    queue.extend(replies(&did).into_iter().chain(replies(&shell.take())).map(sent_of));
+                }
+            }
+        }
+        assert_eq!(rounds, 1, "together: {together}: {rounds} renewals for 401s (sent with {sent_with:?})");
+        assert!(sent_with.len() <= 20, "together: {together}: {} sends", sent_with.len());
+    }
+}
+
+/// A `Reply::Send` as (call, token, retried).
+fn sent_of(did: Did) -> (u32, String, bool) {
+    match did {
+        Did::Reply(call, Ok(text)) => {
+            let mut words = text.split(' ').skip(1);
+            let token = words.next().unwrap_or_default().to_owned();
+            (call, token, words.next() == Some("true"))
+        }
+        other => panic!("not a send: {other:?}"),
+    }
+}
