@@ -1027,19 +1027,24 @@ impl Lifecycle {
 
     /// `setStorage(kind)`: keeps the visitor, and moves where it is kept, at once: consent given or
     /// withdrawn never waits on the network. Withdrawn (`"memory"`), the visitor is erased from
-    /// every storage it could be in; what a request in flight brings back is kept where the
-    /// visitor lives by then.
+    /// every storage it could be in; moved between `local` and `session`, from the one it
+    /// leaves. What a request in flight brings back is kept where the visitor lives by then.
     pub fn set_storage<S: Host>(&mut self, call: u32, kind: StorageKind, host: &mut S) {
         if kind != self.storage {
             // What this visitor has kept: the records as they are where it was.
             let kept = [host.get(&self.secret_key), host.get(&self.session_key)];
-            if kind == StorageKind::Memory {
-                // Consent withdrawn: no copy of the visitor stays in any storage, whichever it
-                // was kept in before (other tabs let the identity go, as after forget()); it goes
-                // on in memory.
-                host.erase(&self.secret_key);
-                host.erase(&self.session_key);
-                host.erase(&self.retry_key);
+            for key in [&self.secret_key, &self.session_key, &self.retry_key] {
+                if kind == StorageKind::Memory {
+                    // Consent withdrawn: no copy of the visitor stays in any storage, whichever
+                    // it was kept in before (other tabs let the identity go, as after forget());
+                    // it goes on in memory.
+                    host.erase(key);
+                } else {
+                    // Moved between the browser's storages (consent narrowed from `local` to
+                    // `session`, or widened): no copy stays in the one it leaves. The one it
+                    // goes to is not touched: another visitor stored there wins (below).
+                    host.remove(key);
+                }
             }
             host.use_storage(kind);
             self.report(host);

@@ -1415,3 +1415,21 @@ fn sent_of(did: Did) -> (u32, String, bool) {
         other => panic!("not a send: {other:?}"),
     }
 }
+
+/// SPEC §3: any move erases the copies in the storages the visitor leaves: narrowed from
+/// `local` to `session`, nothing is left in `localStorage` (the next visit would be the same
+/// visitor), and the other way round nothing in `sessionStorage`. The visitor moves whole.
+#[test]
+fn a_move_between_browser_storages_leaves_nothing_where_the_visitor_was() {
+    for (from, to) in [(StorageKind::Local, StorageKind::Session), (StorageKind::Session, StorageKind::Local)] {
+        let (mut life, mut shell) = in_memory();
+        life.set_storage(8, from, &mut shell);
+        shell.take();
+        life.set_storage(9, to, &mut shell);
+        assert!(shell.take().contains(&Did::Reply(9, Ok("done".into()))));
+        assert!(held_in(&shell, from).is_empty(), "{from:?} → {to:?}: left in {from:?}: {:?}", held_in(&shell, from));
+        assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "{from:?} → {to:?}: the secret did not move");
+        assert!(shell.stored(":session").is_some_and(|s| s.contains("t1")), "{from:?} → {to:?}: the session did not move");
+        assert_eq!(life.session.as_ref().map(|s| s.answer.visitor_id.as_str()), Some("v1"));
+    }
+}
