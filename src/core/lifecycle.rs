@@ -445,7 +445,7 @@ impl Lifecycle {
         let now = self.now(host);
         match phase {
             Phase::Ask { secret, sent_at } => match result {
-                Err(error) => self.fail(error, true, None, host),
+                Err(error) => self.fail_on_the_way(error, host),
                 Ok(answer) if retry::is_success(answer.status) => match self.session_from(&answer, sent_at, host) {
                     Ok(session) => self.succeed_stored(session, false, host),
                     Err(error) => self.fail(error, false, None, host),
@@ -462,7 +462,7 @@ impl Lifecycle {
             Phase::Probe { secret, status, sent_at } => match result {
                 // The probe failed on the way (network, timeout, 408, 429, 5xx): it is retried
                 // like any request, within the same deadline.
-                Err(error) => self.fail(error, true, None, host),
+                Err(error) => self.fail_on_the_way(error, host),
                 Ok(answer) if retry::is_retryable_status(answer.status) => self.fail_with_status(&answer, host),
                 Ok(answer) => match retry::is_success(answer.status).then(|| self.session_from(&answer, sent_at, host).ok()).flatten() {
                     // The endpoint works: one refusal may have been a stray answer (a misrouted
@@ -475,7 +475,7 @@ impl Lifecycle {
             Phase::Recheck { probed, sent_at } => match result {
                 // On the way (network, timeout, 408, 429, 5xx): a failure like any other, retried
                 // from the start; the secret is kept and the probe's session dropped.
-                Err(error) => self.fail(error, true, None, host),
+                Err(error) => self.fail_on_the_way(error, host),
                 // Accepted this time: the first refusal was a stray answer. The visitor keeps its
                 // identity (and expiry counts from this request, the one that brought it).
                 Ok(answer) if retry::is_success(answer.status) => match self.session_from(&answer, sent_at, host) {
@@ -499,6 +499,13 @@ impl Lifecycle {
             _ => {}
         }
         self.finish(host);
+    }
+
+    /// No answer to hand over: a network error or a timeout, retried; or a redirect, which is
+    /// an `http` error that is not.
+    fn fail_on_the_way<S: Host>(&mut self, error: Error, host: &mut S) {
+        let retryable = error.is_transient();
+        self.fail(error, retryable, None, host);
     }
 
     /// An answer that is neither a session nor a refused secret: an `http` error, retried when

@@ -3,6 +3,12 @@
 //! the timeout (or when the lifecycle no longer wants it), with `Retry-After` read from the
 //! answer's headers.
 //!
+//! It never follows a redirect (SPEC §3): the secret in its body goes to the API origin only, and
+//! no other origin's answer can become the visitor. With `redirect: "manual"` the browser stops
+//! at a 3xx and hands back an opaque-redirect answer (status 0, nothing readable); that, or an
+//! answer that was redirected all the same (a page's `fetch` wrapper that rebuilt the request),
+//! is an `http` error, and nothing of it is read.
+//!
 //! The timeout is the shell's own: when it passes, the lifecycle hears `timeout` whether or not
 //! the page's `fetch` ever settles (a wrapper may drop the call, or a page may have made every
 //! object a thenable that never resolves), so that no request can keep the visitor waiting.
@@ -13,7 +19,7 @@ use std::rc::Rc;
 use gloo_net::http::Request;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::{AbortController, AbortSignal, RequestRedirect, ResponseType};
 
 use super::guarded;
 use crate::core::error::{self, Error};
@@ -21,7 +27,7 @@ use crate::core::lifecycle::Response;
 
 /// POSTs `body` (JSON) to `url`; `done` gets, once, the answer (status, body, `Retry-After`) or
 /// the failure: `timeout` when `timeout_ms` passed first (the request and the body's download
-/// included), `network` for anything else. The controller ends the request (`None` when the
+/// included), `http` for a redirect, `network` for anything else. The controller ends the request (`None` when the
 /// browser cannot make one: the timeout still ends the wait).
 pub fn post(url: String, body: String, timeout_ms: u32, done: impl FnOnce(Result<Response, Error>) + 'static) -> Option<AbortController> {
     let done = Rc::new(RefCell::new(Some(done)));
@@ -39,7 +45,7 @@ pub fn post(url: String, body: String, timeout_ms: u32, done: impl FnOnce(Result
     wasm_bindgen_futures::spawn_local(async move {
         let outcome = send(&url, body, signal.as_ref()).await;
         drop(timer);
-        finish(&done, outcome.ok_or_else(error::network));
+        finish(&done, outcome);
     });
     controller
 }
@@ -52,16 +58,20 @@ fn finish(done: &RefCell<Option<impl FnOnce(Result<Response, Error>)>>, outcome:
     }
 }
 
-async fn send(url: &str, body: String, signal: Option<&AbortSignal>) -> Option<Response> {
+async fn send(url: &str, body: String, signal: Option<&AbortSignal>) -> Result<Response, Error> {
     let request = Request::post(url)
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")
+        .redirect(RequestRedirect::Manual)
         .abort_signal(signal)
         .body(body)
-        .ok()?;
+        .map_err(|_| error::network())?;
     let request: web_sys::Request = request.into();
-    let answer = guarded::fetch(&request, &JsValue::UNDEFINED).await.ok()?;
+    let answer = guarded::fetch(&request, &JsValue::UNDEFINED).await.map_err(|_| error::network())?;
+    if answer.type_() == ResponseType::Opaqueredirect || answer.redirected() {
+        return Err(error::redirected());
+    }
     let retry_after = answer.headers().get("Retry-After").ok().flatten();
-    let body = guarded::text(&answer).await?;
-    Some(Response { status: answer.status(), body, retry_after })
+    let body = guarded::text(&answer).await.ok_or_else(error::network)?;
+    Ok(Response { status: answer.status(), body, retry_after })
 }

@@ -1433,3 +1433,23 @@ fn a_move_between_browser_storages_leaves_nothing_where_the_visitor_was() {
         assert_eq!(life.session.as_ref().map(|s| s.answer.visitor_id.as_str()), Some("v1"));
     }
 }
+
+/// SPEC §3: the auth request never follows a redirect. A 3xx the host can see, or a redirect
+/// the browser stopped at (`redirect: "manual"`: an opaque answer, which the shell reports as an
+/// `http` error), is an `http` error: not retried, and nothing is stored; the secret stays.
+#[test]
+fn a_redirect_of_the_auth_request_is_an_http_error_not_retried() {
+    let redirected = || Err(Error { code: error::Code::Http, message: "redirected".into(), status: None });
+    for (name, answer) in [("307", status(307, None)), ("302", status(302, Some("1"))), ("opaque", redirected())] {
+        let (mut life, mut shell) = authenticated("memory");
+        let stored = shell.storage.clone();
+        life.authenticate(2, true, &mut shell);
+        assert_eq!(shell.take(), [post(2, true)]);
+        life.answered(2, answer, &mut shell);
+        let did = shell.take();
+        assert_eq!(replies(&did), [Did::Reply(2, Err("http"))], "{name}: {did:?}");
+        assert!(!did.iter().any(|d| matches!(d, Did::Post { .. })), "{name}: asked again at once: {did:?}");
+        assert_eq!(shell.storage, stored, "{name}: storage changed");
+        assert_eq!(life.session.as_ref().map(|s| s.answer.access_token.expose()), Some("t1"), "{name}");
+    }
+}
