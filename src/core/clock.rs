@@ -24,63 +24,62 @@ use core::cell::Cell;
 /// browsers (100 ms), below anything that matters to a token.
 pub const SLACK_MS: f64 = 1000.0;
 
-#[derive(Clone, Copy, Debug)]
-struct Reading {
-    /// The page's clock, ms since the Unix epoch.
-    wall: f64,
-    /// The monotonic clock, ms (NaN when there is none, or it gave no number).
-    mono: f64,
-    /// The line, at this reading.
-    line: f64,
-}
-
 /// The SDK's time line. Read through `&self` (the getters read it too); it remembers what it
 /// needs to count from.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Clock {
-    /// Where both clocks are counted from.
-    origin: Cell<Option<Reading>>,
-    /// The latest reading.
-    last: Cell<Option<Reading>>,
+    /// Where both clocks are counted from: the page's clock, the monotonic clock and the line
+    /// there (NaN before the first reading).
+    origin: Cell<[f64; 3]>,
+    /// The latest reading: the page's clock, and the line.
+    last: Cell<[f64; 2]>,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self { origin: Cell::new([f64::NAN; 3]), last: Cell::new([f64::NAN; 2]) }
+    }
 }
 
 impl Clock {
-    /// The line now, from the page's clock (`wall`) and the monotonic clock (`mono`, not
-    /// finite when there is none), in milliseconds on the page's clock's scale.
+    /// The line now, from the page's clock (`wall`, a finite number) and the monotonic clock
+    /// (`mono`, not finite when there is none), in milliseconds on the page's clock's scale.
+    #[inline(never)]
     pub fn now(&self, wall: f64, mono: f64) -> f64 {
-        let (Some(origin), Some(last)) = (self.origin.get(), self.last.get()) else {
-            let first = Reading { wall, mono, line: wall };
-            self.origin.set(Some(first));
-            self.last.set(Some(first));
-            return wall;
-        };
-        let wall = if wall.is_finite() { wall } else { last.wall };
-        let by_wall = origin.line + (wall - origin.wall);
-        let by_mono = origin.line + (mono - origin.mono);
-        let reading = if by_mono.is_finite() {
-            let line = by_wall.max(by_mono).max(last.line);
-            let reading = Reading { wall, mono, line };
-            if (by_wall - by_mono).abs() > SLACK_MS {
-                // One of the clocks was moved (or slept): count on from here.
-                self.origin.set(Some(reading));
-            }
-            reading
-        } else {
-            // No monotonic clock (now, or at the origin): the page's clock alone, where a move
-            // back counts as no time passing.
-            let reading = Reading { wall, mono, line: by_wall.max(last.line) };
-            self.origin.set(Some(reading));
-            reading
-        };
-        self.last.set(Some(reading));
-        reading.line
+        let [origin_wall, origin_mono, origin_line] = self.origin.get();
+        let by_wall = origin_line + (wall - origin_wall);
+        let by_mono = origin_line + (mono - origin_mono);
+        // Never back; as far as the page's clock says since the origin...
+        let mut line = later(by_wall, self.last.get()[1]);
+        // ...and as far as the monotonic clock says, when it gave numbers then and now.
+        let both = by_mono.is_finite();
+        if both {
+            line = later(line, by_mono);
+        }
+        if line.is_nan() {
+            // The first reading.
+            line = wall;
+        }
+        // No monotonic clock: counted from each reading, a move back of the page's clock as no
+        // time passing. The two clocks disagree: one was moved (or slept); counted from here.
+        if !both || (by_wall - by_mono).abs() > SLACK_MS {
+            self.origin.set([wall, mono, line]);
+        }
+        self.last.set([wall, line]);
+        line
     }
 
     /// How far the page's clock is behind the line at the latest reading (0 or less): a time on
     /// the line, plus this, is the page's clock's reading of it.
     pub fn to_page(&self) -> f64 {
-        self.last.get().map_or(0.0, |last| (last.wall - last.line).min(0.0))
+        let [wall, line] = self.last.get();
+        if wall < line { wall - line } else { 0.0 }
     }
+}
+
+/// The later of two times; `b` when `a` is NaN.
+fn later(a: f64, b: f64) -> f64 {
+    if a > b { a } else { b }
 }
 
 #[cfg(test)]

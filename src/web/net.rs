@@ -19,7 +19,7 @@ use std::rc::Rc;
 use gloo_net::http::Request;
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
-use web_sys::{AbortController, AbortSignal, RequestRedirect, ResponseType};
+use web_sys::{AbortController, AbortSignal, RequestRedirect};
 
 use super::guarded;
 use crate::core::error::{self, Error};
@@ -68,7 +68,9 @@ async fn send(url: &str, body: String, signal: Option<&AbortSignal>) -> Result<R
         .map_err(|_| error::network())?;
     let request: web_sys::Request = request.into();
     let answer = guarded::fetch(&request, &JsValue::UNDEFINED).await.map_err(|_| error::network())?;
-    if answer.type_() == ResponseType::Opaqueredirect || answer.redirected() {
+    // Status 0: the opaque-redirect answer, the only one without a status that a CORS request
+    // resolves with (its `type`, "opaqueredirect", says the same, at 0.6 KB more of bindings).
+    if answer.status() == 0 || answer.redirected() {
         return Err(error::redirected());
     }
     let retry_after = answer.headers().get("Retry-After").ok().flatten();
