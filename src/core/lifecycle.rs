@@ -17,7 +17,7 @@ use super::clock::Clock;
 use super::error::{self, Error};
 use super::options::{OnSecretRejected, Options, StorageKind, StorageReason};
 use super::record::{self, RetryRecord, SecretRecord, SessionRecord};
-use super::redact::{AccessToken, Secret};
+use super::redact::Secret;
 use super::retry;
 use super::session::{timer_delay_ms, Session};
 use super::wire::{AuthAnswer, JsonProblem};
@@ -279,9 +279,9 @@ pub struct Lifecycle {
     seq: u32,
     flight: Option<Flight>,
     waiters: Vec<Waiter>,
-    /// The token that the latest renewal for a 401 brought: a 401 to it is the caller's answer
-    /// (one renewal per token, SPEC §3).
-    renewed_for_refusal: Option<AccessToken>,
+    /// The current session came from a renewal for a 401: a 401 to its token is the caller's
+    /// answer (one renewal per token, SPEC §3).
+    renewed_for_refusal: bool,
     /// The time line every time above is on: the page's clock, as far as time has really passed.
     clock: Clock,
 }
@@ -308,7 +308,7 @@ impl Lifecycle {
             seq: 0,
             flight: None,
             waiters: Vec::new(),
-            renewed_for_refusal: None,
+            renewed_for_refusal: false,
             clock: Clock::default(),
         }
     }
@@ -366,8 +366,7 @@ impl Lifecycle {
     /// replaced the refused one, else with a new one. A token that renewing for a 401 brought
     /// is not renewed for a 401 again: one renewal per token, however many calls meet 401s.
     pub fn sent<S: Host>(&mut self, call: u32, status: u16, retried: bool, token: &str, host: &mut S) -> bool {
-        let renewed_for_refusal = self.renewed_for_refusal.as_ref().is_some_and(|t| t.expose() == token);
-        if status != 401 || retried || self.stopped || renewed_for_refusal {
+        if status != 401 || retried || self.stopped {
             return true;
         }
         let now = self.now(host);
@@ -375,6 +374,8 @@ impl Lifecycle {
             Some(session) if session.answer.access_token.expose() != token && session.valid_for(now, FETCH_MIN_VALIDITY_MS) => {
                 reply_with(host, call, Want::Send { retried: true }, session);
             }
+            // Refused, the token that renewing for a 401 brought: that is the answer.
+            Some(session) if self.renewed_for_refusal && session.answer.access_token.expose() == token => return true,
             _ => {
                 self.renew(Some((call, Want::Send { retried: true })), Need::Fresh, host);
                 if let Some(flight) = &mut self.flight {
@@ -887,13 +888,12 @@ impl Lifecycle {
     /// The flight brought `session`: adopted, and handed to every waiting caller.
     fn succeed<S: Host>(&mut self, session: Session, source: Source, reset: bool, host: &mut S) {
         host.effect(Effect::Unlock);
-        if self.flight.take().is_some_and(|flight| flight.for_refusal) {
-            self.renewed_for_refusal = Some(session.answer.access_token.clone());
-        }
+        let for_refusal = self.flight.take().is_some_and(|flight| flight.for_refusal);
         // Another tab's session that this tab already holds needs no adoption.
         let known = self.session.as_ref().is_some_and(|s| s.answer.access_token == session.answer.access_token);
         if source != Source::Tab || !known {
             self.adopt(session, source, reset, host);
+            self.renewed_for_refusal = for_refusal;
         }
         // The listeners hear of it first (their events are queued before the replies).
         if let Some(session) = &self.session {
@@ -972,6 +972,7 @@ impl Lifecycle {
     /// stored secret was refused and replaced.
     fn adopt<S: Host>(&mut self, session: Session, source: Source, reset: bool, host: &mut S) {
         let previous = self.session.take().map(|p| p.answer.visitor_id);
+        self.renewed_for_refusal = false;
         self.failing = false;
         self.streak = 0;
         self.retry_at = None;

@@ -146,8 +146,9 @@ impl Options {
             Some(name) => StorageKind::parse(name).ok_or("storage must be \"local\", \"session\" or \"memory\"")?,
         };
         let prefix = raw.storage_key_prefix.as_deref().unwrap_or("giosg");
-        // Characters (Unicode scalar values), as the message and the README say: not UTF-8 bytes.
-        if prefix.is_empty() || prefix.chars().count() > 100 {
+        // Characters (Unicode scalar values: the bytes that do not continue one), as the message
+        // and the README say, not UTF-8 bytes.
+        if prefix.is_empty() || prefix.bytes().filter(|b| b & 0xC0 != 0x80).count() > 100 {
             return Err("storageKeyPrefix must be 1 to 100 characters");
         }
         let renew_before_s = raw.renew_before_seconds.unwrap_or(60.0);
