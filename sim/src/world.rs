@@ -356,7 +356,7 @@ impl World {
                 let age = self.rng.get_mut().random::<f64>() * (fresh.renew_at_ms - EPOCH_MS);
                 let session = Session::new(answer, EPOCH_MS - age, self.options.renew_before_ms, random);
                 let secret = serde_json::to_string(&SecretRecord::new(&session.answer.secret)).unwrap_or_default();
-                let record = serde_json::to_string(&SessionRecord::new(&session)).unwrap_or_default();
+                let record = serde_json::to_string(&SessionRecord::new(&session, 0.0)).unwrap_or_default();
                 let visitor = &mut self.visitors[v as usize];
                 visitor.storage.push((self.secret_key.clone(), secret));
                 visitor.storage.push((self.session_key.clone(), record));

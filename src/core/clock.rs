@@ -26,19 +26,15 @@ pub const SLACK_MS: f64 = 1000.0;
 
 /// The SDK's time line. Read through `&self` (the getters read it too); it remembers what it
 /// needs to count from.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Clock {
+    /// Whether there was a reading: the first is where the line starts.
+    started: Cell<bool>,
     /// Where both clocks are counted from: the page's clock, the monotonic clock and the line
-    /// there (NaN before the first reading).
+    /// there.
     origin: Cell<[f64; 3]>,
     /// The latest reading: the page's clock, and the line.
     last: Cell<[f64; 2]>,
-}
-
-impl Default for Clock {
-    fn default() -> Self {
-        Self { origin: Cell::new([f64::NAN; 3]), last: Cell::new([f64::NAN; 2]) }
-    }
 }
 
 impl Clock {
@@ -56,8 +52,7 @@ impl Clock {
         if both {
             line = later(line, by_mono);
         }
-        if line.is_nan() {
-            // The first reading.
+        if !self.started.replace(true) {
             line = wall;
         }
         // No monotonic clock: counted from each reading, a move back of the page's clock as no
@@ -77,7 +72,7 @@ impl Clock {
     }
 }
 
-/// The later of two times; `b` when `a` is NaN.
+/// The later of two times (`b` when `a` is no number).
 fn later(a: f64, b: f64) -> f64 {
     if a > b { a } else { b }
 }

@@ -86,7 +86,7 @@ pub fn http(status: u16) -> Error {
 /// The server answered the auth request with a redirect, which is never followed (the browser
 /// hides its status and where it points: no `status`).
 pub fn redirected() -> Error {
-    error(Code::Http, "the server answered with a redirect, which is not followed: the visitor secret goes to apiBaseUrl's origin only")
+    error(Code::Http, "the server answered with a redirect, which is not followed")
 }
 
 pub fn invalid_response(reason: &InvalidAnswer) -> Error {

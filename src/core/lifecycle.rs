@@ -314,6 +314,7 @@ impl Lifecycle {
     }
 
     /// Now, on the machine's time line.
+    #[inline(never)]
     fn now<S: Host>(&self, host: &S) -> f64 {
         self.clock.now(host.now(), host.monotonic())
     }
@@ -878,7 +879,7 @@ impl Lifecycle {
     /// before the lock is released, so that the next tab to take the lock finds it.
     fn succeed_stored<S: Host>(&mut self, session: Session, reset: bool, host: &mut S) {
         host.save(&self.secret_key, &SecretRecord::new(&session.answer.secret));
-        host.save(&self.session_key, &SessionRecord::new(&session).shifted(self.clock.to_page()));
+        host.save(&self.session_key, &SessionRecord::new(&session, self.clock.to_page()));
         if self.backoff_shared() {
             host.remove(&self.retry_key);
         }

@@ -104,7 +104,9 @@ pub struct SessionRecord {
 }
 
 impl SessionRecord {
-    pub fn new(session: &Session) -> Self {
+    /// The record of `session`, its times moved by `shift_ms`: from the SDK's time line to the
+    /// page's clock, which other tabs and later page loads read them on.
+    pub fn new(session: &Session, shift_ms: f64) -> Self {
         let a = &session.answer;
         Self {
             v: VERSION,
@@ -116,8 +118,8 @@ impl SessionRecord {
             secret_tag: secret_tag(&a.secret),
             visitor_global_id: a.visitor_global_id.clone(),
             expires_in: a.expires_in,
-            expires_at_ms: session.expires_at_ms.round() as i64,
-            renew_at_ms: session.renew_at_ms.round() as i64,
+            expires_at_ms: (session.expires_at_ms + shift_ms).round() as i64,
+            renew_at_ms: (session.renew_at_ms + shift_ms).round() as i64,
         }
     }
 
@@ -145,15 +147,6 @@ impl SessionRecord {
         };
         let expires_at_ms = self.expires_at_ms as f64;
         Some(Session { answer, expires_at_ms, renew_at_ms: self.renew_at_ms as f64, page_expires_at_ms: expires_at_ms })
-    }
-
-    /// The record with its times moved by `ms`: from the SDK's time line to the page's clock,
-    /// which other tabs and later page loads read them on.
-    pub fn shifted(mut self, ms: f64) -> Self {
-        let ms = ms.round() as i64;
-        self.expires_at_ms = self.expires_at_ms.saturating_add(ms);
-        self.renew_at_ms = self.renew_at_ms.saturating_add(ms);
-        self
     }
 }
 
@@ -223,7 +216,7 @@ mod tests {
     #[test]
     fn a_session_round_trips_without_its_secret() {
         let s = session();
-        let stored = encode(&SessionRecord::new(&s));
+        let stored = encode(&SessionRecord::new(&s, 0.0));
         assert!(!stored.contains("2bc12b9c"), "{stored}");
         let back = decode_session(&stored, &org(), s.answer.secret.clone()).unwrap();
         assert_eq!(back, s);
@@ -242,14 +235,14 @@ mod tests {
         assert_eq!(session.answer.visitor_global_id.as_deref(), Some("g\"1"));
         assert_eq!((session.expires_at_ms, session.renew_at_ms), (1_700_001_800_123.0, 1_700_001_620_123.0));
         // And what this build writes has the same members.
-        let written = encode(&SessionRecord::new(&session));
+        let written = encode(&SessionRecord::new(&session, 0.0));
         assert_eq!(written, stored);
     }
 
     #[test]
     fn a_session_of_another_organization_or_garbage_reads_as_absent() {
         let s = session();
-        let stored = encode(&SessionRecord::new(&s));
+        let stored = encode(&SessionRecord::new(&s, 0.0));
         let other = OrganizationId::parse("11111111-2222-4333-8444-555555555555").unwrap();
         assert_eq!(decode_session(&stored, &other, s.answer.secret.clone()), None);
         assert_eq!(decode_session(&stored, &org(), Secret::new("another visitor".into())), None);

@@ -253,8 +253,7 @@ impl Visitor {
     /// Whether the current token is still valid: by the time that has passed, whatever the
     /// page did to its clock.
     pub fn is_authenticated(&self) -> bool {
-        let (wall, mono) = (guarded::now(), guarded::monotonic());
-        self.current(|life| Some(life.is_authenticated(wall, mono))).unwrap_or(false)
+        self.current(|life| Some(life.is_authenticated(guarded::now(), guarded::monotonic()))).unwrap_or(false)
     }
 }
 

@@ -91,6 +91,7 @@ pub fn now() -> f64 {
 /// `performance.now()`: the monotonic clock (`core::clock`); NaN when the page has none or
 /// its replacement fails.
 pub fn monotonic() -> f64 {
+    // Read as a number only if it is one: converting anything else could run page code.
     performance_now().ok().and_then(|value| value.as_f64()).unwrap_or(f64::NAN)
 }
 

@@ -45,7 +45,7 @@ pub fn post(url: String, body: String, timeout_ms: u32, done: impl FnOnce(Result
     wasm_bindgen_futures::spawn_local(async move {
         let outcome = send(&url, body, signal.as_ref()).await;
         drop(timer);
-        finish(&done, outcome);
+        finish(&done, outcome.unwrap_or_else(|| Err(error::network())));
     });
     controller
 }
@@ -58,22 +58,23 @@ fn finish(done: &RefCell<Option<impl FnOnce(Result<Response, Error>)>>, outcome:
     }
 }
 
-async fn send(url: &str, body: String, signal: Option<&AbortSignal>) -> Result<Response, Error> {
+/// The answer, or the redirect it was (`None`: the request failed on the way).
+async fn send(url: &str, body: String, signal: Option<&AbortSignal>) -> Option<Result<Response, Error>> {
     let request = Request::post(url)
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")
         .redirect(RequestRedirect::Manual)
         .abort_signal(signal)
         .body(body)
-        .map_err(|_| error::network())?;
+        .ok()?;
     let request: web_sys::Request = request.into();
-    let answer = guarded::fetch(&request, &JsValue::UNDEFINED).await.map_err(|_| error::network())?;
+    let answer = guarded::fetch(&request, &JsValue::UNDEFINED).await.ok()?;
     // Status 0: the opaque-redirect answer, the only one without a status that a CORS request
     // resolves with (its `type`, "opaqueredirect", says the same, at 0.6 KB more of bindings).
     if answer.status() == 0 || answer.redirected() {
-        return Err(error::redirected());
+        return Some(Err(error::redirected()));
     }
     let retry_after = answer.headers().get("Retry-After").ok().flatten();
-    let body = guarded::text(&answer).await.ok_or_else(error::network)?;
-    Ok(Response { status: answer.status(), body, retry_after })
+    let body = guarded::text(&answer).await?;
+    Some(Ok(Response { status: answer.status(), body, retry_after }))
 }
