@@ -28,10 +28,9 @@ pub const SLACK_MS: f64 = 1000.0;
 /// needs to count from.
 #[derive(Debug, Default)]
 pub struct Clock {
-    /// Whether there was a reading: the first is where the line starts.
-    started: Cell<bool>,
     /// Where both clocks are counted from: the page's clock, the monotonic clock and the line
-    /// there.
+    /// there. All 0 at first: the first reading then finds the clocks as far apart as the page's
+    /// clock is from 1970, and starts the line there, at the later of the two.
     origin: Cell<[f64; 3]>,
     /// The latest reading: the page's clock, and the line.
     last: Cell<[f64; 2]>,
@@ -52,9 +51,7 @@ impl Clock {
         if both {
             line = later(line, by_mono);
         }
-        if !self.started.replace(true) {
-            line = wall;
-        }
+
         // No monotonic clock: counted from each reading, a move back of the page's clock as no
         // time passing. The two clocks disagree: one was moved (or slept); counted from here.
         if !both || (by_wall - by_mono).abs() > SLACK_MS {

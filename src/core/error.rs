@@ -124,10 +124,9 @@ pub fn aborted() -> Error {
 }
 
 impl Error {
-    /// Whether an attempt that failed with this is worth making again: network errors and
-    /// timeouts (SPEC §3); an answer the shell could not hand over (a redirect) is not.
-    pub fn is_transient(&self) -> bool {
-        matches!(self.code, Code::Network | Code::Timeout)
+    /// Whether this is [`redirected`]: the one `http` error without a status.
+    pub fn is_redirect(&self) -> bool {
+        self.code == Code::Http && self.status.is_none()
     }
 }
 

@@ -447,7 +447,7 @@ impl Lifecycle {
         let now = self.now(host);
         match phase {
             Phase::Ask { secret, sent_at } => match result {
-                Err(error) => self.fail_on_the_way(error, host),
+                Err(error) => self.fail(error, true, None, host),
                 Ok(answer) if retry::is_success(answer.status) => match self.session_from(&answer, sent_at, host) {
                     Ok(session) => self.succeed_stored(session, false, host),
                     Err(error) => self.fail(error, false, None, host),
@@ -464,7 +464,7 @@ impl Lifecycle {
             Phase::Probe { secret, status, sent_at } => match result {
                 // The probe failed on the way (network, timeout, 408, 429, 5xx): it is retried
                 // like any request, within the same deadline.
-                Err(error) => self.fail_on_the_way(error, host),
+                Err(error) => self.fail(error, true, None, host),
                 Ok(answer) if retry::is_retryable_status(answer.status) => self.fail_with_status(&answer, host),
                 Ok(answer) => match retry::is_success(answer.status).then(|| self.session_from(&answer, sent_at, host).ok()).flatten() {
                     // The endpoint works: one refusal may have been a stray answer (a misrouted
@@ -477,7 +477,7 @@ impl Lifecycle {
             Phase::Recheck { probed, sent_at } => match result {
                 // On the way (network, timeout, 408, 429, 5xx): a failure like any other, retried
                 // from the start; the secret is kept and the probe's session dropped.
-                Err(error) => self.fail_on_the_way(error, host),
+                Err(error) => self.fail(error, true, None, host),
                 // Accepted this time: the first refusal was a stray answer. The visitor keeps its
                 // identity (and expiry counts from this request, the one that brought it).
                 Ok(answer) if retry::is_success(answer.status) => match self.session_from(&answer, sent_at, host) {
@@ -501,13 +501,6 @@ impl Lifecycle {
             _ => {}
         }
         self.finish(host);
-    }
-
-    /// No answer to hand over: a network error or a timeout, retried; or a redirect, which is
-    /// an `http` error that is not.
-    fn fail_on_the_way<S: Host>(&mut self, error: Error, host: &mut S) {
-        let retryable = error.is_transient();
-        self.fail(error, retryable, None, host);
     }
 
     /// An answer that is neither a session nor a refused secret: an `http` error, retried when
@@ -917,6 +910,8 @@ impl Lifecycle {
     /// An attempt failed: wait and try again while the flight's deadline allows and the error is
     /// worth it; else the flight ends with `error`, and the background tries again later.
     fn fail<S: Host>(&mut self, error: Error, retryable: bool, retry_after_ms: Option<f64>, host: &mut S) {
+        // A redirect is never followed, nor asked for again (SPEC §3).
+        let retryable = retryable && !error.is_redirect();
         host.effect(Effect::Unlock);
         let now = self.now(host);
         let Some(flight) = &mut self.flight else { return };

@@ -76,26 +76,37 @@ thread_local! {
     static LAST_NOW: Cell<f64> = const { Cell::new(0.0) };
 }
 
+/// What the page's clock or chance gave, if it is a number (NaN if not, or if it threw): read as
+/// a number only when it is one, since converting anything else could run page code.
+#[inline(never)]
+fn number(given: Result<JsValue, JsValue>) -> f64 {
+    given.ok().and_then(|value| value.as_f64()).unwrap_or(f64::NAN)
+}
+
 /// `Date.now()`: the local clock. A page's replacement that throws or gives no finite number
 /// leaves the clock where it last read.
 pub fn now() -> f64 {
-    match date_now().ok().and_then(|value| value.as_f64()).filter(|ms| ms.is_finite()) {
-        Some(ms) => {
-            LAST_NOW.with(|last| last.set(ms));
-            ms
-        }
-        None => LAST_NOW.with(Cell::get),
+    let ms = number(date_now());
+    if ms.is_finite() {
+        LAST_NOW.with(|last| last.set(ms));
+        ms
+    } else {
+        LAST_NOW.with(Cell::get)
     }
 }
 
 /// `performance.now()`: the monotonic clock (`core::clock`); NaN when the page has none or
 /// its replacement fails.
 pub fn monotonic() -> f64 {
-    // Read as a number only if it is one: converting anything else could run page code.
-    performance_now().ok().and_then(|value| value.as_f64()).unwrap_or(f64::NAN)
+    number(performance_now())
 }
 
 /// `Math.random()`, uniform in `[0, 1)`; a page's replacement that fails gives the middle.
 pub fn random() -> f64 {
-    math_random().ok().and_then(|value| value.as_f64()).filter(|r| (0.0..1.0).contains(r)).unwrap_or(0.5)
+    let r = number(math_random());
+    if (0.0..1.0).contains(&r) {
+        r
+    } else {
+        0.5
+    }
 }
