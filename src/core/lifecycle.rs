@@ -279,8 +279,8 @@ pub struct Lifecycle {
     seq: u32,
     flight: Option<Flight>,
     waiters: Vec<Waiter>,
-    /// The current session came from a renewal for a 401: a 401 to its token is the caller's
-    /// answer (one renewal per token, SPEC §3).
+    /// The current session came from a renewal for a 401, and the API has not taken its token
+    /// since: a 401 to it is the caller's answer (one renewal per token, SPEC §3).
     renewed_for_refusal: bool,
     /// The time line every time above is on: the page's clock, as far as time has really passed.
     clock: Clock,
@@ -367,7 +367,15 @@ impl Lifecycle {
     /// replaced the refused one, else with a new one. A token that renewing for a 401 brought
     /// is not renewed for a 401 again: one renewal per token, however many calls meet 401s.
     pub fn sent<S: Host>(&mut self, call: u32, status: u16, retried: bool, token: &str, host: &mut S) -> bool {
-        if status != 401 || retried || self.stopped {
+        if status != 401 {
+            // Taken: the token that renewing for a 401 brought is good after all; should the API
+            // refuse it later, that is worth a renewal.
+            if self.session.as_ref().is_some_and(|s| s.answer.access_token.expose() == token) {
+                self.renewed_for_refusal = false;
+            }
+            return true;
+        }
+        if retried || self.stopped {
             return true;
         }
         let now = self.now(host);

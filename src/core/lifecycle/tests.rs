@@ -1404,6 +1404,24 @@ fn an_api_that_refuses_every_token_costs_one_renewal_per_token() {
     }
 }
 
+/// The token a renewal for a 401 brought, once the API has taken it, is like any other: should
+/// the API refuse it later (revoked), that 401 is worth one renewal again.
+#[test]
+fn a_token_renewed_for_a_401_that_the_api_then_took_is_renewed_on_a_later_401() {
+    let (mut life, mut shell) = authenticated("memory");
+    life.token(5, FETCH_MIN_VALIDITY_MS, Want::Send { retried: false }, &mut shell);
+    shell.take();
+    assert!(!life.sent(5, 401, false, "t1", &mut shell));
+    life.answered(2, ok("v1", "t2", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(5, Ok("send t2 true".into()))]);
+    assert!(life.sent(5, 200, true, "t2", &mut shell));
+    // Later the API refuses t2: one renewal, and the request goes again once.
+    life.token(6, FETCH_MIN_VALIDITY_MS, Want::Send { retried: false }, &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(6, Ok("send t2 false".into()))]);
+    assert!(!life.sent(6, 401, false, "t2", &mut shell), "a 401 to a token the API had taken was not renewed");
+    assert_eq!(last_post(&shell.take()), 3);
+}
+
 /// A `Reply::Send` as (call, token, retried).
 fn sent_of(did: Did) -> (u32, String, bool) {
     match did {
