@@ -777,3 +777,30 @@ async fn a_storage_key_prefix_of_non_ascii_characters_is_taken() {
     let refused = Visitor::new(Env { prefix: "é".repeat(101), ..Env::new() }.options(&[])).err().expect("101 characters were taken");
     assert_eq!(code(&refused), "invalid_options");
 }
+
+/// An object whose member `name` is a getter that throws (the page's own exception).
+fn throwing_getter(base: JsValue, name: &str) -> JsValue {
+    let descriptor = obj(&[("get", js_sys::Function::new_no_args("throw new Error('the page\\'s getter threw')").into()), ("enumerable", true.into())]);
+    js_sys::Object::define_property(base.unchecked_ref::<js_sys::Object>(), &name.into(), descriptor.unchecked_ref());
+    base
+}
+
+/// SPEC §3: getters on what the page passes may throw. The constructor then throws a
+/// `VisitorError` `invalid_options`, and the methods reject with it, instead of letting the
+/// page's own exception out (synchronously, from a method that returns a promise).
+#[wasm_bindgen_test]
+async fn throwing_getters_on_options_are_invalid_options() {
+    let env = Env::new();
+    for name in ["storage", "organizationId"] {
+        let thrown = Visitor::new(throwing_getter(env.options(&[]), name)).err().expect("the constructor took the options");
+        assert_eq!((get_str(&thrown, "name"), code(&thrown)), ("VisitorError".into(), "invalid_options".into()), "{name}: {thrown:?}");
+    }
+    let visitor = env.visitor(&[]);
+    // (On a build that lets the page's exception out, it ends this test where it is thrown.)
+    let rejection = settle(visitor.authenticate(throwing_getter(obj(&[]), "force"))).await.unwrap_err();
+    assert_eq!(code(&rejection), "invalid_options", "authenticate: {rejection:?}");
+    let rejection = settle(visitor.get_access_token(throwing_getter(obj(&[]), "minValidity"))).await.unwrap_err();
+    assert_eq!(code(&rejection), "invalid_options", "getAccessToken: {rejection:?}");
+    // Nothing is stuck: the visitor works.
+    authenticate(&visitor).await;
+}

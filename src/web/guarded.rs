@@ -29,6 +29,8 @@ extern "C" {
     fn performance_now() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Math, js_name = random, catch)]
     fn math_random() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
+    fn object_entries(object: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Object, js_name = setPrototypeOf, catch)]
     fn set_prototype_of(object: &JsValue, prototype: &JsValue) -> Result<JsValue, JsValue>;
     /// What `response.text()` is called on: a `Response` already checked to be one.
@@ -41,6 +43,12 @@ extern "C" {
 /// `Promise.resolve` does; `None` when even that throws or gives no promise.
 fn adopt(value: &JsValue) -> Option<Promise> {
     promise_resolve(value).ok()?.dyn_into::<Promise>().ok()
+}
+
+/// `Object.entries(object)`: its own enumerable members as `[name, value]` pairs, read through
+/// its getters (which may throw, or be a proxy's traps); `None` when reading it threw.
+pub fn entries(object: &JsValue) -> Option<JsValue> {
+    object_entries(object).ok()
 }
 
 /// Gives `object` no prototype, so that only its own members count (members a page added to
