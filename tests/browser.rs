@@ -804,3 +804,28 @@ async fn throwing_getters_on_options_are_invalid_options() {
     // Nothing is stuck: the visitor works.
     authenticate(&visitor).await;
 }
+
+/// A page's `fetch` wrapper that never settles the page's own requests to the API (the auth
+/// request goes through): `visitor.fetch()` settles all the same, with `timeout` once
+/// `requestTimeoutMs` has passed; nothing is left waiting, and the visitor goes on working.
+#[wasm_bindgen_test]
+async fn a_fetch_through_a_page_fetch_that_never_settles_times_out() {
+    let env = Env::new();
+    let visitor = env.visitor(&[("requestTimeoutMs", 1000.into())]);
+    authenticate(&visitor).await;
+    let window = js_sys::global();
+    let original = get(&window, "fetch");
+    let wrap = js_sys::Function::new_with_args(
+        "original",
+        "return (input, init) => (typeof input === 'string' ? input : input.url).includes('/rooms/') ? new Promise(() => {}) : original(input, init);",
+    );
+    js_sys::Reflect::set(&window, &"fetch".into(), &wrap.call1(&JsValue::UNDEFINED, &original).unwrap()).unwrap();
+    let path = format!("/api/v5/public/orgs/{}/rooms/{}", env.org, "00000000-0000-4000-8000-000000000000");
+    // The bound is wide: the call must settle, at requestTimeoutMs, however slow the machine.
+    let settled = within(visitor.fetch(path.as_str().into(), JsValue::UNDEFINED), 20_000).await;
+    js_sys::Reflect::set(&window, &"fetch".into(), &original).unwrap();
+    let rejection = get(&settled.expect("fetch() through a page fetch that never settles never settled"), "__rejected__");
+    assert_eq!(code(&rejection), "timeout", "{rejection:?}");
+    let token = settle(visitor.get_access_token(JsValue::UNDEFINED)).await.unwrap();
+    assert!(token.as_string().is_some());
+}
