@@ -6,7 +6,6 @@
 //! channel. A pending call is always taken out of [`Calls`] before it is settled: settling may run
 //! the caller's code (a `then` getter, say), which may call the visitor again.
 
-use gloo_timers::callback::Timeout;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -233,11 +232,11 @@ fn send(browser: &Browser, call: u32, token: &str, retried: bool) {
     let timeout_ms = browser.with_life(|life| life.options.request_timeout_ms).unwrap_or(10_000);
     let timer = {
         let browser = browser.this.clone();
-        Timeout::new(timeout_ms, move || {
+        super::timeout(timeout_ms, Box::new(move || {
             if let Some(browser) = browser.upgrade() {
                 settle(&browser, call, Err(Failure::Error(error::timeout())));
             }
-        })
+        }))
     };
     let (browser, token) = (browser.this.clone(), token.to_owned());
     wasm_bindgen_futures::spawn_local(async move {

@@ -17,7 +17,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_net::http::Request;
-use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, AbortSignal, RequestRedirect};
 
@@ -35,12 +34,12 @@ pub fn post(url: String, body: String, timeout_ms: u32, done: impl FnOnce(Result
     let signal = controller.as_ref().map(AbortController::signal);
     let timer = {
         let (controller, done) = (controller.clone(), done.clone());
-        Timeout::new(timeout_ms, move || {
+        super::timeout(timeout_ms, Box::new(move || {
             if let Some(controller) = controller {
                 controller.abort();
             }
             finish(&done, Err(error::timeout()));
-        })
+        }))
     };
     wasm_bindgen_futures::spawn_local(async move {
         let outcome = send(&url, body, signal.as_ref()).await;
