@@ -32,8 +32,8 @@ pub struct Clock {
     /// there. All 0 at first: the first reading then finds the clocks as far apart as the page's
     /// clock is from 1970, and starts the line there, at the later of the two.
     origin: Cell<[f64; 3]>,
-    /// The latest reading: the page's clock, and the line.
-    last: Cell<[f64; 2]>,
+    /// The line at the latest reading.
+    last: Cell<f64>,
 }
 
 impl Clock {
@@ -45,7 +45,7 @@ impl Clock {
         let by_wall = origin_line + (wall - origin_wall);
         let by_mono = origin_line + (mono - origin_mono);
         // Never back; as far as the page's clock says since the origin...
-        let mut line = later(by_wall, self.last.get()[1]);
+        let mut line = later(by_wall, self.last.get());
         // ...and as far as the monotonic clock says, when it gave numbers then and now.
         let both = by_mono.is_finite();
         if both {
@@ -57,14 +57,15 @@ impl Clock {
         if !both || (by_wall - by_mono).abs() > SLACK_MS {
             self.origin.set([wall, mono, line]);
         }
-        self.last.set([wall, line]);
+        self.last.set(line);
         line
     }
 
-    /// How far the page's clock is behind the line at the latest reading (0 or less): a time on
-    /// the line, plus this, is the page's clock's reading of it.
+    /// How far the page's clock is behind the line (0 or less), as of where both are counted
+    /// from (since then they have kept within [`SLACK_MS`]): a time on the line, plus this, is
+    /// the page's clock's reading of it.
     pub fn to_page(&self) -> f64 {
-        let [wall, line] = self.last.get();
+        let [wall, _, line] = self.origin.get();
         if wall < line { wall - line } else { 0.0 }
     }
 }
