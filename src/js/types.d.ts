@@ -143,7 +143,9 @@ export interface Visitor {
   /**
    * The platform `fetch` with `Authorization: Bearer <token>`. A path resolves against
    * `apiBaseUrl`; an absolute URL must be of `apiBaseUrl`'s origin or `allowedOrigins`, otherwise
-   * it rejects with `origin_not_allowed` and nothing is sent. A 401 renews once and repeats once.
+   * it rejects with `origin_not_allowed` and nothing is sent. A 401 renews once and repeats once
+   * (a 401 to the token that renewal brought is the answer). No answer within
+   * `requestTimeoutMs` rejects with `timeout`.
    */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>;
   /** Subscribes to an event; returns the function that unsubscribes. */
