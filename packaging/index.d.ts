@@ -22,7 +22,7 @@ export declare class VisitorError extends Error {
   readonly name: "VisitorError";
   /** What went wrong, to branch on; `message` says it in words. */
   readonly code: VisitorErrorCode;
-  /** The HTTP status, for `code === "http"`. */
+  /** The HTTP status, for `code === "http"` (none for a redirect: the browser hides it). */
   readonly status?: number;
 }
 

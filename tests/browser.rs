@@ -691,3 +691,143 @@ async fn session_is_one_object_until_the_session_changes() {
     assert!(js_sys::Object::is(&visitor.session(), &renewed));
     assert!(js_sys::Object::is(&get(&sessions.all()[1], "session"), &renewed));
 }
+
+/// SPEC §3: any move erases the copies in the storages the visitor leaves. Narrowed from
+/// `local` to `session`, nothing is left in localStorage (the next visit would be the same
+/// visitor); widened from `session` to `local`, nothing in sessionStorage. The visitor itself
+/// moves, and sends nothing.
+#[wasm_bindgen_test]
+async fn set_storage_between_local_and_session_leaves_nothing_where_the_visitor_was() {
+    let session_storage = || web_sys::window().unwrap().session_storage().unwrap().unwrap();
+    for (from, to) in [("local", "session"), ("session", "local")] {
+        let env = Env::new();
+        let visitor = env.visitor(&[("storage", from.into())]);
+        let id = get_str(&authenticate(&visitor).await, "visitorId");
+        let (left, entered) = if from == "local" { (local_storage(), session_storage()) } else { (session_storage(), local_storage()) };
+        assert!(left.get_item(&env.secret_key()).unwrap().is_some(), "{from}: not stored at first");
+        settle(visitor.set_storage(to.into())).await.unwrap();
+        assert_eq!(visitor.storage_kind(), to);
+        for key in [env.secret_key(), env.session_key()] {
+            assert!(left.get_item(&key).unwrap().is_none(), "{from} → {to}: {key} left in {from}Storage");
+            assert!(entered.get_item(&key).unwrap().is_some(), "{from} → {to}: {key} not moved to {to}Storage");
+        }
+        assert_eq!(visitor.visitor_id().as_string(), Some(id));
+        assert_eq!(env.auth_requests().await, 1, "{from} → {to}: moving sent a request");
+        visitor.stop();
+        entered.remove_item(&env.secret_key()).unwrap();
+        entered.remove_item(&env.session_key()).unwrap();
+    }
+}
+
+/// SPEC §3: a 401 to a token that was just renewed because of a 401 is the caller's answer:
+/// one renewal per token, however many calls meet 401s. Against an API that refuses every
+/// token, ten `fetch()` calls together and ten one after another each end with the 401, and the
+/// refusals cost one renewal.
+#[wasm_bindgen_test]
+async fn an_api_that_refuses_every_token_costs_one_renewal_per_token() {
+    let env = Env::new();
+    let visitor = env.visitor(&[]);
+    authenticate(&visitor).await;
+    let room = env.room().await;
+    env.fault(r#"{"scope":"api","status":401}"#).await;
+    let path = format!("/api/v5/public/orgs/{}/rooms/{room}", env.org);
+    let together: Vec<Promise> = (0..10).map(|_| visitor.fetch(path.as_str().into(), JsValue::UNDEFINED)).collect();
+    for call in together {
+        let response: web_sys::Response = settle(call).await.unwrap().dyn_into().unwrap();
+        assert_eq!(response.status(), 401);
+    }
+    for _ in 0..10 {
+        let response: web_sys::Response = settle(visitor.fetch(path.as_str().into(), JsValue::UNDEFINED)).await.unwrap().dyn_into().unwrap();
+        assert_eq!(response.status(), 401);
+    }
+    assert_eq!(env.auth_requests().await, 2, "the first authentication and one renewal");
+    // Each call of the ten together was sent with the refused token, then once more with the
+    // new one; each call after them once.
+    assert_eq!(env.api_requests().await, 30);
+}
+
+/// SPEC §3: a token is reported valid only while it is, whatever the page does to its clock.
+/// 4 s tokens; 2.5 s in, the page moves `Date.now` back 2 s. By its clock the token still has
+/// time left when 4.5 s have passed; it has expired all the same, and `isAuthenticated` says so.
+#[wasm_bindgen_test]
+async fn a_clock_moved_back_does_not_make_an_expired_token_valid() {
+    let env = Env::new();
+    env.set_lifetime(4).await;
+    let visitor = env.visitor(&[("autoRenew", false.into())]);
+    let first = get_str(&authenticate(&visitor).await, "accessToken");
+    pause(2500).await;
+    let _jump = ClockJump::ahead(-2000.0);
+    pause(2000).await;
+    assert!(!visitor.is_authenticated(), "an expired token is reported valid");
+    // And the next use renews first.
+    let token = settle(visitor.get_access_token(JsValue::UNDEFINED)).await.unwrap().as_string().unwrap();
+    assert_ne!(token, first);
+    assert!(visitor.is_authenticated());
+    assert_eq!(env.auth_requests().await, 2);
+}
+
+/// The `storageKeyPrefix` limit counts characters (the README's 1 to 100), not UTF-8 bytes.
+#[wasm_bindgen_test]
+async fn a_storage_key_prefix_of_non_ascii_characters_is_taken() {
+    let env = Env { prefix: "é".repeat(100), ..Env::new() };
+    let visitor = env.visitor(&[]);
+    authenticate(&visitor).await;
+    assert!(env.stored_secret().is_some());
+    visitor.stop();
+    local_storage().remove_item(&env.secret_key()).unwrap();
+    local_storage().remove_item(&env.session_key()).unwrap();
+    let refused = Visitor::new(Env { prefix: "é".repeat(101), ..Env::new() }.options(&[])).err().expect("101 characters were taken");
+    assert_eq!(code(&refused), "invalid_options");
+}
+
+/// An object whose member `name` is a getter that throws (the page's own exception).
+fn throwing_getter(base: JsValue, name: &str) -> JsValue {
+    let descriptor = obj(&[("get", js_sys::Function::new_no_args("throw new Error('the page\\'s getter threw')").into()), ("enumerable", true.into())]);
+    js_sys::Object::define_property(base.unchecked_ref::<js_sys::Object>(), &name.into(), descriptor.unchecked_ref());
+    base
+}
+
+/// SPEC §3: getters on what the page passes may throw. The constructor then throws a
+/// `VisitorError` `invalid_options`, and the methods reject with it, instead of letting the
+/// page's own exception out (synchronously, from a method that returns a promise).
+#[wasm_bindgen_test]
+async fn throwing_getters_on_options_are_invalid_options() {
+    let env = Env::new();
+    for name in ["storage", "organizationId"] {
+        let thrown = Visitor::new(throwing_getter(env.options(&[]), name)).err().expect("the constructor took the options");
+        assert_eq!((get_str(&thrown, "name"), code(&thrown)), ("VisitorError".into(), "invalid_options".into()), "{name}: {thrown:?}");
+    }
+    let visitor = env.visitor(&[]);
+    // (On a build that lets the page's exception out, it ends this test where it is thrown.)
+    let rejection = settle(visitor.authenticate(throwing_getter(obj(&[]), "force"))).await.unwrap_err();
+    assert_eq!(code(&rejection), "invalid_options", "authenticate: {rejection:?}");
+    let rejection = settle(visitor.get_access_token(throwing_getter(obj(&[]), "minValidity"))).await.unwrap_err();
+    assert_eq!(code(&rejection), "invalid_options", "getAccessToken: {rejection:?}");
+    // Nothing is stuck: the visitor works.
+    authenticate(&visitor).await;
+}
+
+/// A page's `fetch` wrapper that never settles the page's own requests to the API (the auth
+/// request goes through): `visitor.fetch()` settles all the same, with `timeout` once
+/// `requestTimeoutMs` has passed; nothing is left waiting, and the visitor goes on working.
+#[wasm_bindgen_test]
+async fn a_fetch_through_a_page_fetch_that_never_settles_times_out() {
+    let env = Env::new();
+    let visitor = env.visitor(&[("requestTimeoutMs", 1000.into())]);
+    authenticate(&visitor).await;
+    let window = js_sys::global();
+    let original = get(&window, "fetch");
+    let wrap = js_sys::Function::new_with_args(
+        "original",
+        "return (input, init) => (typeof input === 'string' ? input : input.url).includes('/rooms/') ? new Promise(() => {}) : original(input, init);",
+    );
+    js_sys::Reflect::set(&window, &"fetch".into(), &wrap.call1(&JsValue::UNDEFINED, &original).unwrap()).unwrap();
+    let path = format!("/api/v5/public/orgs/{}/rooms/{}", env.org, "00000000-0000-4000-8000-000000000000");
+    // The bound is wide: the call must settle, at requestTimeoutMs, however slow the machine.
+    let settled = within(visitor.fetch(path.as_str().into(), JsValue::UNDEFINED), 20_000).await;
+    js_sys::Reflect::set(&window, &"fetch".into(), &original).unwrap();
+    let rejection = get(&settled.expect("fetch() through a page fetch that never settles never settled"), "__rejected__");
+    assert_eq!(code(&rejection), "timeout", "{rejection:?}");
+    let token = settle(visitor.get_access_token(JsValue::UNDEFINED)).await.unwrap();
+    assert!(token.as_string().is_some());
+}

@@ -775,3 +775,28 @@ async fn storage_cleared_by_the_page_counts_as_forget() {
     assert_eq!(events.len(), 2, "to none, then to the new visitor");
     assert!(get(&events[0], "visitorId").is_null());
 }
+
+/// SPEC §3: the auth request never follows a redirect. The API answers it with a 307, 308 or 302
+/// to another origin (the server's `foreign` endpoint, reached as `localhost` from a page that
+/// calls `127.0.0.1`): the call fails with `http` at once, nothing reaches the other end (a 307
+/// or 308 would carry the secret there; a 302's answer from there would become the visitor), and
+/// the stored secret, the session and the identity stay.
+#[wasm_bindgen_test]
+async fn a_redirect_of_the_auth_request_is_never_followed() {
+    for status in [307, 308, 302] {
+        let row = format!("{status}");
+        let a = authenticated(&[]).await;
+        let foreign = format!("{}/__control/orgs/{}/foreign", SERVER.replace("127.0.0.1", "localhost"), a.env.org);
+        a.env.fault(&format!(r#"{{"status":{status},"redirect":"{foreign}"}}"#)).await;
+        let changes = capture(&a.visitor, "identitychange");
+        let error = a.force().await.unwrap_err();
+        assert_eq!((code(&error), get(&error, "status").as_f64()), ("http".into(), None), "{row}");
+        assert!(get_str(&error, "message").contains("redirect"), "{row}");
+        assert_eq!(get(&a.env.stats().await, "foreign_requests").as_f64(), Some(0.0), "{row}: the other origin was asked");
+        a.assert_storage_untouched(&row);
+        assert_eq!(a.visitor.visitor_id().as_string().as_deref(), Some(a.visitor_id.as_str()), "{row}");
+        assert_eq!(changes.len(), 0, "{row}: the identity changed");
+        assert_eq!(a.env.auth_requests().await, 2, "{row}: a redirect was retried");
+        a.visitor.stop();
+    }
+}

@@ -60,7 +60,7 @@ pub async fn auth(
 }
 
 /// Finds or creates the visitor, issues a token, and builds the documented answer.
-fn authenticate(state: &AppState, org: &str, secret: Option<String>) -> Result<(Value, String, String), Response> {
+pub(crate) fn authenticate(state: &AppState, org: &str, secret: Option<String>) -> Result<(Value, String, String), Response> {
     let mut inner = state.lock();
     let expires_in = inner.org(org).expires_in.unwrap_or(state.config.expires_in);
     let secret = match secret {

@@ -10,12 +10,13 @@
 //! | `DELETE /__control/orgs/<org>/faults` | clear them |
 //! | `GET /__control/orgs/<org>/config` | `{"expires_in": n}` in force |
 //! | `PUT /__control/orgs/<org>/config` | `{"expires_in": n}` sets the token lifetime, `null` restores the default |
-//! | `GET /__control/orgs/<org>/stats` | `{"auth_requests", "api_requests", "log": [...]}` |
+//! | `GET /__control/orgs/<org>/stats` | `{"auth_requests", "api_requests", "foreign_requests", "log": [...]}` |
 //! | `DELETE /__control/orgs/<org>/stats` | zero the counts and clear the log |
+//! | `GET`/`POST /__control/orgs/<org>/foreign` | a server on another origin, for the `redirect` fault to point at (see [`foreign`]) |
 //! | `POST /__control/orgs/<org>/rooms` | create a room: `{"display_name", "language_code", "is_online", "brand", "online_users": n}` |
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
@@ -23,7 +24,7 @@ use serde_json::{json, Value};
 
 use crate::exchange::{error, json};
 use crate::faults::Fault;
-use crate::state::{is_uuid, random_uuid, AppState, Room};
+use crate::state::{is_uuid, random_uuid, AppState, LogEntry, Room};
 
 pub async fn health() -> &'static str {
     "ok"
@@ -136,7 +137,7 @@ pub async fn get_stats(State(state): State<AppState>, Path(org): Path<String>) -
             let o = inner.org(&org);
             json(
                 StatusCode::OK,
-                &json!({ "auth_requests": o.auth_requests, "api_requests": o.api_requests, "log": o.log }),
+                &json!({ "auth_requests": o.auth_requests, "api_requests": o.api_requests, "foreign_requests": o.foreign_requests, "log": o.log }),
             )
         }
         Err(response) => response,
@@ -150,6 +151,7 @@ pub async fn clear_stats(State(state): State<AppState>, Path(org): Path<String>)
             let o = inner.org(&org);
             o.auth_requests = 0;
             o.api_requests = 0;
+            o.foreign_requests = 0;
             o.log.clear();
             StatusCode::NO_CONTENT.into_response()
         }
@@ -203,4 +205,40 @@ pub async fn create_room(State(state): State<AppState>, Path(org): Path<String>,
     let answer = json!(room);
     state.lock().rooms.insert((org, id), room);
     json(StatusCode::CREATED, &answer)
+}
+
+/// `GET`/`POST /__control/orgs/<org>/foreign`: a server on another origin than the API's (reach
+/// it under another host name: `localhost` for `127.0.0.1`), where an auth request ends up if a
+/// client follows the `redirect` fault. It counts what reaches it (`foreign_requests`), logs it
+/// (kind `foreign`, with whether a `visitor_secret_id` came in the body), and answers as the auth
+/// endpoint would for a new visitor: a client that follows the redirect and reads the answer
+/// takes that visitor's secret for its own.
+pub async fn foreign(State(state): State<AppState>, Path(org): Path<String>, method: Method, body: Bytes) -> Response {
+    let org = match org_id(&org) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let secret_sent = serde_json::from_slice::<Value>(&body).ok().is_some_and(|b| b["visitor_secret_id"].is_string());
+    let answer = crate::auth::authenticate(&state, &org, None);
+    let mut inner = state.lock();
+    let at_ms = state.started.elapsed().as_millis() as u64;
+    let o = inner.org(&org);
+    o.foreign_requests += 1;
+    o.log.push(LogEntry {
+        at_ms,
+        kind: "foreign",
+        method: method.to_string(),
+        path: format!("/__control/orgs/{org}/foreign"),
+        status: Some(if answer.is_ok() { 200 } else { 500 }),
+        secret_sent,
+        secret_known: false,
+        visitor_id: None,
+        visitor_global_id: None,
+        fault: None,
+    });
+    drop(inner);
+    match answer {
+        Ok((answer, _, _)) => json(StatusCode::OK, &answer),
+        Err(response) => response,
+    }
 }

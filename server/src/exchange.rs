@@ -100,6 +100,9 @@ impl Exchange {
         if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
+        if let Some(value) = fault.redirect.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
         self.record(Some(status.as_u16()));
         Before::Done(response)
     }

@@ -11,6 +11,7 @@
 //! | `status` | answer with this status instead of handling the request |
 //! | `retry_after` | with `status`: a `Retry-After` header, sent as given (seconds or an HTTP date) |
 //! | `retry_after_date_in` | with `status`: a `Retry-After` HTTP date this many seconds from now |
+//! | `redirect` | with a 3xx `status`: a `Location` header with this URL (say, the `foreign` endpoint of the control surface under another host name) |
 //! | `body` | answer with this raw text (status 200 unless `status` is set) |
 //! | `set` | handle the request, then set these members of the JSON answer (wrong types, other values) |
 //! | `remove` | handle the request, then remove these members from the JSON answer |
@@ -38,6 +39,8 @@ pub struct Fault {
     pub retry_after: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_date_in: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,6 +75,9 @@ impl Fault {
         }
         if (self.retry_after.is_some() || self.retry_after_date_in.is_some()) && self.status.is_none() {
             return Err("retry_after needs a status".into());
+        }
+        if self.redirect.is_some() && !self.status.is_some_and(|status| (300..=399).contains(&status)) {
+            return Err("redirect needs a 3xx status".into());
         }
         let rewrites = self.set.is_some() || self.remove.is_some() || self.pad_bytes.is_some() || self.partial;
         if self.drop && (self.status.is_some() || self.body.is_some() || rewrites) {
@@ -164,11 +170,14 @@ mod tests {
             r#"{"retry_after":"5"}"#,
             r#"{"drop":true,"status":500}"#,
             r#"{"partial":true,"status":500}"#,
+            r#"{"redirect":"http://localhost/"}"#,
+            r#"{"redirect":"http://localhost/","status":200}"#,
         ] {
             assert!(fault(bad).validate().is_err(), "{bad}");
         }
         assert!(serde_json::from_str::<Fault>(r#"{"stauts":500}"#).is_err());
         assert!(fault(r#"{"status":503,"retry_after":"5","times":1}"#).validate().is_ok());
+        assert!(fault(r#"{"status":307,"redirect":"http://localhost:1/x"}"#).validate().is_ok());
     }
 
     #[test]

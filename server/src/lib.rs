@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/__control/orgs/{org}/config", get(control::get_config).put(control::put_config))
         .route("/__control/orgs/{org}/stats", get(control::get_stats).delete(control::clear_stats))
+        .route("/__control/orgs/{org}/foreign", get(control::foreign).post(control::foreign))
         .route("/__control/orgs/{org}/rooms", post(control::create_room));
 
     let mut app = api;

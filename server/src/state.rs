@@ -83,6 +83,8 @@ pub struct Org {
     pub faults: Vec<Fault>,
     pub auth_requests: u64,
     pub api_requests: u64,
+    /// Requests that reached the `foreign` endpoint (a redirect followed off the API origin).
+    pub foreign_requests: u64,
     pub log: Vec<LogEntry>,
 }
 

@@ -408,3 +408,33 @@ async fn serves_the_demo_and_the_package() {
     assert_eq!(s.get("/nothing-here", None).await.status(), StatusCode::NOT_FOUND);
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// The `redirect` fault answers the auth request with a 3xx and a `Location`; the `foreign`
+/// endpoint, where it can point, counts and logs what reaches it and answers as an auth endpoint
+/// would for a new visitor.
+#[tokio::test]
+async fn a_redirect_fault_points_the_auth_request_at_the_foreign_endpoint() {
+    let s = server().await;
+    let foreign = s.url(&format!("/__control/orgs/{ORG}/foreign")).replace("127.0.0.1", "localhost");
+    s.fault(ORG, json!({"status": 307, "redirect": foreign})).await;
+    let manual = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let url = s.url(&format!("/api/v5/public/orgs/{ORG}/auth"));
+    let redirected = manual.post(&url).body(r#"{"visitor_secret_id":null}"#).send().await.unwrap();
+    assert_eq!(redirected.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(redirected.headers()["location"], foreign.as_str());
+    assert_eq!(s.stats(ORG).await["foreign_requests"], 0, "nothing reached the other end");
+    // A client that follows it (this one does, as a browser's fetch does unless told not to)
+    // sends the body there, and takes the other end's visitor.
+    let followed = s.http.post(&url).body(r#"{"visitor_secret_id":"s3cr3t"}"#).send().await.unwrap();
+    assert_eq!(followed.status(), StatusCode::OK);
+    let answer: Value = followed.json().await.unwrap();
+    assert_eq!(str_of(&answer, "organization_id"), ORG);
+    assert_eq!(str_of(&answer, "visitor_secret_id").len(), 50);
+    let stats = s.stats(ORG).await;
+    assert_eq!(stats["foreign_requests"], 1);
+    let entry = stats["log"].as_array().unwrap().iter().find(|e| e["kind"] == "foreign").cloned().unwrap();
+    assert_eq!((entry["method"].as_str(), entry["secret_sent"].as_bool()), (Some("POST"), Some(true)));
+    // A redirect needs a 3xx status.
+    let refused = s.control(reqwest::Method::PUT, &format!("/orgs/{ORG}/faults"), Some(json!({"status": 200, "redirect": foreign}))).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+}

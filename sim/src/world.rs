@@ -207,6 +207,10 @@ impl Host for TabHost<'_> {
     fn now(&self) -> f64 {
         self.now_ms
     }
+    fn monotonic(&self) -> f64 {
+        // The simulated clocks are never moved: time passing is all they tell.
+        self.now_ms
+    }
     fn random(&self) -> f64 {
         self.rng.borrow_mut().random()
     }
@@ -352,7 +356,7 @@ impl World {
                 let age = self.rng.get_mut().random::<f64>() * (fresh.renew_at_ms - EPOCH_MS);
                 let session = Session::new(answer, EPOCH_MS - age, self.options.renew_before_ms, random);
                 let secret = serde_json::to_string(&SecretRecord::new(&session.answer.secret)).unwrap_or_default();
-                let record = serde_json::to_string(&SessionRecord::new(&session)).unwrap_or_default();
+                let record = serde_json::to_string(&SessionRecord::new(&session, 0.0)).unwrap_or_default();
                 let visitor = &mut self.visitors[v as usize];
                 visitor.storage.push((self.secret_key.clone(), secret));
                 visitor.storage.push((self.session_key.clone(), record));

@@ -83,6 +83,12 @@ pub fn http(status: u16) -> Error {
     Error { status: Some(status), ..error(Code::Http, format!("the server answered with HTTP status {status}")) }
 }
 
+/// The server answered the auth request with a redirect, which is never followed (the browser
+/// hides its status and where it points: no `status`).
+pub fn redirected() -> Error {
+    error(Code::Http, "the server answered with a redirect, which is not followed")
+}
+
 pub fn invalid_response(reason: &InvalidAnswer) -> Error {
     error(Code::InvalidResponse, reason.message())
 }
@@ -115,6 +121,13 @@ pub fn secret_rejected() -> Error {
 /// with the signal's reason instead).
 pub fn aborted() -> Error {
     error(Code::Network, "the request was aborted by its signal")
+}
+
+impl Error {
+    /// Whether this is [`redirected`]: the one `http` error without a status.
+    pub fn is_redirect(&self) -> bool {
+        self.code == Code::Http && self.status.is_none()
+    }
 }
 
 impl std::fmt::Display for Code {

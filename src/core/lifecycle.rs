@@ -13,6 +13,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::clock::Clock;
 use super::error::{self, Error};
 use super::options::{OnSecretRejected, Options, StorageKind, StorageReason};
 use super::record::{self, RetryRecord, SecretRecord, SessionRecord};
@@ -25,8 +26,11 @@ use super::wire::{AuthAnswer, JsonProblem};
 /// once and run no page code that could call the visitor back (the browser's storage is read
 /// through its own handle, apart from the visitor's state).
 pub trait Host {
-    /// The local clock, milliseconds since the Unix epoch.
+    /// The page's clock (`Date.now()`), milliseconds since the Unix epoch; the page may move it.
     fn now(&self) -> f64;
+    /// A monotonic clock (`performance.now()`), in milliseconds from any start; not finite when
+    /// there is none. The machine schedules on both ([`Clock`]).
+    fn monotonic(&self) -> f64;
     /// Uniform in `[0, 1)`.
     fn random(&self) -> f64;
     /// A JSON text as a serde type.
@@ -214,6 +218,9 @@ struct Flight {
     attempts: u32,
     /// No attempt before this: the server's `Retry-After` (0 when it named none).
     not_before: f64,
+    /// A caller whose request the API refused (401) waits for it: the token it brings is one
+    /// that renewing for a 401 brought.
+    for_refusal: bool,
 }
 
 /// A call waiting for the flight.
@@ -272,6 +279,11 @@ pub struct Lifecycle {
     seq: u32,
     flight: Option<Flight>,
     waiters: Vec<Waiter>,
+    /// The current session came from a renewal for a 401, and the API has not taken its token
+    /// since: a 401 to it is the caller's answer (one renewal per token, SPEC §3).
+    renewed_for_refusal: bool,
+    /// The time line every time above is on: the page's clock, as far as time has really passed.
+    clock: Clock,
 }
 
 impl Lifecycle {
@@ -296,7 +308,22 @@ impl Lifecycle {
             seq: 0,
             flight: None,
             waiters: Vec::new(),
+            renewed_for_refusal: false,
+            clock: Clock::default(),
         }
+    }
+
+    /// Now, on the machine's time line.
+    #[inline(never)]
+    fn now<S: Host>(&self, host: &S) -> f64 {
+        self.clock.now(host.now(), host.monotonic())
+    }
+
+    /// Whether the current token is valid now (`isAuthenticated`), with the page's clock read
+    /// as `wall` and the monotonic clock as `mono`.
+    pub fn is_authenticated(&self, wall: f64, mono: f64) -> bool {
+        let now = self.clock.now(wall, mono);
+        self.session.as_ref().is_some_and(|s| s.valid_for(now, 0.0))
     }
 
     // ---- Calls from the page ----
@@ -305,7 +332,7 @@ impl Lifecycle {
     pub fn authenticate<S: Host>(&mut self, call: u32, force: bool, host: &mut S) {
         self.secret_refused = false;
         let first = self.begin(host);
-        let now = host.now();
+        let now = self.now(host);
         match &self.session {
             Some(session) if !force && session.qualifies(now, self.options.renew_before_ms) => host.effect(Effect::Reply { call, outcome: Ok(Reply::Session(session.clone())) }),
             _ => self.renew(Some((call, Want::Session)), if force { Need::Fresh } else { Need::Valid(0.0) }, host),
@@ -319,7 +346,7 @@ impl Lifecycle {
     /// background renewal while the current token is still good enough.
     pub fn token<S: Host>(&mut self, call: u32, min_ms: f64, want: Want, host: &mut S) {
         let first = self.begin(host);
-        let now = host.now();
+        let now = self.now(host);
         match &self.session {
             Some(session) if session.valid_for(now, min_ms) => {
                 let due = session.due(now);
@@ -337,17 +364,33 @@ impl Lifecycle {
     /// The page's request of `fetch()`, sent with `token`, came back with `status`: `true` when
     /// that is the answer; `false` when the server refused the token (401) for the first time,
     /// and the request goes again: with the current token when another renewal has already
-    /// replaced the refused one, else with a new one.
+    /// replaced the refused one, else with a new one. A token that renewing for a 401 brought
+    /// is not renewed for a 401 again: one renewal per token, however many calls meet 401s.
     pub fn sent<S: Host>(&mut self, call: u32, status: u16, retried: bool, token: &str, host: &mut S) -> bool {
-        if status != 401 || retried || self.stopped {
+        if status != 401 {
+            // Taken: the token that renewing for a 401 brought is good after all; should the API
+            // refuse it later, that is worth a renewal.
+            if self.session.as_ref().is_some_and(|s| s.answer.access_token.expose() == token) {
+                self.renewed_for_refusal = false;
+            }
             return true;
         }
-        let now = host.now();
+        if retried || self.stopped {
+            return true;
+        }
+        let now = self.now(host);
         match &self.session {
             Some(session) if session.answer.access_token.expose() != token && session.valid_for(now, FETCH_MIN_VALIDITY_MS) => {
                 reply_with(host, call, Want::Send { retried: true }, session);
             }
-            _ => self.renew(Some((call, Want::Send { retried: true })), Need::Fresh, host),
+            // Refused, the token that renewing for a 401 brought: that is the answer.
+            Some(session) if self.renewed_for_refusal && session.answer.access_token.expose() == token => return true,
+            _ => {
+                self.renew(Some((call, Want::Send { retried: true })), Need::Fresh, host);
+                if let Some(flight) = &mut self.flight {
+                    flight.for_refusal = true;
+                }
+            }
         }
         self.finish(host);
         false
@@ -392,7 +435,7 @@ impl Lifecycle {
     pub fn load<S: Host>(&mut self, host: &mut S) {
         if !self.loaded {
             self.loaded = true;
-            let now = host.now();
+            let now = self.now(host);
             let cached = self.stored_session(host).filter(|session| session.valid_for(now, 0.0));
             self.report(host);
             if let Some(session) = cached {
@@ -409,7 +452,7 @@ impl Lifecycle {
             Some(Flight { phase: phase @ (Phase::Ask { .. } | Phase::Probe { .. } | Phase::Recheck { .. }), .. }) if seq == self.seq => phase.clone(),
             _ => return,
         };
-        let now = host.now();
+        let now = self.now(host);
         match phase {
             Phase::Ask { secret, sent_at } => match result {
                 Err(error) => self.fail(error, true, None, host),
@@ -423,14 +466,14 @@ impl Lifecycle {
                         // visitor.
                         self.post(None, Phase::Probe { secret, status: answer.status, sent_at: now }, host);
                     }
-                    _ => self.fail_with_status(&answer, now, host),
+                    _ => self.fail_with_status(&answer, host),
                 },
             },
             Phase::Probe { secret, status, sent_at } => match result {
                 // The probe failed on the way (network, timeout, 408, 429, 5xx): it is retried
                 // like any request, within the same deadline.
                 Err(error) => self.fail(error, true, None, host),
-                Ok(answer) if retry::is_retryable_status(answer.status) => self.fail_with_status(&answer, now, host),
+                Ok(answer) if retry::is_retryable_status(answer.status) => self.fail_with_status(&answer, host),
                 Ok(answer) => match retry::is_success(answer.status).then(|| self.session_from(&answer, sent_at, host).ok()).flatten() {
                     // The endpoint works: one refusal may have been a stray answer (a misrouted
                     // deploy, a proxy), so the secret is asked about once more before it goes.
@@ -461,7 +504,7 @@ impl Lifecycle {
                         self.fail(error::secret_rejected(), false, None, host);
                     }
                 },
-                Ok(answer) => self.fail_with_status(&answer, now, host),
+                Ok(answer) => self.fail_with_status(&answer, host),
             },
             _ => {}
         }
@@ -470,8 +513,9 @@ impl Lifecycle {
 
     /// An answer that is neither a session nor a refused secret: an `http` error, retried when
     /// its status is worth it, after the server's `Retry-After` if it named one.
-    fn fail_with_status<S: Host>(&mut self, answer: &Response, now: f64, host: &mut S) {
-        let retry_after = answer.retry_after_ms(now);
+    fn fail_with_status<S: Host>(&mut self, answer: &Response, host: &mut S) {
+        // An HTTP date is a date: read against the page's clock.
+        let retry_after = answer.retry_after_ms(host.now());
         self.fail(error::http(answer.status), retry::is_retryable_status(answer.status), retry_after, host);
     }
 
@@ -490,7 +534,7 @@ impl Lifecycle {
 
     /// The timer fired: whatever was due.
     pub fn tick<S: Host>(&mut self, host: &mut S) {
-        let now = host.now();
+        let now = self.now(host);
         match self.flight.as_ref().map(|f| f.phase.clone()) {
             Some(Phase::Lock { waiting, until }) if until <= now => {
                 host.effect(Effect::Unlock);
@@ -573,7 +617,7 @@ impl Lifecycle {
     /// A flight waiting out its backoff makes its next attempt now, or when the server's
     /// `Retry-After` allows.
     fn cut_backoff_short<S: Host>(&mut self, host: &mut S) {
-        let now = host.now();
+        let now = self.now(host);
         let Some(flight) = &mut self.flight else { return };
         if let Phase::Backoff { until } = &mut flight.phase {
             *until = until.min(flight.not_before.max(now));
@@ -609,7 +653,7 @@ impl Lifecycle {
                 self.let_identity_go(host);
             }
         } else if key == Some(&self.session_key) && value.is_some() {
-            let now = host.now();
+            let now = self.now(host);
             let current = self.session.as_ref().map(|x| x.answer.access_token.clone());
             if let Some(session) = self.stored_session(host).filter(|x| x.valid_for(now, 0.0) && current.as_ref() != Some(&x.answer.access_token)) {
                 self.adopt(session, Source::Tab, false, host);
@@ -641,7 +685,7 @@ impl Lifecycle {
 
     /// Renews in the background when the renewal point has passed.
     fn wake<S: Host>(&mut self, host: &mut S) {
-        let now = host.now();
+        let now = self.now(host);
         if self.started && self.session.as_ref().is_some_and(|s| s.due(now)) {
             self.renew(None, Need::Valid(0.0), host);
         }
@@ -651,7 +695,7 @@ impl Lifecycle {
     /// (who waits 30 s at most), or for nobody: a background renewal, which keeps the flight
     /// retrying while the page lives.
     fn renew<S: Host>(&mut self, caller: Option<(u32, Want)>, need: Need, host: &mut S) {
-        let now = host.now();
+        let now = self.now(host);
         // No background renewal while it waits to try again after a flight that gave up.
         if caller.is_none() && (self.secret_refused || self.retry_at.is_some_and(|at| at > now)) {
             return;
@@ -682,7 +726,7 @@ impl Lifecycle {
             }
             None => {
                 // A new flight is one whose first attempt is due now; `attempt` moves it on.
-                self.flight = Some(Flight { deadline, need, phase: Phase::Backoff { until: now }, attempts: 0, not_before: 0.0 });
+                self.flight = Some(Flight { deadline, need, phase: Phase::Backoff { until: now }, attempts: 0, not_before: 0.0, for_refusal: false });
                 self.attempt(host);
             }
         }
@@ -703,7 +747,7 @@ impl Lifecycle {
             return false;
         }
         host.effect(Effect::Lock { name: name.clone(), if_available });
-        let until = host.now() + self.lock_wait_ms();
+        let until = self.now(host) + self.lock_wait_ms();
         self.set_phase(Phase::Lock { waiting: !if_available, until });
         true
     }
@@ -719,7 +763,7 @@ impl Lifecycle {
 
     fn look_again<S: Host>(&mut self, left: u32, contended: bool, host: &mut S) {
         if left > 1 && matches!(self.flight_need(), Some(Need::Valid(_))) {
-            let at = host.now() + SYNC_LOOK_MS;
+            let at = self.now(host) + SYNC_LOOK_MS;
             self.set_phase(Phase::Look { left: left - 1, at, contended });
         } else {
             let secret = self.stored_secret(host);
@@ -741,7 +785,7 @@ impl Lifecycle {
                 self.wait_behind_another_tab(host);
                 return;
             }
-            let now = host.now();
+            let now = self.now(host);
             self.post(secret.as_ref(), Phase::Ask { secret: secret.clone(), sent_at: now }, host);
         }
     }
@@ -753,7 +797,7 @@ impl Lifecycle {
     /// waiting: with them, the request goes.
     fn wait_behind_another_tab<S: Host>(&mut self, host: &mut S) {
         host.effect(Effect::Unlock);
-        let now = host.now();
+        let now = self.now(host);
         let Some(flight) = &mut self.flight else { return };
         flight.attempts = flight.attempts.saturating_add(1);
         let (attempts, not_before) = (flight.attempts, flight.not_before);
@@ -775,15 +819,15 @@ impl Lifecycle {
         if !self.backoff_shared() {
             return false;
         }
-        let Some((not_before, failures)) = host.load::<RetryRecord>(&self.retry_key).and_then(RetryRecord::read) else { return false };
-        let now = host.now();
+        let now = self.now(host);
+        let Some((not_before, failures)) = host.load::<RetryRecord>(&self.retry_key).and_then(|r| r.read(now)) else { return false };
         if not_before <= now {
             return false;
         }
         host.effect(Effect::Unlock);
         let Some(flight) = &mut self.flight else { return false };
         flight.attempts = flight.attempts.max(failures);
-        self.set_phase(Phase::Backoff { until: not_before.min(now + retry::MAX_RETRY_AFTER_MS) });
+        self.set_phase(Phase::Backoff { until: not_before });
         true
     }
 
@@ -791,7 +835,7 @@ impl Lifecycle {
     /// (`failures` so far).
     fn share_backoff<S: Host>(&self, not_before: f64, failures: u32, host: &mut S) {
         if self.backoff_shared() {
-            host.save(&self.retry_key, &RetryRecord::new(not_before, failures));
+            host.save(&self.retry_key, &RetryRecord::new(not_before + self.clock.to_page(), failures));
         }
     }
 
@@ -803,7 +847,7 @@ impl Lifecycle {
     /// valid for what they need, and not yet due for renewal.
     fn take_stored<S: Host>(&mut self, host: &mut S) -> bool {
         let Some(Need::Valid(min_ms)) = self.flight_need() else { return false };
-        let now = host.now();
+        let now = self.now(host);
         match self.stored_session(host).filter(|s| s.valid_for(now, min_ms) && !s.due(now)) {
             Some(session) => {
                 self.succeed(session, Source::Tab, false, host);
@@ -836,7 +880,7 @@ impl Lifecycle {
     /// before the lock is released, so that the next tab to take the lock finds it.
     fn succeed_stored<S: Host>(&mut self, session: Session, reset: bool, host: &mut S) {
         host.save(&self.secret_key, &SecretRecord::new(&session.answer.secret));
-        host.save(&self.session_key, &SessionRecord::new(&session));
+        host.save(&self.session_key, &SessionRecord::new(&session, self.clock.to_page()));
         if self.backoff_shared() {
             host.remove(&self.retry_key);
         }
@@ -846,15 +890,16 @@ impl Lifecycle {
     /// The flight brought `session`: adopted, and handed to every waiting caller.
     fn succeed<S: Host>(&mut self, session: Session, source: Source, reset: bool, host: &mut S) {
         host.effect(Effect::Unlock);
-        self.flight = None;
+        let for_refusal = self.flight.take().is_some_and(|flight| flight.for_refusal);
         // Another tab's session that this tab already holds needs no adoption.
         let known = self.session.as_ref().is_some_and(|s| s.answer.access_token == session.answer.access_token);
         if source != Source::Tab || !known {
             self.adopt(session, source, reset, host);
+            self.renewed_for_refusal = for_refusal;
         }
         // The listeners hear of it first (their events are queued before the replies).
         if let Some(session) = &self.session {
-            let now = host.now();
+            let now = self.now(host);
             for waiter in core::mem::take(&mut self.waiters) {
                 // Up to the default 5 s, a fresh token is handed out as it is (servers set to
                 // grant shorter ones exist only for tests).
@@ -873,8 +918,10 @@ impl Lifecycle {
     /// An attempt failed: wait and try again while the flight's deadline allows and the error is
     /// worth it; else the flight ends with `error`, and the background tries again later.
     fn fail<S: Host>(&mut self, error: Error, retryable: bool, retry_after_ms: Option<f64>, host: &mut S) {
+        // A redirect is never followed, nor asked for again (SPEC §3).
+        let retryable = retryable && !error.is_redirect();
         host.effect(Effect::Unlock);
-        let now = host.now();
+        let now = self.now(host);
         let Some(flight) = &mut self.flight else { return };
         flight.attempts = flight.attempts.saturating_add(1);
         self.streak = self.streak.saturating_add(1);
@@ -929,12 +976,15 @@ impl Lifecycle {
     /// stored secret was refused and replaced.
     fn adopt<S: Host>(&mut self, session: Session, source: Source, reset: bool, host: &mut S) {
         let previous = self.session.take().map(|p| p.answer.visitor_id);
+        self.renewed_for_refusal = false;
         self.failing = false;
         self.streak = 0;
         self.retry_at = None;
         self.last_error = None;
         let forgotten = core::mem::take(&mut self.forgotten);
         self.report(host);
+        let mut session = session;
+        session.page_expires_at_ms = session.expires_at_ms + self.clock.to_page();
         let session = self.session.insert(session);
         let current = &session.answer.visitor_id;
         let changed = match &previous {
@@ -989,19 +1039,24 @@ impl Lifecycle {
 
     /// `setStorage(kind)`: keeps the visitor, and moves where it is kept, at once: consent given or
     /// withdrawn never waits on the network. Withdrawn (`"memory"`), the visitor is erased from
-    /// every storage it could be in; what a request in flight brings back is kept where the
-    /// visitor lives by then.
+    /// every storage it could be in; moved between `local` and `session`, from the one it
+    /// leaves. What a request in flight brings back is kept where the visitor lives by then.
     pub fn set_storage<S: Host>(&mut self, call: u32, kind: StorageKind, host: &mut S) {
         if kind != self.storage {
             // What this visitor has kept: the records as they are where it was.
             let kept = [host.get(&self.secret_key), host.get(&self.session_key)];
-            if kind == StorageKind::Memory {
-                // Consent withdrawn: no copy of the visitor stays in any storage, whichever it
-                // was kept in before (other tabs let the identity go, as after forget()); it goes
-                // on in memory.
-                host.erase(&self.secret_key);
-                host.erase(&self.session_key);
-                host.erase(&self.retry_key);
+            for key in [&self.secret_key, &self.session_key, &self.retry_key] {
+                if kind == StorageKind::Memory {
+                    // Consent withdrawn: no copy of the visitor stays in any storage, whichever
+                    // it was kept in before (other tabs let the identity go, as after forget());
+                    // it goes on in memory.
+                    host.erase(key);
+                } else {
+                    // Moved between the browser's storages (consent narrowed from `local` to
+                    // `session`, or widened): no copy stays in the one it leaves. The one it
+                    // goes to is not touched: another visitor stored there wins (below).
+                    host.remove(key);
+                }
             }
             host.use_storage(kind);
             self.report(host);
@@ -1045,7 +1100,7 @@ impl Lifecycle {
     /// (`identitychange`, and `session` from `"tab"`), else this identity goes until the next
     /// request, which is made with that visitor's secret.
     fn take_stored_visitor<S: Host>(&mut self, host: &mut S) {
-        let now = host.now();
+        let now = self.now(host);
         match self.stored_session(host).filter(|s| s.valid_for(now, 0.0)) {
             Some(session) => self.adopt(session, Source::Tab, false, host),
             None => self.let_identity_go(host),
@@ -1068,7 +1123,7 @@ impl Lifecycle {
             }
             None => {}
         }
-        let delay = (next != f64::INFINITY).then(|| timer_delay_ms(next, host.now()));
+        let delay = (next != f64::INFINITY).then(|| timer_delay_ms(next, self.now(host)));
         host.effect(Effect::ArmTimer(delay));
     }
 

@@ -4,6 +4,7 @@
 //! values, decisions and typed effects ([`lifecycle::Effect`]). `cargo test` on the host covers
 //! it; the browser shell in `web/` and `js/` only carries its decisions out.
 
+pub mod clock;
 pub mod error;
 pub mod ids;
 pub mod lifecycle;

@@ -146,7 +146,9 @@ impl Options {
             Some(name) => StorageKind::parse(name).ok_or("storage must be \"local\", \"session\" or \"memory\"")?,
         };
         let prefix = raw.storage_key_prefix.as_deref().unwrap_or("giosg");
-        if prefix.is_empty() || prefix.len() > 100 {
+        // Characters (Unicode scalar values: the bytes that do not continue one), as the message
+        // and the README say, not UTF-8 bytes.
+        if prefix.is_empty() || prefix.bytes().filter(|b| b & 0xC0 != 0x80).count() > 100 {
             return Err("storageKeyPrefix must be 1 to 100 characters");
         }
         let renew_before_s = raw.renew_before_seconds.unwrap_or(60.0);
@@ -264,6 +266,20 @@ mod tests {
         assert_eq!(o.request_timeout_ms, 500);
         assert_eq!(o.allowed_origins, ["http://127.0.0.1:8080", "https://cdn.example.com", "http://localhost:3000"]);
         assert_eq!(o.on_secret_rejected, OnSecretRejected::Error);
+    }
+
+    /// The limit is in characters, as the README says, not in UTF-8 bytes: 100 of "é" (200
+    /// bytes) or of an emoji (400 bytes) are a good prefix, 101 are not.
+    #[test]
+    fn the_prefix_limit_counts_characters_not_bytes() {
+        for ok in ["é".repeat(60), "é".repeat(100), "😀".repeat(100), "p".repeat(100)] {
+            let o = Options::from_raw(&RawOptions { storage_key_prefix: Some(ok.clone()), ..raw() }, parse_url);
+            assert_eq!(o.map(|o| o.prefix).ok().as_deref(), Some(ok.as_str()), "{ok} refused");
+        }
+        for bad in ["é".repeat(101), "😀".repeat(101)] {
+            let message = Options::from_raw(&RawOptions { storage_key_prefix: Some(bad.clone()), ..raw() }, parse_url).unwrap_err();
+            assert_eq!(message, "storageKeyPrefix must be 1 to 100 characters", "{bad}");
+        }
     }
 
     #[test]

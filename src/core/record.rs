@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{ApiBase, OrganizationId};
 use super::redact::{AccessToken, Secret};
+use super::retry::MAX_RETRY_AFTER_MS;
 use super::session::Session;
 use super::value::is_valid_unicode;
 use super::wire::{AuthAnswer, MAX_EXPIRES_IN};
@@ -52,9 +53,13 @@ impl RetryRecord {
         Self { v: VERSION, not_before_ms: not_before_ms as i64, failures }
     }
 
-    /// When the next attempt may be, and the failures so far; `None` for another version.
-    pub fn read(self) -> Option<(f64, u32)> {
-        (self.v == VERSION).then_some((self.not_before_ms as f64, self.failures))
+    /// When the next attempt may be, and the failures so far; `None` for another version, or
+    /// for a time further from `now_ms` than any backoff of the SDK's reaches (the longest
+    /// `Retry-After` honored, an hour): not a record of this SDK (a page's write, a clock moved
+    /// far back), and garbage reads as absent.
+    pub fn read(self, now_ms: f64) -> Option<(f64, u32)> {
+        let not_before = self.not_before_ms as f64;
+        (self.v == VERSION && not_before - now_ms <= MAX_RETRY_AFTER_MS).then_some((not_before, self.failures))
     }
 }
 
@@ -99,7 +104,9 @@ pub struct SessionRecord {
 }
 
 impl SessionRecord {
-    pub fn new(session: &Session) -> Self {
+    /// The record of `session`, its times moved by `shift_ms`: from the SDK's time line to the
+    /// page's clock, which other tabs and later page loads read them on.
+    pub fn new(session: &Session, shift_ms: f64) -> Self {
         let a = &session.answer;
         Self {
             v: VERSION,
@@ -111,8 +118,8 @@ impl SessionRecord {
             secret_tag: secret_tag(&a.secret),
             visitor_global_id: a.visitor_global_id.clone(),
             expires_in: a.expires_in,
-            expires_at_ms: session.expires_at_ms.round() as i64,
-            renew_at_ms: session.renew_at_ms.round() as i64,
+            expires_at_ms: (session.expires_at_ms + shift_ms).round() as i64,
+            renew_at_ms: (session.renew_at_ms + shift_ms).round() as i64,
         }
     }
 
@@ -138,7 +145,8 @@ impl SessionRecord {
             expires_in: self.expires_in,
             visitor_global_id: self.visitor_global_id,
         };
-        Some(Session { answer, expires_at_ms: self.expires_at_ms as f64, renew_at_ms: self.renew_at_ms as f64 })
+        let expires_at_ms = self.expires_at_ms as f64;
+        Some(Session { answer, expires_at_ms, renew_at_ms: self.renew_at_ms as f64, page_expires_at_ms: expires_at_ms })
     }
 }
 
@@ -208,7 +216,7 @@ mod tests {
     #[test]
     fn a_session_round_trips_without_its_secret() {
         let s = session();
-        let stored = encode(&SessionRecord::new(&s));
+        let stored = encode(&SessionRecord::new(&s, 0.0));
         assert!(!stored.contains("2bc12b9c"), "{stored}");
         let back = decode_session(&stored, &org(), s.answer.secret.clone()).unwrap();
         assert_eq!(back, s);
@@ -227,14 +235,14 @@ mod tests {
         assert_eq!(session.answer.visitor_global_id.as_deref(), Some("g\"1"));
         assert_eq!((session.expires_at_ms, session.renew_at_ms), (1_700_001_800_123.0, 1_700_001_620_123.0));
         // And what this build writes has the same members.
-        let written = encode(&SessionRecord::new(&session));
+        let written = encode(&SessionRecord::new(&session, 0.0));
         assert_eq!(written, stored);
     }
 
     #[test]
     fn a_session_of_another_organization_or_garbage_reads_as_absent() {
         let s = session();
-        let stored = encode(&SessionRecord::new(&s));
+        let stored = encode(&SessionRecord::new(&s, 0.0));
         let other = OrganizationId::parse("11111111-2222-4333-8444-555555555555").unwrap();
         assert_eq!(decode_session(&stored, &other, s.answer.secret.clone()), None);
         assert_eq!(decode_session(&stored, &org(), Secret::new("another visitor".into())), None);

@@ -1,7 +1,8 @@
 //! A session on the local clock (SPEC §2): when its token expires, when to renew it, and whether
 //! it is good enough for a caller.
 //!
-//! All times are milliseconds since the Unix epoch on the local clock (`Date.now()`), passed in;
+//! All times are milliseconds since the Unix epoch on the SDK's time line (`super::clock`: the
+//! local clock, `Date.now()`, as far as time has really passed), passed in;
 //! nothing here reads a clock. The server's `expires_at` is kept for reporting only: client clocks
 //! are wrong, so expiry is always the moment the request was *sent* plus `expires_in`.
 
@@ -17,6 +18,10 @@ pub struct Session {
     pub expires_at_ms: f64,
     /// When auto-renewal fires.
     pub renew_at_ms: f64,
+    /// When the token expires as the page's clock read when the session was adopted (what the
+    /// page is told: `expiresAt`); the times above are on the SDK's time line
+    /// (`super::clock`), which a page's clock moved back falls behind.
+    pub page_expires_at_ms: f64,
 }
 
 impl Session {
@@ -25,7 +30,7 @@ impl Session {
     pub fn new(answer: AuthAnswer, sent_at_ms: f64, renew_before_ms: f64, random: f64) -> Self {
         let expires_at_ms = sent_at_ms + f64::from(answer.expires_in) * 1000.0;
         let renew_at_ms = renew_at(expires_at_ms, answer.expires_in, renew_before_ms, random);
-        Self { answer, expires_at_ms, renew_at_ms }
+        Self { answer, expires_at_ms, renew_at_ms, page_expires_at_ms: expires_at_ms }
     }
 
     pub fn lifetime_ms(&self) -> f64 {

@@ -63,7 +63,7 @@ fn session_object(session: &Session) -> SessionObject<'_> {
         organization_id: &a.organization_id,
         socket_url: &a.socket_url,
         access_token: a.access_token.expose(),
-        expires_at: Date::new(&JsValue::from_f64(session.expires_at_ms)),
+        expires_at: Date::new(&JsValue::from_f64(session.page_expires_at_ms)),
         server_expires_at: if server.get_time().is_nan() { JsValue::NULL } else { server.into() },
         expires_in: a.expires_in,
         visitor_global_id: a.visitor_global_id.as_deref(),

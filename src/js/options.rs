@@ -12,6 +12,7 @@ use wasm_bindgen::JsValue;
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::FETCH_MIN_VALIDITY_MS;
 use crate::core::options::{Options, RawOptions};
+use crate::web::guarded;
 use crate::web::urls::parse_url;
 use wasm_bindgen::JsCast;
 
@@ -46,13 +47,16 @@ impl<'de> Visitor<'de> for MembersVisitor {
     }
 }
 
-/// The own enumerable members of `object` (`serde-wasm-bindgen` reads them with
-/// `Object.entries`). Members whose value is `undefined` count as not given.
+/// The own enumerable members of `object`, read with `Object.entries` (a getter of the page's
+/// that throws makes the object unreadable: `invalid_options`, never the page's exception), the
+/// pairs then by `serde-wasm-bindgen`. Members whose value is `undefined` count as not given.
 fn members(object: &JsValue, what: &'static str) -> Result<Vec<(String, JsValue)>, Error> {
+    let unreadable = || error::invalid_options(what);
     if !object.is_object() {
-        return Err(error::invalid_options(what));
+        return Err(unreadable());
     }
-    let Members(members) = serde_wasm_bindgen::from_value(object.clone()).map_err(|_| error::invalid_options(what))?;
+    let entries = guarded::entries(object).ok_or_else(unreadable)?;
+    let Members(members) = serde_wasm_bindgen::from_value(entries).map_err(|_| unreadable())?;
     Ok(members.into_iter().filter(|(_, value)| !value.is_undefined()).collect())
 }
 

@@ -55,7 +55,8 @@ export interface Session {
 /**
  * What went wrong: `invalid_options` (a bad argument; nothing was done), `network` (no answer,
  * a refused connection, or the page's Content Security Policy), `timeout` (`requestTimeoutMs`
- * passed), `http` (an error status, in `status`), `invalid_response` (an answer that failed
+ * passed), `http` (an error status, in `status`, or a redirect, which is not followed),
+ * `invalid_response` (an answer that failed
  * validation; nothing was stored), `secret_rejected` (the stored secret was refused, with
  * `onSecretRejected: "error"`), `origin_not_allowed` (`fetch()` to an origin that may not get the
  * token; nothing was sent), `stopped` (after `stop()`, `free()` or `[Symbol.dispose]()`), `unsupported` (the environment
@@ -78,7 +79,7 @@ export interface VisitorError extends Error {
   name: "VisitorError";
   /** What went wrong, to branch on; `message` says it in words. */
   code: VisitorErrorCode;
-  /** The HTTP status, for `code === "http"`. */
+  /** The HTTP status, for `code === "http"` (none for a redirect: the browser hides it). */
   status?: number;
 }
 
@@ -142,7 +143,9 @@ export interface Visitor {
   /**
    * The platform `fetch` with `Authorization: Bearer <token>`. A path resolves against
    * `apiBaseUrl`; an absolute URL must be of `apiBaseUrl`'s origin or `allowedOrigins`, otherwise
-   * it rejects with `origin_not_allowed` and nothing is sent. A 401 renews once and repeats once.
+   * it rejects with `origin_not_allowed` and nothing is sent. A 401 renews once and repeats once
+   * (a 401 to the token that renewal brought is the answer). No answer within
+   * `requestTimeoutMs` rejects with `timeout`.
    */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>;
   /** Subscribes to an event; returns the function that unsubscribes. */

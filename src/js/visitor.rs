@@ -101,8 +101,9 @@ impl Visitor {
     /// URL (resolved as the platform resolves it, against the document's base URL) must be of
     /// `apiBaseUrl`'s origin or `allowedOrigins`, else `origin_not_allowed` and nothing is sent;
     /// the request goes to exactly the URL that was checked. A 401 renews the token once and
-    /// repeats the request once. `init.signal` ends the call at once, also while it waits for a
-    /// token; an aborted one sends nothing.
+    /// repeats the request once (one renewal per token: a 401 to the token that renewal brought
+    /// is the answer). No answer within `requestTimeoutMs` rejects with `timeout`. `init.signal`
+    /// ends the call at once, also while it waits for a token; an aborted one sends nothing.
     #[wasm_bindgen(skip_typescript)]
     pub fn fetch(&self, input: JsValue, init: JsValue) -> Promise {
         // A string, or a URL object (read for its `href`).
@@ -201,7 +202,7 @@ impl Visitor {
     /// When the current token expires, on the local clock (`null` without a session).
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date | null")]
     pub fn expires_at(&self) -> JsValue {
-        self.current(|life| life.session.as_ref().map(|s| js_sys::Date::new(&s.expires_at_ms.into())))
+        self.current(|life| life.session.as_ref().map(|s| js_sys::Date::new(&s.page_expires_at_ms.into())))
     }
 
     /// Where the secret and the session are kept now (`"memory"` after a fallback, too).

@@ -144,8 +144,9 @@ impl Visitor {
     /// Sends `request` (built with `gloo_net`) with `Authorization: Bearer <token>`, a token
     /// valid for at least 5 seconds. Only to the API's origin and the allowed origins, else
     /// [`Code::OriginNotAllowed`](crate::Code::OriginNotAllowed) and nothing is sent. A `401`
-    /// renews the token once and sends the request once more; any other answer is the caller's
-    /// to read.
+    /// renews the token once and sends the request once more (unless the token a renewal for a
+    /// 401 just brought is refused: that 401 is the answer); any other answer is the caller's
+    /// to read. No answer within `requestTimeoutMs` is [`Code::Timeout`](crate::Code::Timeout).
     ///
     /// ```no_run
     /// use gloo_net::http::Request;
@@ -250,9 +251,10 @@ impl Visitor {
         self.browser().storage_kind()
     }
 
-    /// Whether the current token is still valid on the local clock.
+    /// Whether the current token is still valid: by the time that has passed, whatever the
+    /// page did to its clock.
     pub fn is_authenticated(&self) -> bool {
-        self.current(|life| life.session.as_ref().map(|s| s.valid_for(guarded::now(), 0.0))).unwrap_or(false)
+        self.current(|life| Some(life.is_authenticated(guarded::now(), guarded::monotonic()))).unwrap_or(false)
     }
 }
 

@@ -35,7 +35,7 @@ impl Session {
     /// When the token expires on the local clock, in milliseconds since the Unix epoch (as
     /// `Date.now()` counts): the moment the request was sent plus [`Session::expires_in`].
     pub fn expires_at_ms(&self) -> f64 {
-        self.0.expires_at_ms
+        self.0.page_expires_at_ms
     }
 
     /// How long the token was granted for.

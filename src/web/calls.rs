@@ -216,7 +216,9 @@ fn prepare(request: &Outgoing, token: &str) -> Result<(JsValue, JsValue, Option<
 }
 
 /// Sends the request of call `call` with the token, to exactly the URL whose origin was
-/// checked; the response comes back as [`Input::Sent`].
+/// checked; the response comes back as [`Input::Sent`]. A response that has not come within
+/// `requestTimeoutMs` (the page's `fetch` may never settle) ends the call with `timeout`; one
+/// that comes after that, or after the caller aborted, is not wanted.
 fn send(browser: &Browser, call: u32, token: &str, retried: bool) {
     // Taken out of `Calls` first: preparing runs page code (getters of `init`), which may call
     // the visitor again.
@@ -227,10 +229,23 @@ fn send(browser: &Browser, call: u32, token: &str, retried: bool) {
         Ok(prepared) => prepared,
         Err(error) => return settle(browser, call, Err(Failure::Error(error))),
     };
+    let timeout_ms = browser.with_life(|life| life.options.request_timeout_ms).unwrap_or(10_000);
+    let timer = {
+        let browser = browser.this.clone();
+        super::timeout(timeout_ms, Box::new(move || {
+            if let Some(browser) = browser.upgrade() {
+                settle(&browser, call, Err(Failure::Error(error::timeout())));
+            }
+        }))
+    };
     let (browser, token) = (browser.this.clone(), token.to_owned());
     wasm_bindgen_futures::spawn_local(async move {
         let outcome = guarded::fetch(&input, &init).await;
+        drop(timer);
         let Some(browser) = browser.upgrade() else { return };
+        if browser.calls.borrow().get(call).is_none() {
+            return;
+        }
         match outcome {
             Ok(response) => browser.deliver(Input::Sent { call, response, token, retried }),
             // An abort rejects as the platform's fetch does: with the signal's reason.

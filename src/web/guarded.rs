@@ -1,5 +1,5 @@
 //! Calls into what the page can replace or wrap (SPEC §3, "the page is hostile ground"): its
-//! `fetch`, `Date.now`, `Math.random`, `Promise.resolve`, and the body of what its `fetch` hands
+//! `fetch`, `Date.now`, `performance.now`, `Math.random`, `Promise.resolve`, and the body of what its `fetch` hands
 //! back.
 //!
 //! An exception from page code that unwinds through the shell's Rust frames skips every
@@ -25,8 +25,12 @@ extern "C" {
     fn promise_resolve(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Date, js_name = now, catch)]
     fn date_now() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = performance, js_name = now, catch)]
+    fn performance_now() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Math, js_name = random, catch)]
     fn math_random() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
+    fn object_entries(object: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Object, js_name = setPrototypeOf, catch)]
     fn set_prototype_of(object: &JsValue, prototype: &JsValue) -> Result<JsValue, JsValue>;
     /// What `response.text()` is called on: a `Response` already checked to be one.
@@ -39,6 +43,12 @@ extern "C" {
 /// `Promise.resolve` does; `None` when even that throws or gives no promise.
 fn adopt(value: &JsValue) -> Option<Promise> {
     promise_resolve(value).ok()?.dyn_into::<Promise>().ok()
+}
+
+/// `Object.entries(object)`: its own enumerable members as `[name, value]` pairs, read through
+/// its getters (which may throw, or be a proxy's traps); `None` when reading it threw.
+pub fn entries(object: &JsValue) -> Option<JsValue> {
+    object_entries(object).ok()
 }
 
 /// Gives `object` no prototype, so that only its own members count (members a page added to
@@ -74,19 +84,37 @@ thread_local! {
     static LAST_NOW: Cell<f64> = const { Cell::new(0.0) };
 }
 
+/// What the page's clock or chance gave, if it is a number (NaN if not, or if it threw): read as
+/// a number only when it is one, since converting anything else could run page code.
+#[inline(never)]
+fn number(given: Result<JsValue, JsValue>) -> f64 {
+    given.ok().and_then(|value| value.as_f64()).unwrap_or(f64::NAN)
+}
+
 /// `Date.now()`: the local clock. A page's replacement that throws or gives no finite number
 /// leaves the clock where it last read.
 pub fn now() -> f64 {
-    match date_now().ok().and_then(|value| value.as_f64()).filter(|ms| ms.is_finite()) {
-        Some(ms) => {
-            LAST_NOW.with(|last| last.set(ms));
-            ms
-        }
-        None => LAST_NOW.with(Cell::get),
+    let ms = number(date_now());
+    if ms.is_finite() {
+        LAST_NOW.with(|last| last.set(ms));
+        ms
+    } else {
+        LAST_NOW.with(Cell::get)
     }
+}
+
+/// `performance.now()`: the monotonic clock (`core::clock`); NaN when the page has none or
+/// its replacement fails.
+pub fn monotonic() -> f64 {
+    number(performance_now())
 }
 
 /// `Math.random()`, uniform in `[0, 1)`; a page's replacement that fails gives the middle.
 pub fn random() -> f64 {
-    math_random().ok().and_then(|value| value.as_f64()).filter(|r| (0.0..1.0).contains(r)).unwrap_or(0.5)
+    let r = number(math_random());
+    if (0.0..1.0).contains(&r) {
+        r
+    } else {
+        0.5
+    }
 }

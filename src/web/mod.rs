@@ -109,6 +109,13 @@ thread_local! {
     static PAGE: RefCell<Vec<Weak<Browser>>> = RefCell::default();
 }
 
+/// A `gloo-timers` `Timeout` that runs `then` after `ms` (dropping it cancels). Every timer of the
+/// shell goes through here, as a boxed closure: one instance of `Timeout::new` and of its glue,
+/// not one per closure type.
+pub fn timeout(ms: u32, then: Box<dyn FnOnce()>) -> Timeout {
+    Timeout::new(ms, then)
+}
+
 /// How structured values become JS (`null`, not `undefined`, for what is absent).
 pub const SERIALIZER: serde_wasm_bindgen::Serializer = serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true);
 
@@ -304,11 +311,11 @@ impl Browser {
             }
             Effect::ArmTimer(delay) => {
                 let timer = delay.map(|ms| {
-                    Timeout::new(ms, move || {
+                    timeout(ms, Box::new(move || {
                         if let Some(browser) = this.upgrade() {
                             browser.deliver(Input::Tick);
                         }
-                    })
+                    }))
                 });
                 // Replacing the old `Timeout` drops it, which cancels it.
                 let old = std::mem::replace(&mut self.running.borrow_mut().timer, timer);
@@ -353,6 +360,10 @@ struct BrowserHost<'a> {
 impl Host for BrowserHost<'_> {
     fn now(&self) -> f64 {
         guarded::now()
+    }
+
+    fn monotonic(&self) -> f64 {
+        guarded::monotonic()
     }
 
     fn random(&self) -> f64 {

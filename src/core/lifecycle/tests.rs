@@ -20,7 +20,10 @@ enum Did {
 }
 
 struct Fake {
+    /// The page's clock (`Date.now()`), which the page may move.
     now: f64,
+    /// The monotonic clock (`performance.now()`): only time passing moves it.
+    mono: f64,
     /// What `random()` answers.
     random: f64,
     /// Why storage failed, until asked.
@@ -32,12 +35,14 @@ struct Fake {
     shelved: Vec<(StorageKind, Vec<(String, String)>)>,
     locks: bool,
     timer: Option<u32>,
+    /// The monotonic clock when the timer was armed: it fires `timer` ms after that.
+    armed_at: f64,
     did: Vec<Did>,
 }
 
 impl Fake {
     fn new() -> Self {
-        Fake { now: 1_700_000_000_000.0, random: 0.5, degraded: None, storage: Vec::new(), kind: StorageKind::Local, shelved: Vec::new(), locks: true, timer: None, did: Vec::new() }
+        Fake { now: 1_700_000_000_000.0, mono: 1000.0, random: 0.5, degraded: None, storage: Vec::new(), kind: StorageKind::Local, shelved: Vec::new(), locks: true, timer: None, armed_at: 1000.0, did: Vec::new() }
     }
 
     fn take(&mut self) -> Vec<Did> {
@@ -48,17 +53,32 @@ impl Fake {
         self.storage.iter().find(|(k, _)| k.ends_with(suffix)).map(|(_, v)| v.as_str())
     }
 
-    /// Moves the clock to the timer and fires it.
+    /// Moves the clocks to when the timer is due (as `setTimeout` counts: from when it was
+    /// armed, whatever the page's clock reads) and fires it.
     fn fire(&mut self, life: &mut Lifecycle) {
         let delay = self.timer.expect("the timer is armed");
-        self.now += f64::from(delay);
+        self.pass((self.armed_at + f64::from(delay) - self.mono).max(0.0));
         life.tick(self);
+    }
+
+    /// `ms` of real time pass: both clocks move.
+    fn pass(&mut self, ms: f64) {
+        self.now += ms;
+        self.mono += ms;
+    }
+
+    /// The page moves its clock by `ms` (back when negative); no time passes.
+    fn jump(&mut self, ms: f64) {
+        self.now += ms;
     }
 }
 
 impl Host for Fake {
     fn now(&self) -> f64 {
         self.now
+    }
+    fn monotonic(&self) -> f64 {
+        self.mono
     }
     fn random(&self) -> f64 {
         self.random
@@ -106,6 +126,7 @@ impl Host for Fake {
             Effect::Unlock => Did::Unlock,
             Effect::ArmTimer(delay) => {
                 self.timer = delay;
+                self.armed_at = self.mono;
                 return;
             }
             Effect::Listen { on, .. } => Did::Listen(on),
@@ -1237,5 +1258,216 @@ fn forget_and_withdrawn_consent_erase_the_retry_record() {
             a.forget(9, &mut shell);
         }
         assert!(held_in(&shell, StorageKind::Local).is_empty(), "left: {:?}", held_in(&shell, StorageKind::Local));
+    }
+}
+
+/// SPEC §3: a record dated beyond anything the SDK writes is garbage. No retry record of the
+/// SDK's names a time more than the longest `Retry-After` honored (an hour) ahead; one dated ten
+/// hours ahead (a page's write, or another build's) must not hold back the background renewal.
+#[test]
+fn a_retry_record_dated_past_the_longest_backoff_reads_as_absent() {
+    let (mut life, mut shell) = authenticated("local");
+    let retry_key = secret_key(&shell).replace(":secret", &format!(":{ORG}:retry"));
+    let far = shell.now + 36e6;
+    shell.set(&retry_key, &format!(r#"{{"v":1,"notBeforeMs":{far},"failures":3}}"#));
+    // The renewal point: the background renewal asks the server, as if the record were absent.
+    shell.fire(&mut life);
+    assert_eq!(shell.take(), [Did::Lock(true)]);
+    life.locked(true, &mut shell);
+    assert_eq!(shell.take(), [post(2, true)], "the record held the renewal back");
+    // A record within the hour is another tab's backoff, and is honored.
+    let (mut life, mut shell) = authenticated("local");
+    let near = shell.now + retry::MAX_RETRY_AFTER_MS;
+    shell.set(&retry_key, &format!(r#"{{"v":1,"notBeforeMs":{near},"failures":3}}"#));
+    shell.fire(&mut life);
+    life.locked(true, &mut shell);
+    assert_eq!(shell.take(), [Did::Lock(true), Did::Unlock], "another tab's backoff was not honored");
+}
+
+/// A visitor with 30 s tokens (t1, sent now) whose renewal at 13.5 s (15 s lead + 1.5 s of
+/// jitter) brought t2, valid until 43.5 s from the start; renewal point of t2 at 27 s.
+fn renewed_thirty_second_tokens() -> (Lifecycle, Fake, f64) {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    let start = shell.now;
+    life.authenticate(1, false, &mut shell);
+    life.answered(1, ok("v1", "t1", 30), &mut shell);
+    shell.fire(&mut life);
+    assert_eq!(shell.now - start, 13_500.0);
+    let seq = last_post(&shell.take());
+    life.answered(seq, ok("v1", "t2", 30), &mut shell);
+    shell.take();
+    (life, shell, start)
+}
+
+/// SPEC §3: the page's clock moved back 15 s (at 20 s of 30 s tokens) neither makes an
+/// expired token look valid nor postpones its renewal: the SDK counts time passing, not the
+/// page's reading of the date.
+#[test]
+fn a_clock_moved_back_postpones_nothing_and_reports_no_expired_token_valid() {
+    let (mut life, mut shell, start) = renewed_thirty_second_tokens();
+    shell.pass(20_000.0 - 13_500.0);
+    shell.jump(-15_000.0);
+    // The timer fires at t2's renewal point (27 s of real time): the renewal goes then.
+    shell.fire(&mut life);
+    assert_eq!(shell.mono - 1000.0, 27_000.0);
+    assert_eq!(shell.take(), [post(3, true)], "the renewal waited for the page's clock");
+    assert!(life.session.as_ref().is_some_and(|s| s.renew_at_ms <= s.expires_at_ms));
+    assert!(life.is_authenticated(shell.now, shell.mono), "t2 is valid until 43.5 s");
+    // The endpoint is slow: at 40 s of real time (the page's clock reads 25 s), t2 has 3.5 s
+    // left, less than fetch() needs: the call waits for the renewal instead of taking t2.
+    shell.pass(13_000.0);
+    life.token(7, FETCH_MIN_VALIDITY_MS, Want::Send { retried: false }, &mut shell);
+    assert!(replies(&shell.take()).is_empty(), "a token with 3.5 s left was handed out as valid for 5 s");
+    shell.pass(3_600.0);
+    assert!(!life.is_authenticated(shell.now, shell.mono), "t2 reported valid at 43.6 s");
+    life.answered(3, ok("v1", "t3", 30), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(7, Ok("send t3 false".into()))]);
+    assert!(life.is_authenticated(shell.now, shell.mono));
+    // t3 was asked for at 27 s; what is stored for other tabs and later loads, and what the
+    // page is told, is on the page's clock (15 s behind): 27 + 30 - 15 = 42 s from the start.
+    let record: SessionRecord = from_json(shell.stored(":session").unwrap()).unwrap();
+    assert_eq!(record.expires_at_ms as f64, start + 42_000.0);
+    assert_eq!(life.session.as_ref().map(|s| s.page_expires_at_ms), Some(start + 42_000.0));
+}
+
+/// The page's clock moved back an hour: renewal still comes at the renewal point, not an hour
+/// later.
+#[test]
+fn a_clock_moved_back_an_hour_renews_on_time() {
+    let (mut life, mut shell, _) = renewed_thirty_second_tokens();
+    shell.pass(2_000.0);
+    shell.jump(-3_600_000.0);
+    shell.fire(&mut life);
+    assert_eq!(shell.mono - 1000.0, 27_000.0);
+    assert_eq!(shell.take(), [post(3, true)], "the renewal waited for the page's clock");
+}
+
+/// The page's clock moved forward an hour, then back: the token looks expired at once (a
+/// renewal sooner, never later), and the token renewed meanwhile is renewed on time after
+/// the clock is back.
+#[test]
+fn a_clock_moved_forward_then_back_renews_early_never_late() {
+    let (mut life, mut shell) = authenticated("memory");
+    shell.pass(60_000.0);
+    shell.jump(3_600_000.0);
+    life.token(5, FETCH_MIN_VALIDITY_MS, Want::Token, &mut shell);
+    assert_eq!(shell.take(), [post(2, true)], "a token past its expiry on the page's clock was handed out");
+    life.answered(2, ok("v1", "t2", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(5, Ok("token t2".into()))]);
+    // The clock is put right. t2's renewal point comes 1650 s after it was sent.
+    shell.pass(1_000.0);
+    shell.jump(-3_600_000.0);
+    let renewal_from_now = shell.timer.expect("the renewal is planned");
+    assert!(f64::from(renewal_from_now) <= 1_650_000.0, "renewal planned {renewal_from_now} ms ahead");
+    shell.fire(&mut life);
+    assert_eq!(shell.take(), [post(3, true)], "the renewal waited an hour for the page's clock");
+    // And a token is valid while it is: t2 is still good for fetch().
+    life.token(6, FETCH_MIN_VALIDITY_MS, Want::Token, &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(6, Ok("token t2".into()))]);
+}
+
+/// SPEC §3: a 401 to a token that was just renewed because of a 401 is the caller's answer.
+/// Whether the calls that meet the API's 401s come together or one after another, the token
+/// they were refused with is renewed once, and the token that renewal brought is not renewed
+/// for a 401 again.
+#[test]
+fn an_api_that_refuses_every_token_costs_one_renewal_per_token() {
+    for together in [true, false] {
+        let (mut life, mut shell) = authenticated("memory");
+        let calls: Vec<u32> = (10..20).collect();
+        let mut sent_with = Vec::new();
+        let mut rounds = 0;
+        for (i, &call) in calls.iter().enumerate() {
+            if together && i > 0 {
+                continue;
+            }
+            let batch: Vec<u32> = if together { calls.clone() } else { vec![call] };
+            for &c in &batch {
+                life.token(c, FETCH_MIN_VALIDITY_MS, Want::Send { retried: false }, &mut shell);
+            }
+            // Each request is refused (401), and each refusal may send the request again once.
+            let mut queue: Vec<(u32, String, bool)> = replies(&shell.take()).into_iter().map(sent_of).collect();
+            while let Some((c, token, retried)) = queue.pop() {
+                sent_with.push(token.clone());
+                if !life.sent(c, 401, retried, &token, &mut shell) {
+                    let did = shell.take();
+                    if let Some(seq) = did.iter().rev().find_map(|d| if let Did::Post { seq, .. } = d { Some(*seq) } else { None }) {
+                        rounds += 1;
+                        life.answered(seq, ok("v1", &format!("t{}", seq), 1800), &mut shell);
+                    }
+                    queue.extend(replies(&did).into_iter().chain(replies(&shell.take())).map(sent_of));
+                }
+            }
+        }
+        assert_eq!(rounds, 1, "together: {together}: {rounds} renewals for 401s (sent with {sent_with:?})");
+        assert!(sent_with.len() <= 20, "together: {together}: {} sends", sent_with.len());
+    }
+}
+
+/// The token a renewal for a 401 brought, once the API has taken it, is like any other: should
+/// the API refuse it later (revoked), that 401 is worth one renewal again.
+#[test]
+fn a_token_renewed_for_a_401_that_the_api_then_took_is_renewed_on_a_later_401() {
+    let (mut life, mut shell) = authenticated("memory");
+    life.token(5, FETCH_MIN_VALIDITY_MS, Want::Send { retried: false }, &mut shell);
+    shell.take();
+    assert!(!life.sent(5, 401, false, "t1", &mut shell));
+    life.answered(2, ok("v1", "t2", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(5, Ok("send t2 true".into()))]);
+    assert!(life.sent(5, 200, true, "t2", &mut shell));
+    // Later the API refuses t2: one renewal, and the request goes again once.
+    life.token(6, FETCH_MIN_VALIDITY_MS, Want::Send { retried: false }, &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(6, Ok("send t2 false".into()))]);
+    assert!(!life.sent(6, 401, false, "t2", &mut shell), "a 401 to a token the API had taken was not renewed");
+    assert_eq!(last_post(&shell.take()), 3);
+}
+
+/// A `Reply::Send` as (call, token, retried).
+fn sent_of(did: Did) -> (u32, String, bool) {
+    match did {
+        Did::Reply(call, Ok(text)) => {
+            let mut words = text.split(' ').skip(1);
+            let token = words.next().unwrap_or_default().to_owned();
+            (call, token, words.next() == Some("true"))
+        }
+        other => panic!("not a send: {other:?}"),
+    }
+}
+
+/// SPEC §3: any move erases the copies in the storages the visitor leaves: narrowed from
+/// `local` to `session`, nothing is left in `localStorage` (the next visit would be the same
+/// visitor), and the other way round nothing in `sessionStorage`. The visitor moves whole.
+#[test]
+fn a_move_between_browser_storages_leaves_nothing_where_the_visitor_was() {
+    for (from, to) in [(StorageKind::Local, StorageKind::Session), (StorageKind::Session, StorageKind::Local)] {
+        let (mut life, mut shell) = in_memory();
+        life.set_storage(8, from, &mut shell);
+        shell.take();
+        life.set_storage(9, to, &mut shell);
+        assert!(shell.take().contains(&Did::Reply(9, Ok("done".into()))));
+        assert!(held_in(&shell, from).is_empty(), "{from:?} → {to:?}: left in {from:?}: {:?}", held_in(&shell, from));
+        assert!(shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "{from:?} → {to:?}: the secret did not move");
+        assert!(shell.stored(":session").is_some_and(|s| s.contains("t1")), "{from:?} → {to:?}: the session did not move");
+        assert_eq!(life.session.as_ref().map(|s| s.answer.visitor_id.as_str()), Some("v1"));
+    }
+}
+
+/// SPEC §3: the auth request never follows a redirect. A 3xx the host can see, or a redirect
+/// the browser stopped at (`redirect: "manual"`: an opaque answer, which the shell reports as an
+/// `http` error), is an `http` error: not retried, and nothing is stored; the secret stays.
+#[test]
+fn a_redirect_of_the_auth_request_is_an_http_error_not_retried() {
+    let redirected = || Err(Error { code: error::Code::Http, message: "redirected".into(), status: None });
+    for (name, answer) in [("307", status(307, None)), ("302", status(302, Some("1"))), ("opaque", redirected())] {
+        let (mut life, mut shell) = authenticated("memory");
+        let stored = shell.storage.clone();
+        life.authenticate(2, true, &mut shell);
+        assert_eq!(shell.take(), [post(2, true)]);
+        life.answered(2, answer, &mut shell);
+        let did = shell.take();
+        assert_eq!(replies(&did), [Did::Reply(2, Err("http"))], "{name}: {did:?}");
+        assert!(!did.iter().any(|d| matches!(d, Did::Post { .. })), "{name}: asked again at once: {did:?}");
+        assert_eq!(shell.storage, stored, "{name}: storage changed");
+        assert_eq!(life.session.as_ref().map(|s| s.answer.access_token.expose()), Some("t1"), "{name}");
     }
 }
