@@ -250,18 +250,22 @@ export async function tokenGoesOnlyWhereTheCheckAllowed(server, inputs, baseHref
 
 // ---- 3. Consent withdrawn ----
 
-/** `path` (say `["session", "local"]`) then `setStorage("memory")`: no key of the visitor is
- * left in either storage, and a later visitor there is a new one. */
+/** `path` (say `["session", "local"]`): each move leaves nothing where the visitor was; then
+ * `setStorage("memory")`: no key of the visitor is left in either storage, and a later visitor
+ * there is a new one. */
 export async function withdrawalErasesEveryCopy(server, path) {
   const sdk = await load(server);
   const env = fresh(server, { storage: "memory" });
   const visitor = new sdk.Visitor(env.options());
   const first = await resolves(visitor.authenticate(), "authenticate()");
   for (const kind of path) await resolves(visitor.setStorage(kind), `setStorage("${kind}")`);
-  for (const kind of path) {
+  // Each move erases the copies in the storage it leaves (SPEC §3): before the withdrawal, only
+  // the last storage of the path holds the visitor.
+  path.forEach((kind, i) => {
     const storage = kind === "local" ? localStorage : sessionStorage;
-    if (!env.keys.some((key) => storage.getItem(key) !== null)) throw new Error(`nothing was kept in ${kind} storage before withdrawal`);
-  }
+    const held = env.keys.some((key) => storage.getItem(key) !== null);
+    if (held !== (i === path.length - 1)) throw new Error(held ? `${kind} storage kept a copy after the move from it` : `nothing was kept in ${kind} storage before withdrawal`);
+  });
   await resolves(visitor.setStorage("memory"), 'setStorage("memory")');
   for (const storage of [localStorage, sessionStorage]) {
     const left = env.keys.filter((key) => storage.getItem(key) !== null);
