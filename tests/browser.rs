@@ -7,7 +7,7 @@
 mod support;
 
 use giosg_visitor::js::Visitor;
-use js_sys::Date;
+use js_sys::{Date, Promise};
 use support::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;

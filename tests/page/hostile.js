@@ -6,8 +6,6 @@
 
 // The platform's own, captured before any scenario replaces them.
 const platformFetch = window.fetch;
-const platformParse = JSON.parse;
-const platformNow = Date.now;
 const platformRandom = Math.random;
 
 let loading;
@@ -187,27 +185,55 @@ export async function objectPrototypeThenPolluted(server) {
  * hands back the wrong thing: every call settles (a session, or a VisitorError), and once the
  * page puts them back, nothing is stuck. */
 export async function pageGlobalsReplaced(server, which) {
-  const sdk = await load(server);
+  // The page is a frame of this document: its globals are the ones replaced, and the SDK it
+  // loaded meets them. Not this document's own: WebKit's WebDriver runs the test runner's
+  // commands (its polling of this document's output) with the page's `JSON`, so a `JSON.parse`
+  // that throws here would fail the runner, not the SDK ("javascript error: no JSON today").
+  const { page, sdk, leave } = await pageInAFrame(server);
+  const { JSON: json, Date: date, Math: math } = page;
+  const [parse, now, random] = [json.parse, date.now, math.random];
   const env = fresh(server);
   const visitor = new sdk.Visitor(env.options());
   const replace = {
-    jsonParseThrows: () => (JSON.parse = () => { throw new SyntaxError("no JSON today"); }),
-    jsonParseFrozen: () => (JSON.parse = (text) => Object.freeze(platformParse(text))),
-    dateNowThrows: () => (Date.now = () => { throw new Error("no clock"); }),
-    dateNowNotANumber: () => (Date.now = () => "soon"),
-    mathRandomThrows: () => (Math.random = () => { throw new Error("no chance"); }),
+    jsonParseThrows: () => (json.parse = () => { throw new SyntaxError("no JSON today"); }),
+    jsonParseFrozen: () => (json.parse = (text) => Object.freeze(parse.call(json, text))),
+    dateNowThrows: () => (date.now = () => { throw new Error("no clock"); }),
+    dateNowNotANumber: () => (date.now = () => "soon"),
+    mathRandomThrows: () => (math.random = () => { throw new Error("no chance"); }),
   }[which];
   replace();
   let result;
   try {
     result = await within(visitor.authenticate(), 15000, `authenticate() with ${which}`);
   } finally {
-    JSON.parse = platformParse;
-    Date.now = platformNow;
-    Math.random = platformRandom;
+    json.parse = parse;
+    date.now = now;
+    math.random = random;
   }
-  if (!result.ok && !(result.error instanceof sdk.VisitorError)) throw new Error(`rejected with ${describe(result.error)}, not a VisitorError`);
-  await nothingStuck(sdk, env, visitor);
+  try {
+    if (!result.ok && !(result.error instanceof sdk.VisitorError)) throw new Error(`rejected with ${describe(result.error)}, not a VisitorError`);
+    await nothingStuck(sdk, env, visitor);
+  } finally {
+    leave();
+  }
+}
+
+/** A page of this origin in a frame of this document, with the package loaded there (a module,
+ * and a wasm instance, of its own): `{ page, sdk, leave }`, `page` its window, `leave()` removing
+ * it. It shares this document's storage and Web Locks (the same origin). */
+async function pageInAFrame(server) {
+  const frame = document.body.appendChild(document.createElement("iframe"));
+  const leave = () => frame.remove();
+  try {
+    const page = frame.contentWindow;
+    // `import()` made by the frame's own code: the module is evaluated in the frame's realm.
+    const sdk = await new page.Function("url", "return import(url)")(`${server}/pkg/index.js`);
+    await sdk.ready;
+    return { page, sdk, leave };
+  } catch (error) {
+    leave();
+    throw error;
+  }
 }
 
 // ---- 2. fetch() sends the token only where its check allowed ----
