@@ -16,9 +16,11 @@ use wasm_bindgen::JsValue;
 pub const EVENT: &str = "giosg-visitor:storage";
 
 thread_local! {
-    /// The events this copy is dispatching now (dispatch is synchronous; a listener may make
-    /// another copy dispatch one of its own meanwhile).
-    static SENDING: RefCell<Vec<JsValue>> = RefCell::default();
+    /// The event this copy is dispatching now, innermost first: dispatch is synchronous, and a
+    /// listener may make this copy dispatch another meanwhile, which `tell` then puts back. A
+    /// listener of this copy's hears an event only while its dispatch is the innermost one of
+    /// this copy's (nested ones have ended by then), so the innermost is the one to compare with.
+    static SENDING: RefCell<Option<JsValue>> = RefCell::default();
 }
 
 /// Tells the other copies of the SDK in this page that this one wrote to storage. What the page
@@ -26,12 +28,12 @@ thread_local! {
 /// silences `storage` events.
 pub fn tell() {
     let (Some(window), Ok(event)) = (web_sys::window(), web_sys::Event::new(EVENT)) else { return };
-    SENDING.with(|sending| sending.borrow_mut().push(event.clone().into()));
+    let outer = SENDING.with(|sending| sending.replace(Some(event.clone().into())));
     let _ = window.dispatch_event(&event);
-    SENDING.with(|sending| sending.borrow_mut().retain(|sent| sent != AsRef::<JsValue>::as_ref(&event)));
+    SENDING.with(|sending| *sending.borrow_mut() = outer);
 }
 
 /// Whether `event` came from another copy (or the page), not from this one.
 pub fn from_elsewhere(event: &web_sys::Event) -> bool {
-    SENDING.with(|sending| !sending.borrow().iter().any(|sent| sent == AsRef::<JsValue>::as_ref(event)))
+    SENDING.with(|sending| sending.borrow().as_ref() != Some(AsRef::<JsValue>::as_ref(event)))
 }

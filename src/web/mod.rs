@@ -41,6 +41,7 @@ use std::rc::{Rc, Weak};
 use gloo_timers::callback::Timeout;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::JsValue;
 
 use crate::core::error::{self, Error};
 use crate::core::lifecycle::{Effect, Host, Lifecycle, Response, Want};
@@ -414,21 +415,28 @@ impl Host for BrowserHost<'_> {
 /// A JSON text as a serde type: `JSON.parse`, then `serde-wasm-bindgen`. Only an object's own
 /// members count: members a page added to `Object.prototype` must not fill a missing field.
 pub fn parse<T: DeserializeOwned>(text: &str) -> Result<T, JsonProblem> {
+    serde_wasm_bindgen::from_value(parsed(text)?).map_err(|_| JsonProblem::Shape)
+}
+
+/// `parse` up to the serde type (one copy, not one per type).
+#[inline(never)]
+fn parsed(text: &str) -> Result<JsValue, JsonProblem> {
     let value = js_sys::JSON::parse(text).map_err(|_| JsonProblem::NotJson)?;
     if value.is_object() && !guarded::drop_prototype(&value) {
         // A page's `JSON.parse` handed back something that cannot lose its prototype (frozen,
         // or a proxy): its members could come from anywhere.
         return Err(JsonProblem::Shape);
     }
-    serde_wasm_bindgen::from_value(value).map_err(|_| JsonProblem::Shape)
+    Ok(value)
 }
 
 /// A serde value as a JSON text: `serde-wasm-bindgen`, then `JSON.stringify`.
 pub fn stringify<T: Serialize>(value: &T) -> String {
-    value
-        .serialize(&SERIALIZER)
-        .ok()
-        .and_then(|js| js_sys::JSON::stringify(&js).ok())
-        .and_then(|text| text.as_string())
-        .unwrap_or_default()
+    text_of(value.serialize(&SERIALIZER).ok())
+}
+
+/// `stringify` from the JS value on (one copy, not one per type).
+#[inline(never)]
+fn text_of(js: Option<JsValue>) -> String {
+    js.and_then(|js| js_sys::JSON::stringify(&js).ok()).and_then(|text| text.as_string()).unwrap_or_default()
 }

@@ -14,11 +14,10 @@ type Listener = Closure<dyn FnMut(web_sys::Event)>;
 pub struct PageListeners {
     window: EventTarget,
     document: EventTarget,
+    /// The wake events, and other copies' of the SDK in this page (told apart by name).
     wake: Listener,
     /// With `storage: "local"`: other tabs' writes.
     tabs: Option<Listener>,
-    /// Other copies' of the SDK in this page.
-    copies: Listener,
 }
 
 const WINDOW_WAKE_EVENTS: [&str; 2] = ["pageshow", "online"];
@@ -34,8 +33,12 @@ impl PageListeners {
         let wake = {
             let (deliver, document) = (deliver.clone(), document.clone());
             Listener::new(move |event: web_sys::Event| {
-                let hidden = event.type_() == "visibilitychange" && document.unchecked_ref::<web_sys::Document>().hidden();
-                if !hidden {
+                let name = event.type_();
+                if name == copies::EVENT {
+                    if copies::from_elsewhere(&event) {
+                        deliver(Input::CopyWrote);
+                    }
+                } else if !(name == "visibilitychange" && document.unchecked_ref::<web_sys::Document>().hidden()) {
                     deliver(Input::Woke);
                 }
             })
@@ -44,15 +47,7 @@ impl PageListeners {
         for name in WINDOW_WAKE_EVENTS {
             let _ = window.add_event_listener_with_callback(name, wake.as_ref().unchecked_ref());
         }
-        let copies = {
-            let deliver = deliver.clone();
-            Listener::new(move |event: web_sys::Event| {
-                if copies::from_elsewhere(&event) {
-                    deliver(Input::CopyWrote);
-                }
-            })
-        };
-        let _ = window.add_event_listener_with_callback(copies::EVENT, copies.as_ref().unchecked_ref());
+        let _ = window.add_event_listener_with_callback(copies::EVENT, wake.as_ref().unchecked_ref());
         let tabs = tabs.then(|| {
             let listener = Listener::new(move |event: web_sys::Event| {
                 if let Some(event) = event.dyn_ref::<StorageEvent>() {
@@ -62,7 +57,7 @@ impl PageListeners {
             let _ = window.add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref());
             listener
         });
-        Some(PageListeners { window, document, wake, tabs, copies })
+        Some(PageListeners { window, document, wake, tabs })
     }
 }
 
@@ -73,7 +68,7 @@ impl Drop for PageListeners {
         for name in WINDOW_WAKE_EVENTS {
             let _ = self.window.remove_event_listener_with_callback(name, wake);
         }
-        let _ = self.window.remove_event_listener_with_callback(copies::EVENT, self.copies.as_ref().unchecked_ref());
+        let _ = self.window.remove_event_listener_with_callback(copies::EVENT, wake);
         if let Some(tabs) = &self.tabs {
             let _ = self.window.remove_event_listener_with_callback("storage", tabs.as_ref().unchecked_ref());
         }
