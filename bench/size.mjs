@@ -8,11 +8,13 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 export const ROOT = resolve(import.meta.dirname, "..");
 /** The size budget on the chosen stack (SPEC §0): shipped .wasm + minified glue, gzip -9. The
- * goal was 60 KB; on this stack what ships measures 78.4 KB (README, "What keeps it small": the
+ * goal was 60 KB; on this stack what ships measures 79.9 KB (README, "What keeps it small": the
  * float and `Debug` formatting serde-wasm-bindgen's type errors link, the panic path; the JS class
- * as a layer over the Rust API's shell, 1.3 KB). The budget holds that, with 0.4 KB of room, so
- * that growth fails the size test. */
-export const BUDGET_BYTES = 78.8 * 1024;
+ * as a layer over the Rust API's shell, 1.3 KB; the fixes of the third adversarial round, 1.5 KB:
+ * redirects refused, the SDK's own time line, copies of the SDK in one page, guarded option
+ * reads). The budget is 80 KB, the ceiling set for what every kind of user downloads, so that
+ * growth fails the size test. */
+export const BUDGET_BYTES = 80 * 1024;
 
 function sizes(bytes) {
   return {
