@@ -48,10 +48,20 @@ impl Authenticated {
     }
 }
 
+/// How a row's fault ends.
+#[derive(Clone, Copy, PartialEq)]
+enum FaultEnds {
+    /// Its own `times` use it up.
+    UsedUp,
+    /// It lasts until the test clears it, after the SDK has reported it: for a fault the browser
+    /// itself may absorb a number of times first (a resend of a dropped request).
+    ClearedAfterTheError,
+}
+
 /// A retried fault, seen through the background renewal of a 10 s token (due 4 to 5 s after it
 /// was asked for, with at least 5 s of it left). The first failure is reported as an `error`
-/// event; once the fault is used up, the retry renews with the same identity.
-async fn background_row(row: &str, fault: &str, extra: &[(&str, JsValue)], expected_code: &str, status: Option<u16>) -> (Authenticated, Vec<JsValue>) {
+/// event; once the fault is gone, the retry renews with the same identity.
+async fn background_row(row: &str, fault: &str, ends: FaultEnds, extra: &[(&str, JsValue)], expected_code: &str, status: Option<u16>) -> (Authenticated, Vec<JsValue>) {
     let env = Env::new();
     // Not shorter: the token must still be valid when this test reads it after the failure,
     // on a loaded machine too (a 2 s token left half a second for that).
@@ -64,6 +74,9 @@ async fn background_row(row: &str, fault: &str, extra: &[(&str, JsValue)], expec
     assert_eq!(code(&error), expected_code, "{row}");
     assert_eq!(get(&error, "status").as_f64().map(|s| s as u16), status, "{row}");
     a.assert_storage_untouched(row);
+    if ends == FaultEnds::ClearedAfterTheError {
+        a.env.clear_faults().await;
+    }
     // The token is still valid (some 4.5 s of its 10 s are left): it stays in use while the
     // renewal fails.
     let token = settle(a.visitor.get_access_token(obj(&[("minValidity", 0.2.into())]))).await.unwrap();
@@ -83,17 +96,17 @@ fn gap_ms(log: &[JsValue], from: usize, to: usize) -> f64 {
 
 #[wasm_bindgen_test]
 async fn a_500_is_retried_and_reported_once() {
-    background_row("500", r#"{"status":500,"times":2}"#, &[], "http", Some(500)).await;
+    background_row("500", r#"{"status":500,"times":2}"#, FaultEnds::UsedUp, &[], "http", Some(500)).await;
 }
 
 #[wasm_bindgen_test]
 async fn a_502_is_retried() {
-    background_row("502", r#"{"status":502,"times":1}"#, &[], "http", Some(502)).await;
+    background_row("502", r#"{"status":502,"times":1}"#, FaultEnds::UsedUp, &[], "http", Some(502)).await;
 }
 
 #[wasm_bindgen_test]
 async fn a_503_with_retry_after_in_seconds_waits_that_long() {
-    let (_, log) = background_row("503", r#"{"status":503,"retry_after":"2","times":1}"#, &[], "http", Some(503)).await;
+    let (_, log) = background_row("503", r#"{"status":503,"retry_after":"2","times":1}"#, FaultEnds::UsedUp, &[], "http", Some(503)).await;
     // log: the first authentication, the 503, the retry.
     assert_eq!(get(&log[1], "status").as_f64(), Some(503.0));
     assert!(gap_ms(&log, 1, 2) >= 1950.0, "retried {} ms after a Retry-After of 2 s", gap_ms(&log, 1, 2));
@@ -101,26 +114,27 @@ async fn a_503_with_retry_after_in_seconds_waits_that_long() {
 
 #[wasm_bindgen_test]
 async fn a_429_with_retry_after_as_an_http_date_waits_until_then() {
-    let (_, log) = background_row("429", r#"{"status":429,"retry_after_date_in":3,"times":1}"#, &[], "http", Some(429)).await;
+    let (_, log) = background_row("429", r#"{"status":429,"retry_after_date_in":3,"times":1}"#, FaultEnds::UsedUp, &[], "http", Some(429)).await;
     // The date has whole seconds: 3 s ahead is at least 2 s away.
     assert!(gap_ms(&log, 1, 2) >= 1950.0, "retried {} ms after a Retry-After date 3 s ahead", gap_ms(&log, 1, 2));
 }
 
 #[wasm_bindgen_test]
 async fn a_delay_beyond_the_request_timeout_is_a_timeout() {
-    background_row("timeout", r#"{"delay_ms":1500,"times":1}"#, &[("requestTimeoutMs", 300.into())], "timeout", None).await;
+    background_row("timeout", r#"{"delay_ms":1500,"times":1}"#, FaultEnds::UsedUp, &[("requestTimeoutMs", 300.into())], "timeout", None).await;
 }
 
 #[wasm_bindgen_test]
 async fn a_dropped_connection_is_a_network_error() {
-    // Twice: a browser may resend a request once itself when a reused connection closes
-    // without an answer (Chrome does), and that resend must fail too to reach the SDK.
-    background_row("drop", r#"{"drop":true,"times":2}"#, &[], "network", None).await;
+    // Until the SDK reports it: a browser resends a request itself when a reused connection
+    // closes without an answer (Chrome up to twice, more when the resend finds another idle
+    // connection of the pool), so no fixed number of drops is sure to reach the SDK.
+    background_row("drop", r#"{"drop":true}"#, FaultEnds::ClearedAfterTheError, &[], "network", None).await;
 }
 
 #[wasm_bindgen_test]
 async fn a_body_cut_short_is_a_network_error() {
-    background_row("partial", r#"{"partial":true,"times":1}"#, &[], "network", None).await;
+    background_row("partial", r#"{"partial":true,"times":1}"#, FaultEnds::UsedUp, &[], "network", None).await;
 }
 
 /// An answer that fails validation: not retried, nothing stored, and the next request works.
