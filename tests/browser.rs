@@ -261,6 +261,39 @@ async fn fetch_takes_url_objects_and_reports_each_failure_as_it_is() {
     assert_eq!(env.api_requests().await, 1);
 }
 
+/// SPEC §3: `fetch()` sets `Authorization` itself. An `init` that brings its own (in any
+/// spelling of the name, in any form of headers), or an `init` that is not an object, is the
+/// caller's mistake: `invalid_options`, and nothing is sent, not even an auth request.
+#[wasm_bindgen_test]
+async fn fetch_refuses_an_init_with_its_own_authorization_or_not_an_object() {
+    let env = Env::new();
+    let room = env.room().await;
+    let visitor = env.visitor(&[]);
+    let path = format!("/api/v5/public/orgs/{}/rooms/{room}", env.org);
+    let pair = |name: &str| js_sys::Array::of1(&js_sys::Array::of2(&name.into(), &"Bearer page-token".into()).into());
+    let headers = web_sys::Headers::new().unwrap();
+    headers.set("Authorization", "Basic abc").unwrap();
+    for (what, init) in [
+        ("an object", obj(&[("headers", obj(&[("Authorization", "Bearer page-token".into())]))])),
+        ("lower case", obj(&[("headers", obj(&[("authorization", "Bearer page-token".into())]))])),
+        ("pairs", obj(&[("headers", pair("AUTHORIZATION").into())])),
+        ("a Headers", obj(&[("headers", headers.into())])),
+        ("a string init", "GET".into()),
+        ("a number init", 5.into()),
+    ] {
+        let error = settle(visitor.fetch(path.as_str().into(), init)).await.unwrap_err();
+        assert_eq!(code(&error), "invalid_options", "{what}");
+        assert!(!get_str(&error, "message").contains("page-token"), "{what}: the message repeats the page's header");
+    }
+    assert_eq!((env.auth_requests().await, env.api_requests().await), (0, 0));
+    // Left out or null, init is no init; other headers are the caller's own, sent as given.
+    for init in [JsValue::UNDEFINED, JsValue::NULL, obj(&[("headers", obj(&[("Accept", "application/json".into())]))])] {
+        let response: web_sys::Response = settle(visitor.fetch(path.as_str().into(), init)).await.unwrap().dyn_into().unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(env.api_requests().await, 3);
+}
+
 #[wasm_bindgen_test]
 async fn fetch_renews_and_repeats_once_on_a_401() {
     let env = Env::new();
@@ -300,6 +333,27 @@ async fn forget_yields_a_new_visitor() {
     assert_eq!(events.len(), 2);
     assert_eq!((get_str(&events[0], "previousVisitorId"), get(&events[0], "visitorId")), (first, JsValue::NULL));
     assert_eq!((get(&events[1], "previousVisitorId"), get_str(&events[1], "visitorId")), (JsValue::NULL, second));
+}
+
+/// SPEC §3: `forget()` ends the identity, not the calls: one pending when it runs (its request
+/// held back by the server, carrying the old secret) is served as one made right after it, by a
+/// new visitor, never `stopped`.
+#[wasm_bindgen_test]
+async fn a_call_pending_when_forget_runs_is_served_by_the_new_visitor() {
+    let env = Env::new();
+    let visitor = env.visitor(&[]);
+    let first = get_str(&authenticate(&visitor).await, "visitorId");
+    env.fault(r#"{"delay_ms":3000,"times":1}"#).await;
+    let pending = visitor.authenticate(obj(&[("force", true.into())]));
+    settle(visitor.forget()).await.unwrap();
+    let session = settle(pending).await.expect("the pending authenticate() settles with a session");
+    let second = get_str(&session, "visitorId");
+    assert_ne!(second, first);
+    assert_eq!(visitor.visitor_id().as_string().as_deref(), Some(second.as_str()));
+    assert!(env.stored_secret().is_some());
+    // The request made after forget() carried no secret.
+    let log = env.auth_log().await;
+    assert_eq!(get(log.last().unwrap(), "secret_sent").as_bool(), Some(false));
 }
 
 #[wasm_bindgen_test]

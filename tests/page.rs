@@ -27,6 +27,8 @@ mod scenario {
         pub async fn object_prototype_then_polluted(server: &str) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_name = pageGlobalsReplaced)]
         pub async fn page_globals_replaced(server: &str, which: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_name = pageCodeCallsAVisitorFromInside)]
+        pub async fn page_code_calls_a_visitor_from_inside(server: &str, hook: &str, action: &str) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_name = tokenGoesOnlyWhereTheCheckAllowed)]
         pub async fn token_goes_only_where_the_check_allowed(server: &str, inputs: Vec<String>, base_href: Option<String>) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_name = withdrawalErasesEveryCopy)]
@@ -78,6 +80,17 @@ async fn a_polluted_object_prototype_then_leaves_nothing_stuck() {
 async fn replaced_json_clock_and_chance_leave_nothing_stuck() {
     for which in ["jsonParseThrows", "jsonParseFrozen", "dateNowThrows", "dateNowNotANumber", "mathRandomThrows"] {
         passed(scenario::page_globals_replaced(SERVER, which).await);
+    }
+}
+
+/// SPEC §3: a call made from page code the SDK is running, into this visitor or another, waits
+/// its turn and settles; the getters read the visitors as they are.
+#[wasm_bindgen_test]
+async fn page_code_the_sdk_runs_may_call_any_visitor_back() {
+    for hook in ["setItem", "dateNow", "jsonParse"] {
+        for action in ["forgetAnother", "setStorageAnother", "readGetters", "callItself"] {
+            passed(scenario::page_code_calls_a_visitor_from_inside(SERVER, hook, action).await);
+        }
     }
 }
 

@@ -98,11 +98,6 @@ pub fn stopped() -> Error {
     error(Code::Stopped, "the visitor was stopped")
 }
 
-/// `forget()` (here or in another tab) cut a pending call short.
-pub fn forgotten() -> Error {
-    error(Code::Stopped, "forget() was called while this request was pending")
-}
-
 /// `getAccessToken({ minValidity })` asked for more validity than the server's tokens have.
 pub fn longer_than_granted(min_ms: f64, lifetime_s: u32) -> Error {
     let asked = (min_ms / 1000.0).ceil() as u64;

@@ -10,6 +10,8 @@
 //! recording host on a fake clock.
 
 
+use std::rc::Rc;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -223,6 +225,13 @@ struct Flight {
     for_refusal: bool,
 }
 
+/// Whether `session`'s token is valid now on `clock`, with the page's clock read as `wall` and
+/// the monotonic clock as `mono` (`isAuthenticated`).
+pub fn valid_now(session: Option<&Session>, clock: &Clock, wall: f64, mono: f64) -> bool {
+    let now = clock.now(wall, mono);
+    session.is_some_and(|s| s.valid_for(now, 0.0))
+}
+
 /// A call waiting for the flight.
 struct Waiter {
     call: u32,
@@ -283,7 +292,8 @@ pub struct Lifecycle {
     /// since: a 401 to it is the caller's answer (one renewal per token, SPEC §3).
     renewed_for_refusal: bool,
     /// The time line every time above is on: the page's clock, as far as time has really passed.
-    clock: Clock,
+    /// Shared with the getters' view of the visitor (see [`Lifecycle::clock`]).
+    clock: Rc<Clock>,
 }
 
 impl Lifecycle {
@@ -309,7 +319,7 @@ impl Lifecycle {
             flight: None,
             waiters: Vec::new(),
             renewed_for_refusal: false,
-            clock: Clock::default(),
+            clock: Rc::default(),
         }
     }
 
@@ -322,8 +332,13 @@ impl Lifecycle {
     /// Whether the current token is valid now (`isAuthenticated`), with the page's clock read
     /// as `wall` and the monotonic clock as `mono`.
     pub fn is_authenticated(&self, wall: f64, mono: f64) -> bool {
-        let now = self.clock.now(wall, mono);
-        self.session.as_ref().is_some_and(|s| s.valid_for(now, 0.0))
+        valid_now(self.session.as_ref(), &self.clock, wall, mono)
+    }
+
+    /// The time line, for a reader of the visitor's state outside the lifecycle (the shell's
+    /// getters, which may be read while the lifecycle decides).
+    pub fn clock(&self) -> Rc<Clock> {
+        self.clock.clone()
     }
 
     // ---- Calls from the page ----
@@ -400,6 +415,7 @@ impl Lifecycle {
     /// the next call makes a new visitor.
     pub fn forget<S: Host>(&mut self, call: u32, host: &mut S) {
         self.secret_refused = false;
+        let waiting = core::mem::take(&mut self.waiters);
         self.halt(host);
         host.erase(&self.secret_key);
         host.erase(&self.session_key);
@@ -408,6 +424,8 @@ impl Lifecycle {
         self.report(host);
         self.let_identity_go(host);
         host.effect(Effect::Reply { call, outcome: Ok(Reply::Done) });
+        self.serve_again(waiting, host);
+        self.finish(host);
     }
 
     /// The page no longer waits for call `call` (it aborted its `fetch()`). The flight goes on for
@@ -649,8 +667,10 @@ impl Lifecycle {
             // Another tab called `forget()` (or cleared storage): this tab lets the identity go
             // too, and keeps listening, so that it adopts the next identity a tab makes.
             if self.session.is_some() {
-                self.cancel(false, host);
+                let waiting = core::mem::take(&mut self.waiters);
+                self.cancel(host);
                 self.let_identity_go(host);
+                self.serve_again(waiting, host);
             }
         } else if key == Some(&self.session_key) && value.is_some() {
             let now = self.now(host);
@@ -774,7 +794,7 @@ impl Lifecycle {
                 // counts as `forget()`: the identity goes, and a new one is made only when asked.
                 self.let_identity_go(host);
                 if self.waiters.is_empty() {
-                    self.cancel(false, host);
+                    self.cancel(host);
                     return;
                 }
             }
@@ -999,14 +1019,13 @@ impl Lifecycle {
 
     /// Cancels the work under way: the request in flight (whose answer will not be adopted), its
     /// retries and the callers waiting for it, the timer.
-    fn cancel<S: Host>(&mut self, stop: bool, host: &mut S) {
+    fn cancel<S: Host>(&mut self, host: &mut S) {
         if self.flight.take().is_some() {
             host.effect(Effect::Abort);
             host.effect(Effect::Unlock);
         }
-        let error = if stop { error::stopped() } else { error::forgotten() };
         for waiter in core::mem::take(&mut self.waiters) {
-            host.effect(Effect::Reply { call: waiter.call, outcome: Err(error.clone()) });
+            host.effect(Effect::Reply { call: waiter.call, outcome: Err(error::stopped()) });
         }
         self.failing = false;
         self.streak = 0;
@@ -1015,12 +1034,22 @@ impl Lifecycle {
 
     /// Stops timers, page listeners and the request in flight.
     fn halt<S: Host>(&mut self, host: &mut S) {
-        self.cancel(self.stopped, host);
+        self.cancel(host);
         if self.started {
             self.started = false;
             host.effect(Effect::Listen { on: false, tabs: false });
         }
         host.effect(Effect::ArmTimer(None));
+    }
+
+    /// The calls that were waiting when the identity went (`forget()`, here or in another tab),
+    /// served as calls made right after it: by the next visitor, each with a deadline from now.
+    fn serve_again<S: Host>(&mut self, waiting: Vec<Waiter>, host: &mut S) {
+        for waiter in waiting {
+            let first = self.begin(host);
+            self.renew(Some((waiter.call, waiter.want)), Need::Valid(waiter.min_ms), host);
+            self.listen(first, host);
+        }
     }
 
     /// Drops the current identity (`forget()`, here or in another tab) and announces it; the next

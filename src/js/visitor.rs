@@ -17,7 +17,8 @@ use super::events::{self, EventName};
 use super::objects::Snapshot;
 use super::options;
 use crate::core::error;
-use crate::core::lifecycle::{Lifecycle, Want, FETCH_MIN_VALIDITY_MS};
+use crate::core::lifecycle::{Want, FETCH_MIN_VALIDITY_MS};
+use crate::core::session::Session;
 use crate::core::options::StorageKind;
 use crate::web::calls::{Failure, Outcome, Outgoing};
 use crate::web::{urls, Browser, Input};
@@ -61,9 +62,10 @@ impl Visitor {
         promise
     }
 
-    /// A member of the current session (`null` before the first one).
-    fn current<T: Into<JsValue>>(&self, read: impl FnOnce(&Lifecycle) -> Option<T>) -> JsValue {
-        self.browser().with_life(read).flatten().map_or(JsValue::NULL, Into::into)
+    /// A member of the current session (`null` before the first one), taken from the getters'
+    /// view before it becomes a JS value.
+    fn current<T: Into<JsValue>>(&self, read: impl FnOnce(&Session) -> T) -> JsValue {
+        self.browser().view(|view| view.session.as_ref().map(read)).map_or(JsValue::NULL, Into::into)
     }
 }
 
@@ -111,23 +113,19 @@ impl Visitor {
             let object = input.is_object().then_some(&input)?;
             Reflect::get(object, &"href".into()).ok()?.as_string()
         });
-        let signal = match options::signal(&init) {
-            Ok(signal) => signal,
+        let (signal, init) = match options::signal(&init).and_then(|signal| Ok((signal, crate::web::calls::page_init(&init)?))) {
+            Ok(read) => read,
             Err(e) => return rejected(&e),
         };
         if let Some(reason) = crate::web::calls::abort_reason(signal.as_ref()) {
             return Promise::reject(&reason);
         }
-        // Read apart from the lifecycle: parsing a URL runs what the page may have replaced.
-        let Some(settings) = self.browser().with_life(|life| life.options.clone()) else {
-            return rejected(&error::invalid_options("fetch() was called while the visitor was busy deciding"));
-        };
         let url = match href {
             None => Err(error::invalid_options("fetch(input): input must be a path or a URL (string or URL object)")),
-            Some(text) => urls::target_url(&settings, &text),
+            Some(text) => urls::target_url(self.browser().options(), &text),
         };
         match url {
-            Ok(url) => self.call(Some(Outgoing::Page { url, init, signal }), |call| Input::Token { call, min_ms: FETCH_MIN_VALIDITY_MS, want: Want::Send { retried: false } }),
+            Ok(url) => self.call(Some(Outgoing::Page { url, init: init.into(), signal }), |call| Input::Token { call, min_ms: FETCH_MIN_VALIDITY_MS, want: Want::Send { retried: false } }),
             Err(e) => rejected(&e),
         }
     }
@@ -171,13 +169,16 @@ impl Visitor {
     /// The organization's id, in lower case.
     #[wasm_bindgen(getter, js_name = organizationId, unchecked_return_type = "string")]
     pub fn organization_id(&self) -> JsValue {
-        self.current(|life| Some(life.options.org.as_str().to_owned()))
+        JsValue::from_str(self.browser().options().org.as_str())
     }
 
     /// The current session (`null` before the first one, and after `forget()`).
     #[wasm_bindgen(getter, unchecked_return_type = "Session | null")]
     pub fn session(&self) -> JsValue {
-        self.current(|life| life.session.as_ref().map(|session| self.snapshot.borrow_mut().of(session)))
+        match self.browser().view(|view| view.session.clone()) {
+            Some(session) => self.snapshot.borrow_mut().of(&session),
+            None => JsValue::NULL,
+        }
     }
 
     /// The current visitor's id (`null` without a session).
@@ -190,19 +191,19 @@ impl Visitor {
     /// gives one that has not.
     #[wasm_bindgen(getter, js_name = accessToken, unchecked_return_type = "string | null")]
     pub fn access_token(&self) -> JsValue {
-        self.current(|life| life.session.as_ref().map(|s| s.answer.access_token.expose().to_owned()))
+        self.current(|s| s.answer.access_token.expose().to_owned())
     }
 
     /// The real-time message router's URL for the current visitor (`null` without a session).
     #[wasm_bindgen(getter, js_name = socketUrl, unchecked_return_type = "string | null")]
     pub fn socket_url(&self) -> JsValue {
-        self.current(|life| life.session.as_ref().map(|s| s.answer.socket_url.clone()))
+        self.current(|s| s.answer.socket_url.clone())
     }
 
     /// When the current token expires, on the local clock (`null` without a session).
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date | null")]
     pub fn expires_at(&self) -> JsValue {
-        self.current(|life| life.session.as_ref().map(|s| js_sys::Date::new(&s.page_expires_at_ms.into())))
+        self.browser().view(|view| view.session.as_ref().map(|s| s.page_expires_at_ms)).map_or(JsValue::NULL, |ms| js_sys::Date::new(&ms.into()).into())
     }
 
     /// Where the secret and the session are kept now (`"memory"` after a fallback, too).

@@ -25,10 +25,10 @@ pub use options::VisitorOptions;
 pub use session::Session;
 
 use crate::core::error::{self, Error};
-use crate::core::lifecycle::{Lifecycle, Want, FETCH_MIN_VALIDITY_MS};
+use crate::core::lifecycle::{Want, FETCH_MIN_VALIDITY_MS};
 use crate::core::options::StorageKind;
 use crate::web::calls::{Outcome, Outgoing};
-use crate::web::{guarded, urls, Browser, Input};
+use crate::web::{urls, Browser, Input};
 
 /// A visitor of one giosg organization: authenticated once, remembered across page loads, its
 /// token renewed before it expires.
@@ -138,7 +138,7 @@ impl Visitor {
     /// The URL of `path` (`"/api/v5/..."`) under the options' API base URL, for building the
     /// requests [`Visitor::send`] takes.
     pub fn api_url(&self, path: &str) -> String {
-        self.browser().with_life(|life| life.options.api.url(path)).unwrap_or_default()
+        self.browser().options().api.url(path)
     }
 
     /// Sends `request` (built with `gloo_net`) with `Authorization: Bearer <token>`, a token
@@ -159,11 +159,7 @@ impl Visitor {
     /// ```
     pub fn send(&self, request: gloo_net::http::Request) -> impl Future<Output = Result<gloo_net::http::Response, Error>> + 'static {
         let request = web_sys::Request::from(request);
-        let allowed = match self.browser().with_life(|life| life.options.clone()) {
-            Some(options) => urls::checked(&options, &request.url()),
-            None => Err(error::invalid_options("send() was called while the visitor was busy deciding")),
-        };
-        if let Err(error) = allowed {
+        if let Err(error) = urls::checked(self.browser().options(), &request.url()) {
             return Call::failed(error);
         }
         let want = Want::Send { retried: false };
@@ -226,35 +222,31 @@ impl Visitor {
         Subscription { browser: Rc::downgrade(self.browser()), id: Some(id) }
     }
 
-    fn current<T>(&self, read: impl FnOnce(&Lifecycle) -> Option<T>) -> Option<T> {
-        self.browser().with_life(read).flatten()
-    }
-
     /// The organization's id, in lower case.
     pub fn organization_id(&self) -> String {
-        self.current(|life| Some(life.options.org.as_str().to_owned())).unwrap_or_default()
+        self.browser().options().org.as_str().to_owned()
     }
 
     /// The current session (`None` before the first one, and after [`Visitor::forget`]).
     pub fn session(&self) -> Option<Session> {
-        self.current(|life| life.session.clone().map(Session))
+        self.browser().view(|view| view.session.clone()).map(Session)
     }
 
     /// The current visitor's id (`None` without a session).
     pub fn visitor_id(&self) -> Option<String> {
-        self.current(|life| life.session.as_ref().map(|s| s.answer.visitor_id.clone()))
+        self.browser().view(|view| view.session.as_ref().map(|s| s.answer.visitor_id.clone()))
     }
 
     /// Where the secret and the session are kept now ([`StorageKind::Memory`] after a fallback,
     /// too).
     pub fn storage_kind(&self) -> StorageKind {
-        self.browser().storage_kind()
+        self.browser().view(|view| view.storage)
     }
 
     /// Whether the current token is still valid: by the time that has passed, whatever the
     /// page did to its clock.
     pub fn is_authenticated(&self) -> bool {
-        self.current(|life| Some(life.is_authenticated(guarded::now(), guarded::monotonic()))).unwrap_or(false)
+        self.browser().is_authenticated()
     }
 }
 

@@ -20,7 +20,8 @@ use crate::core::session::Session;
 #[derive(Clone)]
 pub enum Outgoing {
     /// `fetch(input, init)` of the JS class (feature `js`): to exactly `url` (the URL whose origin was checked),
-    /// with a copy of the page's `init`; `signal` is `init.signal`, read when the call was made.
+    /// with the copy of the page's `init` made when the call was ([`page_init`]); `signal` is
+    /// `init.signal`, read then too.
     #[cfg_attr(not(feature = "js"), allow(dead_code))]
     Page { url: String, init: JsValue, signal: Option<AbortSignal> },
     /// A request of the Rust API (a `gloo_net` `Request`), its origin checked: each send is a
@@ -187,6 +188,26 @@ pub fn watch_abort(browser: &Browser, call: u32) {
     }
 }
 
+/// The page's `init` of `fetch(input, init)`, read once, when the call is made (its getters run
+/// then, not later): a copy of its own members, its headers as a `Headers`. `invalid_options`
+/// when it is not an object (nor left out), cannot be read, or brings its own `Authorization`
+/// (the visitor's token is the one sent); nothing is sent then.
+#[cfg(feature = "js")]
+pub fn page_init(init: &JsValue) -> Result<Object, Error> {
+    if !(init.is_undefined() || init.is_null() || init.is_object()) {
+        return Err(error::invalid_options("fetch(input, init): init must be an object"));
+    }
+    let copy = assign(&Object::new(), init).map_err(|_| error::invalid_options("fetch(): init could not be read"))?;
+    let bad_headers = || error::invalid_options("fetch(): init.headers is not a valid headers value");
+    let given = Reflect::get(&copy, &"headers".into()).map_err(|_| bad_headers())?;
+    let headers = web_sys::Headers::new_with_str_sequence_sequence(&given).map_err(|_| bad_headers())?;
+    if headers.has("Authorization").map_err(|_| bad_headers())? {
+        return Err(error::invalid_options("fetch(): init.headers has its own Authorization; the visitor sets it to its token"));
+    }
+    Reflect::set(&copy, &"headers".into(), &headers).map_err(|_| bad_headers())?;
+    Ok(copy)
+}
+
 /// What one send of call `call` passes to `fetch`: its input and init, with `Authorization:
 /// Bearer <token>` added; and the signal that aborts it.
 fn prepare(request: &Outgoing, token: &str) -> Result<(JsValue, JsValue, Option<AbortSignal>), Error> {
@@ -229,7 +250,7 @@ fn send(browser: &Browser, call: u32, token: &str, retried: bool) {
         Ok(prepared) => prepared,
         Err(error) => return settle(browser, call, Err(Failure::Error(error))),
     };
-    let timeout_ms = browser.with_life(|life| life.options.request_timeout_ms).unwrap_or(10_000);
+    let timeout_ms = browser.options().request_timeout_ms;
     let timer = {
         let browser = browser.this.clone();
         super::timeout(timeout_ms, Box::new(move || {

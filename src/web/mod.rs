@@ -44,8 +44,10 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use crate::core::error::{self, Error};
-use crate::core::lifecycle::{Effect, Host, Lifecycle, Response, Want};
+use crate::core::clock::Clock;
+use crate::core::lifecycle::{self, Effect, Host, Lifecycle, Response, Want};
 use crate::core::options::{Options, StorageKind, StorageReason};
+use crate::core::session::Session;
 use crate::core::record;
 use crate::core::wire::{AuthRequest, JsonProblem};
 use calls::{Calls, Failure, Outcome, Outgoing, Settle};
@@ -72,6 +74,9 @@ pub enum Input {
     Tick,
     Woke,
     TabChanged { key: Option<String>, value: Option<String> },
+    /// Another visitor of this page wrote `key` (`value`; `None`: removed) in the browser storage
+    /// named `storage`: heard as another tab's write when this visitor keeps its things there.
+    PageWrote { storage: &'static str, key: String, value: Option<String> },
     /// Another copy of the SDK in the page wrote to storage (or the page says so): what this
     /// visitor's keys hold is read again, as written by another tab.
     CopyWrote,
@@ -86,9 +91,22 @@ struct Running {
     page: Option<page::PageListeners>,
 }
 
+/// What the getters read: the visitor as the latest decision left it. Page code that the
+/// lifecycle runs while it decides (a `Storage` override, a `Date.now` replacement) may read a
+/// getter, and the lifecycle is borrowed then; this copy is not.
+pub struct View {
+    pub session: Option<Session>,
+    /// Where things are kept now (memory after a fallback).
+    pub storage: StorageKind,
+    clock: Rc<Clock>,
+}
+
 /// One visitor in the browser: its lifecycle and everything that carries it out.
 pub struct Browser {
+    /// The options it was made with (the lifecycle's own copy is borrowed while it decides).
+    options: Options,
     life: RefCell<Lifecycle>,
+    view: RefCell<View>,
     storage: RefCell<Storage>,
     inbox: RefCell<VecDeque<Input>>,
     /// An input is being handled further up the stack: new ones wait in the inbox.
@@ -125,8 +143,12 @@ impl Browser {
     pub fn new(options: Options) -> Rc<Browser> {
         let storage = Storage::open(options.storage);
         let keys = [record::secret_key(&options.prefix, &options.api), record::session_key(&options.prefix, &options.api, &options.org)];
+        let life = Lifecycle::new(options.clone());
+        let view = View { session: None, storage: storage.kind(), clock: life.clock() };
         let browser = Rc::new_cyclic(|this| Browser {
-            life: RefCell::new(Lifecycle::new(options)),
+            options,
+            life: RefCell::new(life),
+            view: RefCell::new(view),
             storage: RefCell::new(storage),
             inbox: RefCell::default(),
             busy: Cell::new(false),
@@ -156,22 +178,32 @@ impl Browser {
         let others: Vec<Rc<Browser>> = PAGE.with(|page| {
             page.borrow().iter().filter_map(Weak::upgrade).filter(|other| !std::ptr::eq(Rc::as_ptr(other), self)).collect()
         });
-        for other in others {
-            let shared = other.storage.borrow().shared();
-            if other.calls.borrow().stopped {
-                continue;
-            }
-            for write in written.iter().filter(|w| Some(w.storage) == shared) {
-                other.deliver(Input::TabChanged { key: Some(write.key.clone()), value: write.value.clone() });
+        // Each hears every write, and tells for itself whether it keeps its things there: another
+        // visitor may be deciding further up the stack (page code called this one from its
+        // `Storage` override), its storage borrowed; the write then waits in its inbox.
+        for other in others.iter().filter(|other| !other.is_stopped()) {
+            for write in &written {
+                other.deliver(Input::PageWrote { storage: write.storage, key: write.key.clone(), value: write.value.clone() });
             }
         }
     }
 
-    /// Where things are kept now (after a fallback to memory, memory).
-    pub fn storage_kind(&self) -> StorageKind {
-        // Not readable only while the lifecycle decides (page code run by a storage call), when
-        // the lifecycle (and the kind it asked for) is borrowed too: reported as memory then.
-        self.storage.try_borrow().map_or(StorageKind::Memory, |storage| storage.kind())
+    /// The options the visitor was made with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Whether the current token is valid now, by the time that has really passed (the clocks
+    /// are read first: the page may have replaced them).
+    pub fn is_authenticated(&self) -> bool {
+        let (wall, mono) = (guarded::now(), guarded::monotonic());
+        self.view(|view| lifecycle::valid_now(view.session.as_ref(), &view.clock, wall, mono))
+    }
+
+    /// Reads the getters' view of the visitor. Page code may run right after (a getter builds JS
+    /// objects): `read` takes what it needs, and the view is not borrowed while page code runs.
+    pub fn view<T>(&self, read: impl FnOnce(&View) -> T) -> T {
+        read(&self.view.borrow())
     }
 
     /// A new call, with what settles it, watched for its signal's abort: its number, for the
@@ -206,11 +238,6 @@ impl Browser {
         self.listeners.borrow().remove(id);
     }
 
-    /// Reads the lifecycle (for the getters); `None` in the rare moment it is deciding.
-    pub fn with_life<T>(&self, read: impl FnOnce(&Lifecycle) -> T) -> Option<T> {
-        self.life.try_borrow().ok().map(|life| read(&life))
-    }
-
     /// Hands `input` to the lifecycle, and performs what it asks for; an input that arrives
     /// meanwhile (from page code an effect ran) is handled right after.
     pub fn deliver(&self, input: Input) {
@@ -222,6 +249,7 @@ impl Browser {
             let next = self.inbox.borrow_mut().pop_front();
             let Some(input) = next else { break };
             let (effects, sent) = self.decide(input);
+            self.refresh_view();
             self.share_writes();
             if let Some((call, response)) = sent {
                 calls::settle(self, call, Ok(Outcome::Response(response)));
@@ -231,6 +259,15 @@ impl Browser {
             }
         }
         self.busy.set(false);
+    }
+
+    /// The view of the getters, as the decision just made left the visitor.
+    fn refresh_view(&self) {
+        let session = self.life.borrow().session.clone();
+        let storage = self.storage.borrow().kind();
+        let mut view = self.view.borrow_mut();
+        view.session = session;
+        view.storage = storage;
     }
 
     /// The lifecycle's decision on one input: its effects, and for a page request that came back
@@ -258,6 +295,11 @@ impl Browser {
             Input::Tick => life.tick(&mut host),
             Input::Woke => life.woke(&mut host),
             Input::TabChanged { key, value } => life.tab_changed(key.as_deref(), value.as_deref(), &mut host),
+            Input::PageWrote { storage, key, value } => {
+                if host.storage.shared() == Some(storage) {
+                    life.tab_changed(Some(&key), value.as_deref(), &mut host);
+                }
+            }
             Input::CopyWrote => {
                 // Nothing of the event is trusted: what the keys hold is read from storage.
                 for key in &self.keys {
@@ -347,7 +389,10 @@ impl Browser {
             call.settle(Err(Failure::Error(error::stopped())));
         }
         self.listeners.borrow_mut().clear();
-        *self.running.borrow_mut() = Running::default();
+        // Dropped once no longer borrowed: ending them calls what the page may have replaced
+        // (`clearTimeout`, `removeEventListener`), which may call the visitor back.
+        let running = std::mem::take(&mut *self.running.borrow_mut());
+        drop(running);
     }
 }
 

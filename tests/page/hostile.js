@@ -236,6 +236,83 @@ async function pageInAFrame(server) {
   }
 }
 
+// ---- 1b. Page code that the SDK runs calls a visitor back ----
+
+/** Page code the SDK runs while it decides (`hook`: a `Storage.prototype.setItem`, `Date.now` or
+ * `JSON.parse` replacement) does `action` once, from inside: calls another visitor of the page
+ * (`forgetAnother`, `setStorageAnother`), reads getters (`readGetters`), or calls the visitor that
+ * is deciding (`callItself`). Every call settles as if made right after, the getters read the
+ * visitors as they are, and nothing is stuck (no wasm trap, no lock held). */
+export async function pageCodeCallsAVisitorFromInside(server, hook, action) {
+  const { page, sdk, leave } = await pageInAFrame(server);
+  const storageProto = page.Storage.prototype;
+  const originals = { setItem: storageProto.setItem, now: page.Date.now, parse: page.JSON.parse };
+  const env = fresh(server);
+  const other = fresh(server);
+  const room = (await control(env, "POST", "/rooms", "{}")).id;
+  try {
+    const b = new sdk.Visitor(other.options());
+    const before = await resolves(b.authenticate(), "the other visitor's first authenticate()");
+    const a = new sdk.Visitor(env.options());
+    const pending = [];
+    let read = null;
+    let armed = false;
+    const act = () => {
+      if (!armed) return;
+      armed = false;
+      if (action === "forgetAnother") pending.push(["the other's forget()", b.forget()]);
+      if (action === "setStorageAnother") pending.push(["the other's setStorage(\"session\")", b.setStorage("session")]);
+      if (action === "readGetters") {
+        read = { org: a.organizationId, kind: a.storageKind, otherId: b.visitorId, otherSession: b.session?.visitorId ?? null, otherKind: b.storageKind };
+      }
+      if (action === "callItself") {
+        pending.push(["its own getAccessToken()", a.getAccessToken()]);
+        pending.push(["its own fetch()", a.fetch(`/api/v5/public/orgs/${env.org}/rooms/${room}`)]);
+      }
+    };
+    const install = {
+      setItem: () => (storageProto.setItem = function (key, value) { act(); return originals.setItem.call(this, key, value); }),
+      dateNow: () => (page.Date.now = function () { act(); return originals.now.call(page.Date); }),
+      jsonParse: () => (page.JSON.parse = function (text, reviver) { act(); return originals.parse.call(page.JSON, text, reviver); }),
+    }[hook];
+    install();
+    armed = true;
+    const what = `${action} from a ${hook} replacement`;
+    try {
+      await resolves(a.authenticate(), `${what}: authenticate()`);
+    } finally {
+      storageProto.setItem = originals.setItem;
+      page.Date.now = originals.now;
+      page.JSON.parse = originals.parse;
+    }
+    if (armed) throw new Error(`${what}: the SDK never ran the replacement`);
+    const results = [];
+    for (const [name, promise] of pending) results.push(await resolves(promise, `${what}: ${name}`));
+    if (action === "forgetAnother") {
+      if (b.session !== null) throw new Error(`${what}: the other visitor still has a session after its forget()`);
+      const after = await resolves(b.authenticate(), `${what}: the other's authenticate() after forget()`);
+      if (after.visitorId === before.visitorId) throw new Error(`${what}: forget() kept the other visitor's identity`);
+    }
+    if (action === "setStorageAnother") {
+      if (b.storageKind !== "session" || b.visitorId !== before.visitorId) throw new Error(`${what}: the other visitor is ${b.storageKind}, ${b.visitorId}`);
+    }
+    if (action === "readGetters") {
+      const expected = { org: env.org, kind: "local", otherId: before.visitorId, otherSession: before.visitorId, otherKind: "local" };
+      if (JSON.stringify(read) !== JSON.stringify(expected)) throw new Error(`${what}: the getters read ${JSON.stringify(read)}, expected ${JSON.stringify(expected)}`);
+    }
+    if (action === "callItself") {
+      const [token, response] = results;
+      if (typeof token !== "string" || token !== a.accessToken) throw new Error(`${what}: getAccessToken() gave ${describe(token)}`);
+      if (!(response instanceof page.Response) || response.status !== 200) throw new Error(`${what}: fetch() gave ${describe(response?.status)}`);
+    }
+    await resolves(b.authenticate(), `${what}: the other visitor afterwards`);
+    b.stop();
+    await nothingStuck(sdk, env, a);
+  } finally {
+    leave();
+  }
+}
+
 // ---- 2. fetch() sends the token only where its check allowed ----
 
 /** Each `input`, handed to `visitor.fetch()`, is either refused (nothing sent) or sent with the

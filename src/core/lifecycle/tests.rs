@@ -406,16 +406,44 @@ fn an_answer_to_a_request_sent_before_forget_is_not_adopted() {
     life.authenticate(1, false, &mut shell);
     life.forget(9, &mut shell);
     let did = shell.take();
-    assert!(did.contains(&Did::Abort) && did.contains(&Did::Reply(1, Err("stopped"))), "{did:?}");
+    // The call pending when forget() ran is served as one made right after it: by a new
+    // visitor (a request without a secret), never `stopped`.
+    assert!(did.contains(&Did::Abort) && did.contains(&Did::Reply(9, Ok("done".into()))), "{did:?}");
+    assert!(!replies(&did).iter().any(|d| matches!(d, Did::Reply(1, _))), "{did:?}");
+    assert_eq!(last_post(&did), 2);
     life.answered(1, ok("v1", "t1", 1800), &mut shell);
     assert_eq!(shell.take(), []);
     assert!(life.session.is_none() && shell.storage.is_empty());
-    // Nor while a new request is out: only the answer to the latest counts.
-    life.authenticate(2, false, &mut shell);
-    life.answered(1, ok("v1", "t1", 1800), &mut shell);
-    assert!(life.session.is_none() && shell.storage.is_empty());
     life.answered(2, ok("v2", "t2", 1800), &mut shell);
-    assert!(shell.take().contains(&Did::Reply(2, Ok("session v2".into()))));
+    assert!(shell.take().contains(&Did::Reply(1, Ok("session v2".into()))));
+    // Nor while a new request is out: only the answer to the latest counts.
+    life.forget(10, &mut shell);
+    life.authenticate(3, false, &mut shell);
+    shell.take();
+    life.answered(2, ok("v2", "t2", 1800), &mut shell);
+    assert!(life.session.is_none());
+    life.answered(3, ok("v3", "t3", 1800), &mut shell);
+    assert!(shell.take().contains(&Did::Reply(3, Ok("session v3".into()))));
+}
+
+#[test]
+fn a_call_pending_when_another_tab_forgets_is_served_by_the_next_visitor() {
+    let (mut life, mut shell) = authenticated("local");
+    let secret_key = shell.storage.iter().find(|(k, _)| k.ends_with(":secret")).map(|(k, _)| k.clone()).unwrap();
+    life.authenticate(5, true, &mut shell);
+    shell.take();
+    // The other tab's forget() erased both records.
+    shell.storage.clear();
+    life.tab_changed(Some(&secret_key), None, &mut shell);
+    let did = shell.take();
+    assert!(did.contains(&Did::Emit("identitychange Some(\"v1\") None".into())), "{did:?}");
+    assert!(!replies(&did).iter().any(|d| matches!(d, Did::Reply(5, Err(_)))), "{did:?}");
+    // Under the lock again, and the request carries no secret: the old one is gone.
+    life.locked(true, &mut shell);
+    let did = shell.take();
+    assert!(did.iter().any(|d| matches!(d, Did::Post { secret: false, .. })), "{did:?}");
+    life.answered(last_post(&did), ok("v2", "t2", 1800), &mut shell);
+    assert!(shell.take().contains(&Did::Reply(5, Ok("session v2".into()))));
 }
 
 #[test]
