@@ -34,6 +34,9 @@ impl Session {
 
     /// When the token expires on the local clock, in milliseconds since the Unix epoch (as
     /// `Date.now()` counts): the moment the request was sent plus [`Session::expires_in`].
+    // The page's clock, not the SDK's own time line (`expires_at_ms` of the core's session),
+    // which a page's clock moved back falls behind.
+    #[allow(clippy::misnamed_getters)]
     pub fn expires_at_ms(&self) -> f64 {
         self.0.page_expires_at_ms
     }
