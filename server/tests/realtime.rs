@@ -109,6 +109,20 @@ struct Visitor {
     socket_url: String,
 }
 
+impl Visitor {
+    /// The visitor's chats channel.
+    fn chats(&self) -> String {
+        format!("/api/v5/public/visitors/{}/chats", self.id)
+    }
+
+    /// A socket of this visitor's, subscribed to `channel` (query 1).
+    async fn socket_on(&self, channel: &str) -> Socket {
+        let mut socket = Socket::open(&self.socket_url).await;
+        socket.subscribed(channel, &self.token, 1).await;
+        socket
+    }
+}
+
 async fn visitor(s: &Server, org: &str) -> Visitor {
     let answer = s.auth(org, None).await;
     Visitor {
@@ -164,8 +178,7 @@ async fn socket_url_is_this_servers_router_and_a_sub_is_confirmed() {
     let s = server().await;
     let v = visitor(&s, ORG).await;
     assert_eq!(v.socket_url, format!("{}/003/2/router?org={ORG}", s.base));
-    let mut socket = Socket::open(&v.socket_url).await;
-    socket.subscribed(&format!("/api/v5/public/visitors/{}/chats", v.id), &v.token, 1).await;
+    let mut socket = v.socket_on(&v.chats()).await;
     // Query ids are the client's: any JSON value comes back as it was sent.
     let channel = format!("/api/v5/public/visitors/{}/chats_memberships", v.id);
     socket.send_text(&json!(["sub", [channel, v.token], {"query": "q-2"}]).to_string()).await;
@@ -180,7 +193,7 @@ async fn invalid_expired_and_foreign_tokens_are_refused() {
     let elsewhere = visitor(&s, ORG2).await;
     let (room_id, chat_id) = chat(&s, ORG, &v).await;
     let mut socket = Socket::open(&v.socket_url).await;
-    let chats = format!("/api/v5/public/visitors/{}/chats", v.id);
+    let chats = v.chats();
     socket.refused(&chats, "eyJ.not.issued", 1).await;
     socket.refused(&chats, "", 2).await;
     // Another visitor of the same organization: not its chats, not its chat's messages.
@@ -200,7 +213,7 @@ async fn invalid_expired_and_foreign_tokens_are_refused() {
     s.control(Method::PUT, &format!("/orgs/{ORG}/config"), Some(json!({"expires_in": 1}))).await;
     let short = visitor(&s, ORG).await;
     tokio::time::sleep(Duration::from_millis(1_100)).await;
-    socket.refused(&format!("/api/v5/public/visitors/{}/chats", short.id), &short.token, 11).await;
+    socket.refused(&short.chats(), &short.token, 11).await;
     let counts = sockets(&s, ORG).await;
     assert_eq!((counts["subs"].as_u64(), counts["confirmed"].as_u64(), counts["refused"].as_u64()), (Some(11), Some(2), Some(9)), "{counts}");
 }
@@ -210,7 +223,7 @@ async fn garbage_from_the_client_is_ignored() {
     let s = server().await;
     let v = visitor(&s, ORG).await;
     let mut socket = Socket::open(&v.socket_url).await;
-    let chats = format!("/api/v5/public/visitors/{}/chats", v.id);
+    let chats = v.chats();
     for garbage in [
         "not json",
         "",
@@ -243,7 +256,7 @@ async fn a_posted_message_is_notified_on_every_socket_subscribed_to_its_chat() {
     let mut elsewhere = Socket::open(&v.socket_url).await;
     first.subscribed(&channel, &v.token, 1).await;
     second.subscribed(&channel, &v.token, 1).await;
-    elsewhere.subscribed(&format!("/api/v5/public/visitors/{}/chats", v.id), &v.token, 1).await;
+    elsewhere.subscribed(&v.chats(), &v.token, 1).await;
 
     let message = post_message(&s, &v, &chat_id, "Hello").await;
     for socket in [&mut first, &mut second] {
@@ -254,7 +267,7 @@ async fn a_posted_message_is_notified_on_every_socket_subscribed_to_its_chat() {
     // The socket of the other channel heard nothing of it: its next frame is a chat's.
     chat(&s, ORG, &v).await;
     let (notified, payload) = elsewhere.changed().await;
-    assert_eq!(notified, format!("/api/v5/public/visitors/{}/chats", v.id));
+    assert_eq!(notified, v.chats());
     assert_eq!(payload["action"], "added");
 }
 
@@ -264,7 +277,7 @@ async fn chats_memberships_and_room_visitors_are_notified() {
     let v = visitor(&s, ORG).await;
     let room_id = room(&s, ORG, 0).await;
     let mut socket = Socket::open(&v.socket_url).await;
-    let chats = format!("/api/v5/public/visitors/{}/chats", v.id);
+    let chats = v.chats();
     let memberships = format!("/api/v5/public/visitors/{}/chats_memberships", v.id);
     let room_visitors = format!("/api/v5/public/orgs/{ORG}/rooms/{room_id}/visitors");
     socket.subscribed(&chats, &v.token, 1).await;
@@ -343,8 +356,7 @@ async fn both_spellings_of_the_resource_id_per_organization_and_per_notification
     let v = visitor(&s, ORG).await;
     let (_, chat_id) = chat(&s, ORG, &v).await;
     let channel = messages_channel(&v, &chat_id);
-    let mut socket = Socket::open(&v.socket_url).await;
-    socket.subscribed(&channel, &v.token, 1).await;
+    let mut socket = v.socket_on(&channel).await;
 
     realtime(&s, ORG, json!({"spelling": "resource_id"})).await;
     let message = post_message(&s, &v, &chat_id, "current spelling").await;
@@ -373,7 +385,7 @@ async fn counts_say_how_many_sockets_opened_are_open_and_subscribed() {
     // Counted when the upgrade is answered: before the client sees it open.
     let counts = sockets(&s, ORG).await;
     assert_eq!((counts["opened"].as_u64(), counts["open"].as_u64()), (Some(1), Some(1)), "{counts}");
-    socket.subscribed(&format!("/api/v5/public/visitors/{}/chats", v.id), &v.token, 1).await;
+    socket.subscribed(&v.chats(), &v.token, 1).await;
     socket.subscribed(&format!("/api/v5/public/visitors/{}/chats_memberships", v.id), &v.token, 2).await;
     let counts = sockets(&s, ORG).await;
     assert_eq!((counts["opened"].as_u64(), counts["subs"].as_u64(), counts["confirmed"].as_u64()), (Some(1), Some(2), Some(2)), "{counts}");
@@ -392,7 +404,7 @@ async fn counts_say_how_many_sockets_opened_are_open_and_subscribed() {
     // A socket without an organization in its URL counts for the organization of its first token.
     let bare = v.socket_url.split('?').next().unwrap().to_owned();
     let mut socket = Socket::open(&bare).await;
-    socket.subscribed(&format!("/api/v5/public/visitors/{}/chats", v.id), &v.token, 1).await;
+    socket.subscribed(&v.chats(), &v.token, 1).await;
     let counts = sockets(&s, ORG).await;
     assert_eq!((counts["opened"].as_u64(), counts["open"].as_u64()), (Some(2), Some(1)), "{counts}");
 }
@@ -402,13 +414,13 @@ async fn drop_closes_every_socket_of_the_organization_now() {
     let s = server().await;
     let v = visitor(&s, ORG).await;
     let other = visitor(&s, ORG2).await;
-    let chats = format!("/api/v5/public/visitors/{}/chats", v.id);
+    let chats = v.chats();
     let mut first = Socket::open(&v.socket_url).await;
     let mut second = Socket::open(&v.socket_url).await;
     let mut elsewhere = Socket::open(&other.socket_url).await;
     first.subscribed(&chats, &v.token, 1).await;
     second.subscribed(&chats, &v.token, 1).await;
-    elsewhere.subscribed(&format!("/api/v5/public/visitors/{}/chats", other.id), &other.token, 1).await;
+    elsewhere.subscribed(&other.chats(), &other.token, 1).await;
 
     let response = s.control(Method::POST, &format!("/orgs/{ORG}/realtime/drop"), None).await;
     assert_eq!(response.json::<Value>().await.unwrap(), json!({"dropped": 2}));
@@ -419,15 +431,13 @@ async fn drop_closes_every_socket_of_the_organization_now() {
     elsewhere.subscribed(&format!("/api/v5/public/visitors/{}/chats_memberships", other.id), &other.token, 2).await;
 
     // With a close frame of a given code; a new socket works at once.
-    let mut third = Socket::open(&v.socket_url).await;
-    third.subscribed(&chats, &v.token, 1).await;
+    let mut third = v.socket_on(&chats).await;
     let response = s.control(Method::POST, &format!("/orgs/{ORG}/realtime/drop"), Some(json!({"code": 1012}))).await;
     assert_eq!(response.json::<Value>().await.unwrap(), json!({"dropped": 1}));
     assert!(matches!(third.next().await, Next::Closed(1012)));
     let bad = s.control(Method::POST, &format!("/orgs/{ORG}/realtime/drop"), Some(json!({"code": 1006}))).await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    let mut fourth = Socket::open(&v.socket_url).await;
-    fourth.subscribed(&chats, &v.token, 1).await;
+    let _fourth = v.socket_on(&chats).await;
     assert_eq!(sockets(&s, ORG).await["dropped"], 3);
 }
 
@@ -435,7 +445,7 @@ async fn drop_closes_every_socket_of_the_organization_now() {
 async fn refuse_next_fails_that_many_subs_whatever_their_token() {
     let s = server().await;
     let v = visitor(&s, ORG).await;
-    let chats = format!("/api/v5/public/visitors/{}/chats", v.id);
+    let chats = v.chats();
     let mut socket = Socket::open(&v.socket_url).await;
     realtime(&s, ORG, json!({"refuse_next": 2})).await;
     socket.refused(&chats, &v.token, 1).await;
@@ -456,11 +466,10 @@ async fn silent_keeps_sockets_open_and_answers_nothing_until_cleared() {
     let v = visitor(&s, ORG).await;
     let (_, chat_id) = chat(&s, ORG, &v).await;
     let channel = messages_channel(&v, &chat_id);
-    let mut socket = Socket::open(&v.socket_url).await;
-    socket.subscribed(&channel, &v.token, 1).await;
+    let mut socket = v.socket_on(&channel).await;
 
     realtime(&s, ORG, json!({"silent": true})).await;
-    socket.sub(&format!("/api/v5/public/visitors/{}/chats", v.id), &v.token, 2).await;
+    socket.sub(&v.chats(), &v.token, 2).await;
     post_message(&s, &v, &chat_id, "unheard").await;
     // A socket opened while silent opens, and is not answered either.
     let mut late = Socket::open(&v.socket_url).await;
@@ -487,19 +496,17 @@ async fn end_at_expiry_closes_the_socket_when_its_token_expires() {
     s.control(Method::PUT, &format!("/orgs/{ORG}/config"), Some(json!({"expires_in": 1}))).await;
     realtime(&s, ORG, json!({"end_at_expiry": true})).await;
     let v = visitor(&s, ORG).await;
-    let mut socket = Socket::open(&v.socket_url).await;
-    socket.subscribed(&format!("/api/v5/public/visitors/{}/chats", v.id), &v.token, 1).await;
+    let mut socket = v.socket_on(&v.chats()).await;
     assert!(matches!(socket.next().await, Next::Closed(4001)));
     assert_eq!(sockets(&s, ORG).await["closed_at_expiry"], 1);
 
     // Set after the token expired: the sockets with an expired subscription close at once.
     realtime(&s, ORG, json!({"end_at_expiry": false})).await;
     let v = visitor(&s, ORG).await;
-    let mut socket = Socket::open(&v.socket_url).await;
-    socket.subscribed(&format!("/api/v5/public/visitors/{}/chats", v.id), &v.token, 1).await;
+    let mut socket = v.socket_on(&v.chats()).await;
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     // Still open, still answering (with `fail`: the token has expired).
-    socket.refused(&format!("/api/v5/public/visitors/{}/chats", v.id), &v.token, 2).await;
+    socket.refused(&v.chats(), &v.token, 2).await;
     realtime(&s, ORG, json!({"end_at_expiry": true})).await;
     assert!(matches!(socket.next().await, Next::Closed(4001)));
 }
@@ -511,8 +518,7 @@ async fn socket_url_moves_for_the_next_answers_and_is_served_there() {
     let moved = visitor(&s, ORG).await;
     assert_eq!(moved.socket_url, format!("{}/004/1/router?org={ORG}", s.base));
     assert_eq!(visitor(&s, ORG2).await.socket_url, format!("{}/003/2/router?org={ORG2}", s.base));
-    let mut socket = Socket::open(&moved.socket_url).await;
-    socket.subscribed(&format!("/api/v5/public/visitors/{}/chats", moved.id), &moved.token, 1).await;
+    let _subscribed = moved.socket_on(&moved.chats()).await;
     // Used up: the next answer is back at the first router.
     assert_eq!(visitor(&s, ORG).await.socket_url, format!("{}/003/2/router?org={ORG}", s.base));
 
@@ -531,8 +537,7 @@ async fn socket_url_moves_for_the_next_answers_and_is_served_there() {
 async fn frames_from_the_control_surface_reach_the_sockets_as_sent() {
     let s = server().await;
     let v = visitor(&s, ORG).await;
-    let mut socket = Socket::open(&v.socket_url).await;
-    socket.subscribed(&format!("/api/v5/public/visitors/{}/chats", v.id), &v.token, 1).await;
+    let mut socket = v.socket_on(&v.chats()).await;
     let big = format!(r#"["changed",["/x",{{"action":"added","resourceId":"1","resource":{{"pad":"{}"}}}}]]"#, "x".repeat(1 << 20));
     let response = s.control(Method::POST, &format!("/orgs/{ORG}/realtime/frames"), Some(json!({"frames": ["not json", big]}))).await;
     assert_eq!(response.json::<Value>().await.unwrap(), json!({"sockets": 1}));
@@ -544,8 +549,7 @@ async fn frames_from_the_control_surface_reach_the_sockets_as_sent() {
 async fn reset_closes_every_socket() {
     let s = server().await;
     let v = visitor(&s, ORG).await;
-    let mut socket = Socket::open(&v.socket_url).await;
-    socket.subscribed(&format!("/api/v5/public/visitors/{}/chats", v.id), &v.token, 1).await;
+    let mut socket = v.socket_on(&v.chats()).await;
     assert_eq!(s.control(Method::POST, "/reset", None).await.status(), StatusCode::NO_CONTENT);
     assert!(matches!(socket.next().await, Next::Ended));
 }
