@@ -396,8 +396,10 @@ async fn run(registration: Registration, mut incoming: mpsc::UnboundedReceiver<C
                         }
                     }
                 }
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
-                // Binary frames, pings and pongs: nothing of the wire.
+                Some(Err(_)) | None => break,
+                // The client closes: the next read sends the close frame that answers it (the
+                // WebSocket layer queues it), then ends the socket. Binary frames, pings and
+                // pongs: nothing of the wire.
                 Some(Ok(_)) => {}
             },
             command = incoming.recv() => match command {
