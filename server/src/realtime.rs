@@ -88,9 +88,9 @@ impl Settings {
             return Err("socket_url_times must be at least 1 (null: until cleared)");
         }
         if let Some(Some(url)) = &change.socket_url {
-            let valid = url.starts_with('/') || url.starts_with("http://") || url.starts_with("https://");
-            if !valid {
-                return Err("socket_url must be a path of this server (/004/1/router) or an http(s) URL");
+            let path = url.starts_with('/') && !url.contains(['?', '#']);
+            if !path && !url.starts_with("http://") && !url.starts_with("https://") {
+                return Err("socket_url must be a path of this server (/004/1/router, no query) or an http(s) URL");
             }
         }
         if let Some(value) = change.refuse_next {
@@ -576,7 +576,9 @@ mod tests {
         assert!(settings.silent && settings.refuse_next == 2 && settings.socket_url.is_some());
         settings.apply(serde_json::from_str(r#"{"socket_url": null, "spelling": "resource_id"}"#).unwrap()).unwrap();
         assert_eq!((settings.socket_url, settings.spelling), (None, Spelling::Current));
-        assert!(Settings::default().apply(serde_json::from_str(r#"{"socket_url": "ws:x"}"#).unwrap()).is_err());
+        for bad in [r#"{"socket_url": "ws:x"}"#, r#"{"socket_url": "/004/1/router?a=b"}"#, r#"{"socket_url": "x"}"#, r#"{"socket_url_times": 0}"#] {
+            assert!(Settings::default().apply(serde_json::from_str(bad).unwrap()).is_err(), "{bad}");
+        }
         assert!(serde_json::from_str::<SettingsChange>(r#"{"silnet": true}"#).is_err());
     }
 }
