@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use crate::exchange::{error, Before, ConnectionKill, Exchange};
 use crate::faults::Scope;
+use crate::realtime::{self, Action, Change, Spelling};
 use crate::state::{iso8601, random_uuid, AppState, Chat, Inner, Message};
 
 /// Who a valid token says the caller is.
@@ -120,7 +121,16 @@ pub fn add_visitor_handler(call: Call<'_>) -> Result<(StatusCode, Value), Respon
     let room = call.inner.rooms.get_mut(&key).ok_or_else(|| error(StatusCode::NOT_FOUND, "room not found"))?;
     let existed = room.visitors.insert(id.to_owned(), presence).is_some();
     let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, json!({ "id": id, "room_id": room.id, "presence_expires_in": presence })))
+    let answer = json!({ "id": id, "room_id": room.id, "presence_expires_in": presence });
+    let (action, resource) = if existed {
+        (Action::Changed, json!({ "presence_expires_in": presence }))
+    } else {
+        (Action::Added, answer.clone())
+    };
+    let org = call.caller.org.as_str();
+    let channel = realtime::room_visitors(org, &key.1);
+    realtime::notify(call.inner, Change { org, channel, action, resource_id: json!(id), resource: Some(resource), spelling: None });
+    Ok((status, answer))
 }
 
 pub fn create_chat_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
@@ -142,7 +152,33 @@ pub fn create_chat_handler(call: Call<'_>) -> Result<(StatusCode, Value), Respon
         is_ended: false,
     };
     call.inner.chats.push(chat.clone());
+    notify_new_chat(call.inner, &chat);
     Ok((StatusCode::CREATED, json!(chat)))
+}
+
+/// A new chat is added to the visitor's chats, and the visitor's membership in it to their
+/// memberships and the chat's.
+fn notify_new_chat(inner: &mut Inner, chat: &Chat) {
+    let org = chat.organization_id.as_str();
+    let visitor = chat.visitor_id.as_str();
+    let membership = json!({
+        "id": random_uuid(),
+        "chat_id": chat.id,
+        "member_type": "visitor",
+        "member_id": visitor,
+        "created_at": chat.created_at,
+    });
+    let added = |channel: String, resource: &Value| Change {
+        org,
+        channel,
+        action: Action::Added,
+        resource_id: resource["id"].clone(),
+        resource: Some(resource.clone()),
+        spelling: None,
+    };
+    realtime::notify(inner, added(realtime::visitor_chats(visitor), &json!(chat)));
+    realtime::notify(inner, added(realtime::visitor_chat_memberships(visitor), &membership));
+    realtime::notify(inner, added(realtime::chat_memberships(visitor, &chat.id), &membership));
 }
 
 /// `/api/v5/public/visitors/<visitor>/chats`… → the visitor, checked against the caller.
@@ -192,7 +228,15 @@ pub fn post_message_handler(call: Call<'_>) -> Result<(StatusCode, Value), Respo
         created_at: iso8601(SystemTime::now()),
     };
     call.inner.messages.push(message.clone());
+    notify_message(call.inner, &call.caller.org, &call.caller.visitor_id, &message, None);
     Ok((StatusCode::CREATED, json!(message)))
+}
+
+/// A message is added to its chat's messages channel.
+pub fn notify_message(inner: &mut Inner, org: &str, visitor: &str, message: &Message, spelling: Option<Spelling>) {
+    let channel = realtime::chat_messages(visitor, &message.chat_id);
+    let resource = json!(message);
+    realtime::notify(inner, Change { org, channel, action: Action::Added, resource_id: json!(message.id), resource: Some(resource), spelling });
 }
 
 pub fn list_messages_handler(call: Call<'_>) -> Result<(StatusCode, Value), Response> {
@@ -222,7 +266,7 @@ impl Page {
             None => Self::DEFAULT_SIZE,
             Some(n) => n.parse().ok().filter(|n| (1..=100).contains(n)).ok_or("page_size must be 1 to 100")?,
         };
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        let host = crate::exchange::host(headers);
         Ok(Self { offset, size, base: format!("http://{host}{}", uri.path()), path: uri.path().to_owned() })
     }
 

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use bytes::Bytes;
@@ -17,6 +17,7 @@ pub async fn auth(
     State(state): State<AppState>,
     Path(org): Path<String>,
     kill: Option<Extension<ConnectionKill>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     if !is_uuid(&org) {
@@ -48,7 +49,7 @@ pub async fn auth(
         Ok(secret) => secret,
         Err(detail) => return exchange.reply(error(StatusCode::BAD_REQUEST, detail)),
     };
-    match authenticate(&state, &org, secret) {
+    match authenticate(&state, &org, secret, crate::exchange::host(&headers)) {
         Ok((answer, visitor_id, global_id)) => {
             let mut exchange = exchange;
             exchange.entry.visitor_id = Some(visitor_id);
@@ -59,8 +60,9 @@ pub async fn auth(
     }
 }
 
-/// Finds or creates the visitor, issues a token, and builds the documented answer.
-pub(crate) fn authenticate(state: &AppState, org: &str, secret: Option<String>) -> Result<(Value, String, String), Response> {
+/// Finds or creates the visitor, issues a token, and builds the documented answer (its
+/// `socket_url` points at this server under `host`, see `realtime::socket_url`).
+pub(crate) fn authenticate(state: &AppState, org: &str, secret: Option<String>, host: &str) -> Result<(Value, String, String), Response> {
     let mut inner = state.lock();
     let expires_in = inner.org(org).expires_in.unwrap_or(state.config.expires_in);
     let secret = match secret {
@@ -87,11 +89,12 @@ pub(crate) fn authenticate(state: &AppState, org: &str, secret: Option<String>) 
         access_token.clone(),
         Token { org: org.to_owned(), visitor_id: visitor_id.clone(), expires: instant + lifetime },
     );
+    let socket_url = crate::realtime::socket_url(&mut inner, org, host);
     let answer = json!({
         "visitor_id": visitor_id,
         "visitor_secret_id": secret,
         "organization_id": org,
-        "socket_url": state.config.socket_url,
+        "socket_url": socket_url,
         "access_token": access_token,
         "expires_at": iso8601(now + lifetime),
         "expires_in": expires_in,

@@ -14,9 +14,18 @@
 //! | `DELETE /__control/orgs/<org>/stats` | zero the counts and clear the log |
 //! | `GET`/`POST /__control/orgs/<org>/foreign` | a server on another origin, for the `redirect` fault to point at (see [`foreign`]) |
 //! | `POST /__control/orgs/<org>/rooms` | create a room: `{"display_name", "language_code", "is_online", "brand", "online_users": n}` |
+//! | `POST /__control/orgs/<org>/rooms/<room>/online_users` | an operator comes online (notified) |
+//! | `DELETE /__control/orgs/<org>/rooms/<room>/online_users/<user>` | an operator goes offline (notified) |
+//! | `POST /__control/orgs/<org>/chats/<chat>/messages` | an operator's message (notified) |
+//! | `GET`/`PUT`/`DELETE /__control/orgs/<org>/realtime` | socket faults and settings (see `realtime::Settings`) |
+//! | `POST /__control/orgs/<org>/realtime/drop` | close every socket of the organization now |
+//! | `POST /__control/orgs/<org>/realtime/frames` | send raw text frames to every socket of the organization |
 
-use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode};
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Deserialize;
@@ -24,14 +33,17 @@ use serde_json::{json, Value};
 
 use crate::exchange::{error, json};
 use crate::faults::Fault;
-use crate::state::{is_uuid, random_uuid, AppState, LogEntry, Room};
+use crate::realtime::{self, Action, Change, Spelling};
+use crate::state::{iso8601, is_uuid, random_uuid, AppState, LogEntry, Message, Room};
 
 pub async fn health() -> &'static str {
     "ok"
 }
 
 pub async fn reset(State(state): State<AppState>) -> StatusCode {
-    *state.lock() = Default::default();
+    let mut inner = state.lock();
+    inner.realtime.close_all();
+    *inner = Default::default();
     StatusCode::NO_CONTENT
 }
 
@@ -134,10 +146,19 @@ pub async fn get_stats(State(state): State<AppState>, Path(org): Path<String>) -
     match org_id(&org) {
         Ok(org) => {
             let mut inner = state.lock();
+            let open = inner.realtime.open(&org);
             let o = inner.org(&org);
+            let mut sockets = json!(o.sockets);
+            sockets["open"] = json!(open);
             json(
                 StatusCode::OK,
-                &json!({ "auth_requests": o.auth_requests, "api_requests": o.api_requests, "foreign_requests": o.foreign_requests, "log": o.log }),
+                &json!({
+                    "auth_requests": o.auth_requests,
+                    "api_requests": o.api_requests,
+                    "foreign_requests": o.foreign_requests,
+                    "sockets": sockets,
+                    "log": o.log,
+                }),
             )
         }
         Err(response) => response,
@@ -152,6 +173,7 @@ pub async fn clear_stats(State(state): State<AppState>, Path(org): Path<String>)
             o.auth_requests = 0;
             o.api_requests = 0;
             o.foreign_requests = 0;
+            o.sockets = Default::default();
             o.log.clear();
             StatusCode::NO_CONTENT.into_response()
         }
@@ -213,13 +235,13 @@ pub async fn create_room(State(state): State<AppState>, Path(org): Path<String>,
 /// (kind `foreign`, with whether a `visitor_secret_id` came in the body), and answers as the auth
 /// endpoint would for a new visitor: a client that follows the redirect and reads the answer
 /// takes that visitor's secret for its own.
-pub async fn foreign(State(state): State<AppState>, Path(org): Path<String>, method: Method, body: Bytes) -> Response {
+pub async fn foreign(State(state): State<AppState>, Path(org): Path<String>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
     let org = match org_id(&org) {
         Ok(org) => org,
         Err(response) => return response,
     };
     let secret_sent = serde_json::from_slice::<Value>(&body).ok().is_some_and(|b| b["visitor_secret_id"].is_string());
-    let answer = crate::auth::authenticate(&state, &org, None);
+    let answer = crate::auth::authenticate(&state, &org, None, crate::exchange::host(&headers));
     let mut inner = state.lock();
     let at_ms = state.started.elapsed().as_millis() as u64;
     let o = inner.org(&org);
@@ -241,4 +263,201 @@ pub async fn foreign(State(state): State<AppState>, Path(org): Path<String>, met
         Ok((answer, _, _)) => json(StatusCode::OK, &answer),
         Err(response) => response,
     }
+}
+
+/// `GET /__control/orgs/<org>/realtime`: the organization's socket settings and faults.
+pub async fn get_realtime(State(state): State<AppState>, Path(org): Path<String>) -> Response {
+    match org_id(&org) {
+        Ok(org) => json(StatusCode::OK, &json!(state.lock().org(&org).realtime)),
+        Err(response) => response,
+    }
+}
+
+/// `PUT /__control/orgs/<org>/realtime`: sets the members given (see `realtime::Settings`),
+/// leaves the others.
+pub async fn put_realtime(State(state): State<AppState>, Path(org): Path<String>, body: Bytes) -> Response {
+    let org = match org_id(&org) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let change = match serde_json::from_slice::<realtime::SettingsChange>(&body) {
+        Ok(change) => change,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("not socket settings: {e}")),
+    };
+    let mut inner = state.lock();
+    if let Err(detail) = inner.org(&org).realtime.apply(change) {
+        return error(StatusCode::BAD_REQUEST, detail);
+    }
+    inner.realtime.recheck(&org);
+    json(StatusCode::OK, &json!(inner.org(&org).realtime))
+}
+
+/// `DELETE /__control/orgs/<org>/realtime`: back to a socket without faults.
+pub async fn clear_realtime(State(state): State<AppState>, Path(org): Path<String>) -> Response {
+    match org_id(&org) {
+        Ok(org) => {
+            state.lock().org(&org).realtime = Default::default();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+/// `POST /__control/orgs/<org>/realtime/drop`: closes every socket of the organization now,
+/// abruptly (no close frame, as a router that goes away), or with `{"code": 1012}` a close frame
+/// of that code. Answers `{"dropped": n}`.
+pub async fn drop_sockets(State(state): State<AppState>, Path(org): Path<String>, body: Bytes) -> Response {
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    struct Drop {
+        code: Option<u16>,
+    }
+    let org = match org_id(&org) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let drop: Drop = match parse_optional(&body) {
+        Ok(drop) => drop,
+        Err(response) => return response,
+    };
+    if drop.code.is_some_and(|code| !(1000..=4999).contains(&code) || [1004, 1005, 1006, 1015].contains(&code)) {
+        return error(StatusCode::BAD_REQUEST, "code must be a close code that can be sent (1000-4999, not 1004-1006 or 1015)");
+    }
+    let dropped = state.lock().realtime.drop_all(&org, drop.code);
+    json(StatusCode::OK, &json!({ "dropped": dropped }))
+}
+
+/// `POST /__control/orgs/<org>/realtime/frames`: `{"frames": ["text", ...]}` sent as they are,
+/// as text frames, to every socket of the organization (garbage, notifications of other channels,
+/// oversized frames). Answers `{"sockets": n}`.
+pub async fn send_frames(State(state): State<AppState>, Path(org): Path<String>, body: Bytes) -> Response {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Frames {
+        frames: Vec<String>,
+    }
+    let org = match org_id(&org) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let frames = match serde_json::from_slice::<Frames>(&body) {
+        Ok(frames) => frames.frames,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("expected {{\"frames\": [text, ...]}}: {e}")),
+    };
+    let sockets = state.lock().realtime.send_frames(&org, &frames);
+    json(StatusCode::OK, &json!({ "sockets": sockets }))
+}
+
+/// `POST /__control/orgs/<org>/chats/<chat>/messages`: an operator's message in a chat,
+/// `{"message": "Hello", "type"?, "sender_id"?, "spelling"?}`, notified on the chat's messages
+/// channel. Answers 201 with the message.
+pub async fn operator_message(State(state): State<AppState>, Path((org, chat)): Path<(String, String)>, body: Bytes) -> Response {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct OperatorMessage {
+        message: String,
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        sender_id: Option<String>,
+        spelling: Option<Spelling>,
+    }
+    let org = match org_id(&org) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let spec = match serde_json::from_slice::<OperatorMessage>(&body) {
+        Ok(spec) => spec,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &format!("expected {{\"message\": text}}: {e}")),
+    };
+    let mut inner = state.lock();
+    let Some(visitor) = inner.chats.iter().find(|c| c.id == chat && c.organization_id == org).map(|c| c.visitor_id.clone()) else {
+        return error(StatusCode::NOT_FOUND, "chat not found");
+    };
+    let message = Message {
+        id: random_uuid(),
+        chat_id: chat,
+        kind: spec.kind.unwrap_or_else(|| "msg".into()),
+        message: spec.message,
+        sender_type: "user".into(),
+        sender_id: spec.sender_id.unwrap_or_else(random_uuid),
+        created_at: iso8601(SystemTime::now()),
+    };
+    inner.messages.push(message.clone());
+    crate::api::notify_message(&mut inner, &org, &visitor, &message, spec.spelling);
+    json(StatusCode::CREATED, &json!(message))
+}
+
+/// `POST /__control/orgs/<org>/rooms/<room>/online_users`: an operator comes online in a room,
+/// `{"id"?, "public_name"?, "avatar"?, "spelling"?}`, notified (`added`) on the room's
+/// `online_users` channel. Answers 201 with the operator.
+pub async fn operator_online(State(state): State<AppState>, Path((org, room)): Path<(String, String)>, body: Bytes) -> Response {
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    struct Operator {
+        id: Option<String>,
+        public_name: Option<String>,
+        avatar: Option<Value>,
+        spelling: Option<Spelling>,
+    }
+    let org = match org_id(&org) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let spec: Operator = match parse_optional(&body) {
+        Ok(spec) => spec,
+        Err(response) => return response,
+    };
+    let mut inner = state.lock();
+    let Some(found) = inner.rooms.get_mut(&(org.clone(), room.to_ascii_lowercase())) else {
+        return error(StatusCode::NOT_FOUND, "room not found");
+    };
+    let id = spec.id.unwrap_or_else(random_uuid);
+    if found.online_users.iter().any(|u| u["id"] == id.as_str()) {
+        return error(StatusCode::CONFLICT, "that operator is online already");
+    }
+    let name = spec.public_name.unwrap_or_else(|| format!("Agent {}", found.online_users.len() + 1));
+    let user = json!({ "id": id, "public_name": name, "avatar": spec.avatar.unwrap_or(Value::Null) });
+    found.online_users.push(user.clone());
+    let channel = realtime::room_online_users(&org, &found.id);
+    let change = Change { org: &org, channel, action: Action::Added, resource_id: json!(id), resource: Some(user.clone()), spelling: spec.spelling };
+    realtime::notify(&mut inner, change);
+    json(StatusCode::CREATED, &user)
+}
+
+/// `DELETE /__control/orgs/<org>/rooms/<room>/online_users/<user>[?spelling=resource_id]`: the
+/// operator goes offline, notified (`removed`) on the room's `online_users` channel.
+pub async fn operator_offline(
+    State(state): State<AppState>,
+    Path((org, room, user)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let org = match org_id(&org) {
+        Ok(org) => org,
+        Err(response) => return response,
+    };
+    let spelling = match query.get("spelling").map(|s| serde_json::from_value::<Spelling>(json!(s))) {
+        None => None,
+        Some(Ok(spelling)) => Some(spelling),
+        Some(Err(_)) => return error(StatusCode::BAD_REQUEST, "spelling is resourceId or resource_id"),
+    };
+    let mut inner = state.lock();
+    let Some(found) = inner.rooms.get_mut(&(org.clone(), room.to_ascii_lowercase())) else {
+        return error(StatusCode::NOT_FOUND, "room not found");
+    };
+    let before = found.online_users.len();
+    found.online_users.retain(|u| u["id"] != user.as_str());
+    if found.online_users.len() == before {
+        return error(StatusCode::NOT_FOUND, "that operator is not online");
+    }
+    let channel = realtime::room_online_users(&org, &found.id);
+    realtime::notify(&mut inner, Change { org: &org, channel, action: Action::Removed, resource_id: json!(user), resource: None, spelling });
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// An optional JSON body: empty is the default.
+fn parse_optional<T: serde::de::DeserializeOwned + Default>(body: &Bytes) -> Result<T, Response> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, &format!("unexpected body: {e}")))
 }

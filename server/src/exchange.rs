@@ -18,6 +18,12 @@ use crate::state::{AppState, LogEntry};
 #[derive(Clone)]
 pub struct ConnectionKill(pub Arc<Notify>);
 
+/// The `Host` of a request, for URLs that point back at this server (pagination links,
+/// `socket_url`).
+pub fn host(headers: &axum::http::HeaderMap) -> &str {
+    headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost")
+}
+
 /// A JSON answer.
 pub fn json(status: StatusCode, value: &serde_json::Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()

@@ -4,7 +4,7 @@
 //!
 //! Layout: `auth.rs` the auth endpoint, `api.rs` the Bearer endpoints, `control.rs` the control
 //! surface, `faults.rs` what can be injected, `exchange.rs` how a request meets its fault and
-//! the log, `state.rs` what is remembered.
+//! the log, `state.rs` what is remembered, `realtime.rs` the socket API at `socket_url`.
 
 // Handlers return `Result<_, Response>` so that `?` answers with an error: the size of
 // `Response` does not matter on a test server.
@@ -15,12 +15,14 @@ pub mod auth;
 pub mod control;
 pub mod exchange;
 pub mod faults;
+pub mod realtime;
 pub mod state;
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::routing::{get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post};
 use axum::Router;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
@@ -60,7 +62,18 @@ pub fn router(state: AppState) -> Router {
         .route("/__control/orgs/{org}/config", get(control::get_config).put(control::put_config))
         .route("/__control/orgs/{org}/stats", get(control::get_stats).delete(control::clear_stats))
         .route("/__control/orgs/{org}/foreign", get(control::foreign).post(control::foreign))
-        .route("/__control/orgs/{org}/rooms", post(control::create_room));
+        .route("/__control/orgs/{org}/rooms", post(control::create_room))
+        .route("/__control/orgs/{org}/rooms/{room}/online_users", post(control::operator_online))
+        .route("/__control/orgs/{org}/rooms/{room}/online_users/{user}", delete(control::operator_offline))
+        .route("/__control/orgs/{org}/chats/{chat}/messages", post(control::operator_message))
+        .route(
+            "/__control/orgs/{org}/realtime",
+            get(control::get_realtime).put(control::put_realtime).delete(control::clear_realtime),
+        )
+        .route("/__control/orgs/{org}/realtime/drop", post(control::drop_sockets))
+        // Room for a notification over 1 MiB (the SDK ignores those).
+        .route("/__control/orgs/{org}/realtime/frames", post(control::send_frames).layer(DefaultBodyLimit::max(8 << 20)));
+    let api = realtime::ROUTER_PATHS.iter().fold(api, |api, path| api.route(path, get(realtime::upgrade)));
 
     let mut app = api;
     if let Some(pkg) = &state.config.pkg {
@@ -101,7 +114,8 @@ pub async fn serve(listener: TcpListener, state: AppState) -> std::io::Result<()
                 request.extensions_mut().insert(handle.clone());
                 app.clone().oneshot(request.map(axum::body::Body::new))
             });
-            let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            // Upgrades: the sockets of `realtime.rs`.
+            let connection = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).with_upgrades();
             tokio::select! {
                 _ = connection => {}
                 _ = kill.notified() => {}

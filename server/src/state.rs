@@ -15,8 +15,6 @@ use crate::faults::Fault;
 pub struct Config {
     /// Token lifetime in seconds when an organization has no setting of its own.
     pub expires_in: u32,
-    /// `socket_url` in auth answers.
-    pub socket_url: String,
     /// Folder served at `/` (the demo), if any.
     pub www: Option<std::path::PathBuf>,
     /// Folder served at `/pkg/` (the built package), if any.
@@ -27,7 +25,6 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             expires_in: 1800,
-            socket_url: "https://messagerouter.localhost/003/2/router".into(),
             www: None,
             pkg: None,
         }
@@ -62,6 +59,8 @@ pub struct Inner {
     pub rooms: HashMap<(String, String), Room>,
     pub chats: Vec<Chat>,
     pub messages: Vec<Message>,
+    /// The open sockets and their subscriptions.
+    pub realtime: crate::realtime::Hub,
 }
 
 pub struct Visitor {
@@ -86,6 +85,10 @@ pub struct Org {
     /// Requests that reached the `foreign` endpoint (a redirect followed off the API origin).
     pub foreign_requests: u64,
     pub log: Vec<LogEntry>,
+    /// Socket faults and settings (`/__control/orgs/<org>/realtime`).
+    pub realtime: crate::realtime::Settings,
+    /// Socket counts (`sockets` in the stats).
+    pub sockets: crate::realtime::Counts,
 }
 
 /// One request as the server saw it. Never holds a secret or a token.

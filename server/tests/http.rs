@@ -1,76 +1,14 @@
 //! The local server over real HTTP: each test starts one on a free port and talks to it with a
 //! real client, as the SDK and the browser tests do.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use giosg_local_server::{serve, AppState, Config};
+use common::{room, server, start, str_of, ORG, ORG2};
+use giosg_local_server::Config;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-const ORG: &str = "e6a08f51-c250-4074-847b-58d444dbbeb1";
-const ORG2: &str = "11111111-2222-4333-8444-555555555555";
-
-struct Server {
-    base: String,
-    http: reqwest::Client,
-}
-
-async fn start(config: Config) -> Server {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(serve(listener, AppState::new(config)));
-    Server { base, http: reqwest::Client::new() }
-}
-
-async fn server() -> Server {
-    start(Config::default()).await
-}
-
-impl Server {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn auth_raw(&self, org: &str, body: &str) -> reqwest::Response {
-        self.http.post(self.url(&format!("/api/v5/public/orgs/{org}/auth"))).body(body.to_owned()).send().await.unwrap()
-    }
-
-    /// Authenticates, expecting 200, and returns the answer.
-    async fn auth(&self, org: &str, secret: Option<&str>) -> Value {
-        let response = self.auth_raw(org, &json!({ "visitor_secret_id": secret }).to_string()).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.unwrap()
-    }
-
-    async fn control(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> reqwest::Response {
-        let mut request = self.http.request(method, self.url(&format!("/__control{path}")));
-        if let Some(body) = body {
-            request = request.body(body.to_string());
-        }
-        request.send().await.unwrap()
-    }
-
-    async fn fault(&self, org: &str, fault: Value) {
-        let response = self.control(reqwest::Method::PUT, &format!("/orgs/{org}/faults"), Some(fault)).await;
-        assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
-    }
-
-    async fn stats(&self, org: &str) -> Value {
-        self.control(reqwest::Method::GET, &format!("/orgs/{org}/stats"), None).await.json().await.unwrap()
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
-        let mut request = self.http.get(if path.starts_with("http") { path.to_owned() } else { self.url(path) });
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send().await.unwrap()
-    }
-}
-
-fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
-    value[key].as_str().unwrap_or_else(|| panic!("{key} in {value}"))
-}
 
 #[tokio::test]
 async fn a_new_visitor_gets_the_documented_answer() {
@@ -80,7 +18,10 @@ async fn a_new_visitor_gets_the_documented_answer() {
     assert!(visitor_id.len() == 32 && visitor_id.bytes().all(|b| b.is_ascii_hexdigit()));
     assert!(str_of(&answer, "visitor_secret_id").len() >= 32);
     assert_eq!(str_of(&answer, "organization_id"), ORG);
-    assert!(str_of(&answer, "socket_url").starts_with("https://"));
+    // This server's own router, under the host the request named (and the organization, which
+    // lets the control surface count a socket before it subscribes).
+    let host = s.base.strip_prefix("http://").unwrap();
+    assert_eq!(str_of(&answer, "socket_url"), format!("http://{host}/003/2/router?org={ORG}"));
     assert_eq!(str_of(&answer, "access_token").split('.').count(), 3);
     assert!(str_of(&answer, "expires_at").ends_with('Z'));
     assert_eq!(answer["expires_in"], 1800);
@@ -153,12 +94,6 @@ async fn token_lifetime_is_configurable_per_organization_and_by_default() {
     assert_eq!(s.auth(ORG, None).await["expires_in"], 77);
     let bad = s.control(reqwest::Method::PUT, &format!("/orgs/{ORG}/config"), Some(json!({"expires_in": 0}))).await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-}
-
-async fn room(s: &Server, org: &str, online_users: usize) -> String {
-    let response = s.control(reqwest::Method::POST, &format!("/orgs/{org}/rooms"), Some(json!({"display_name": "Sales", "online_users": online_users}))).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
