@@ -18,7 +18,7 @@
 // - The refs change on the visitor's `session`, `identitychange`, `error` and `storage` events
 //   (each only when its value changed). An unmount (the end of the effect scope it was called
 //   in) stops the visitor (`visitor.stop()`): no request after it.
-import { getCurrentInstance, onMounted, onScopeDispose, readonly, ref, shallowRef, toRaw, toValue, watch } from "vue";
+import { getCurrentInstance, onMounted, onScopeDispose, ref, shallowReadonly, shallowRef, toRaw, toValue, watch } from "vue";
 import { STARTING, VisitorStore, keyOf } from "./visitor-store.js";
 
 /**
@@ -79,5 +79,6 @@ export function useVisitor(options) {
     unsubscribe = null;
     store = null;
   });
-  return Object.fromEntries(Object.entries(refs).map(([field, value]) => [field, readonly(value)]));
+  // Read-only refs whose values are the SDK's own objects (not proxies of them).
+  return Object.fromEntries(Object.entries(refs).map(([field, value]) => [field, shallowReadonly(value)]));
 }

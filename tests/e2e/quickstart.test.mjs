@@ -41,9 +41,10 @@ const VITE = { 8: join(ROOT, "node_modules/vite"), 6: join(ROOT, "node_modules/v
 // The default `apiBaseUrl`, which the quick starts use (tests/e2e/proxy.mjs answers it).
 const API = "https://service.giosg.com";
 
-/** The quick starts each README must mark (those named react… are run by tests/e2e/react.test.mjs). */
+/** The quick starts each README must mark (those named react… are run by tests/e2e/react.test.mjs,
+ * next… by tests/e2e/nextjs.test.mjs, vue… by tests/e2e/vue.test.mjs). */
 const EXPECTED = {
-  "README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "consent", "embed-html", "embed-app", "react", "react-provider", "rust"],
+  "README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "consent", "embed-html", "embed-app", "react", "react-provider", "react-consent", "next-layout", "next-page", "vue", "vue-consent", "rust"],
   "packaging/README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript", "react", "consent"],
 };
 

@@ -312,7 +312,7 @@ test("the READMEs' React quick starts, built as written by Vite 8 (development a
     for (const { name, code } of reactQuickstarts(file)) blocks.set(code, name);
   }
   // Both READMEs have the hook's quick start (one text), the repository's README the provider's.
-  assert.deepEqual([...blocks.values()].sort(), ["react", "react-provider"]);
+  assert.deepEqual([...blocks.values()].sort(), ["react", "react-consent", "react-provider"]);
   browser ??= await launch();
   for (const [i, [code, name]] of [...blocks].entries()) {
     for (const mode of ["development", "production"]) {
@@ -353,6 +353,17 @@ test("the READMEs' React quick starts, built as written by Vite 8 (development a
           assert.equal(rooms.length, 1, JSON.stringify(traffic));
           assert.equal(rooms[0].authorization, `Bearer ${answer.access_token}`);
           assert.deepEqual(logged, [404, JSON.parse(rooms[0].body)]);
+        } else if (name === "react-consent") {
+          // Nothing stored before consent; after it, the same visitor and its keys; withdrawn, none.
+          const stored = () => page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith("giosg:")).sort());
+          assert.deepEqual(await stored(), []);
+          await page.locator("p", { hasText: /kept in memory$/ }).waitFor();
+          await page.getByRole("button", { name: "Accept" }).click();
+          await page.locator("p", { hasText: new RegExp(`^Visitor ${answer.visitor_id}, kept in local$`) }).waitFor({ timeout: 30_000 });
+          assert.deepEqual(await stored(), [`giosg:${API}:${answer.organization_id}:session`, `giosg:${API}:secret`]);
+          await page.getByRole("button", { name: "Withdraw consent" }).click();
+          await page.locator("p", { hasText: new RegExp(`^Visitor ${answer.visitor_id}, kept in memory$`) }).waitFor({ timeout: 30_000 });
+          assert.deepEqual(await stored(), []);
         } else {
           await page.locator("p", { hasText: /^Token valid until / }).waitFor();
         }
@@ -475,16 +486,24 @@ test("options the hook cannot key (a BigInt, a cyclic value) give status error w
   }
 });
 
-test("in StrictMode: a changed storage option is setStorage() on the same visitor, not a new one", async () => {
+test("in StrictMode: a changed storage option is setStorage() on the same visitor, not a new one: no request, the same id, the keys written and erased", async () => {
   const consent = newOrg();
-  const { context, page } = await optionsPage({ org: newOrg(), consent, prefix: `consent${Date.now()}` });
+  const prefix = `consent${Date.now()}`;
+  const { context, page } = await optionsPage({ org: newOrg(), consent, prefix });
+  // The visitor's keys in localStorage (SPEC §4: `P:O:secret`, `P:O:<org>:session`).
+  const keys = () => page.evaluate((prefix) => Object.keys(localStorage).filter((key) => key.startsWith(`${prefix}:`)).sort(), prefix);
+  const origin = new URL(SERVER_URL).origin;
   try {
     await page.locator('#consented[data-status="authenticated"][data-storage="memory"]').waitFor({ timeout: 30_000 });
     const visitorId = await page.locator("#consented").getAttribute("data-visitor-id");
+    assert.deepEqual(await keys(), [], "nothing stored before consent");
     await page.click("#consent");
     await page.locator('#consented[data-storage="local"]').waitFor({ timeout: 30_000 });
+    assert.deepEqual(await keys(), [`${prefix}:${origin}:${consent}:session`, `${prefix}:${origin}:secret`]);
+    assert.equal(await page.locator("#consented").getAttribute("data-visitor-id"), visitorId);
     await page.click("#consent");
     await page.locator('#consented[data-storage="memory"]').waitFor({ timeout: 30_000 });
+    assert.deepEqual(await keys(), [], "withdrawn: every stored copy erased");
     assert.equal(await page.locator("#consented").getAttribute("data-visitor-id"), visitorId);
     assert.equal(await page.evaluate(() => window.consentVisitors.length), 1, "a new visitor was made");
     const { count, log } = await authRequests(consent);
@@ -493,4 +512,48 @@ test("in StrictMode: a changed storage option is setStorage() on the same visito
   } finally {
     await context.close();
   }
+});
+
+// A module of an app that imports the binding, for the bundlers below.
+const BINDING_APP = `import { createElement } from "react";
+import { createRoot } from "react-dom/client";
+import { VisitorProvider, useVisitor } from "giosg-visitor/react";
+
+function Badge() {
+  return createElement("p", null, useVisitor().status);
+}
+createRoot(document.getElementById("root")).render(createElement(VisitorProvider, { options: { organizationId: "e6a08f51-c250-4074-847b-58d444dbbeb1" } }, createElement(Badge)));
+`;
+
+test("bundlers that do not know \"use client\" (Vite 8, Vite 6, webpack 5, esbuild) build the binding without a warning; a Server Component gets the marked module", async () => {
+  const dir = join(app, "bundlers");
+  mkdirSync(join(dir, "src"), { recursive: true });
+  writeFileSync(join(dir, "index.html"), INDEX_HTML.replace("main.jsx", "main.js"));
+  writeFileSync(join(dir, "src/main.js"), BINDING_APP);
+
+  for (const [version, vite] of [["8", VITE], ["6", join(ROOT, "node_modules/vite6/bin/vite.js")]]) {
+    const out = execFileSync(process.execPath, [vite, "build", "--outDir", `dist-vite${version}`], { cwd: dir, encoding: "utf8", stdio: "pipe" });
+    assert.doesNotMatch(out, /warn|directive|use client/i, `Vite ${version}:\n${out}`);
+  }
+
+  const { default: webpack } = await import(join(ROOT, "node_modules/webpack/lib/index.js"));
+  // No size hints: they are about the app's bundle, not the binding.
+  const config = { mode: "production", context: dir, entry: "./src/main.js", output: { path: join(dir, "dist-webpack") }, performance: { hints: false } };
+  const stats = await new Promise((resolveStats, reject) => webpack(config, (error, result) => (error ? reject(error) : resolveStats(result))));
+  assert.ok(!stats.hasErrors() && !stats.hasWarnings(), stats.toString("errors-warnings"));
+
+  // esbuild: the one the repository's Vite 6 depends on.
+  const esbuild = await import(join(ROOT, "node_modules/vite6/node_modules/esbuild/lib/main.js"));
+  const result = await esbuild.build({ entryPoints: [join(dir, "src/main.js")], bundle: true, format: "esm", outdir: join(dir, "dist-esbuild"), loader: { ".wasm": "file" }, logLevel: "silent" });
+  assert.deepEqual([...result.errors, ...result.warnings], []);
+
+  // Where a Server Component imports the binding (the `react-server` condition): the module it
+  // gets is marked, and re-exports the one binding everyone else gets.
+  const resolved = execFileSync(process.execPath, ["--conditions=react-server", "--input-type=module", "-e", 'console.log(import.meta.resolve("giosg-visitor/react"))'], { cwd: app, encoding: "utf8" }).trim();
+  const boundary = readFileSync(new URL(resolved), "utf8");
+  assert.match(boundary, /^"use client";\n/);
+  assert.match(boundary, /from "\.\/react\.js";/);
+  const plain = execFileSync(process.execPath, ["--input-type=module", "-e", 'console.log(import.meta.resolve("giosg-visitor/react"))'], { cwd: app, encoding: "utf8" }).trim();
+  assert.match(plain, /\/react\.js$/);
+  assert.doesNotMatch(readFileSync(new URL(plain), "utf8"), /^\s*["']use client["']/m);
 });
