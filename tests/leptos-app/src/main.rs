@@ -14,7 +14,9 @@ fn App() -> impl IntoView {
             spawn_local({
                 let visitor = visitor.clone();
                 async move {
-                    let _ = visitor.authenticate().await;
+                    if let Err(error) = visitor.authenticate().await {
+                        leptos::logging::error!("giosg: {error}");
+                    }
                 }
             });
             // `Visitor` is !Send: a local StoredValue, itself Send + Sync, is the context.
