@@ -15,6 +15,7 @@ import { readFileSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { launch, localServer, stopLocalServers } from "./browser.mjs";
 import { cachedApp } from "./cached-app.mjs";
+import { answerApi, checkRoom, roomLogged, shownVisitor, watchedPage } from "./framework-page.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const DEV = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).devDependencies;
@@ -27,8 +28,6 @@ const DEPENDENCIES = {
   "@types/react": DEV["@types/react"],
   "@types/node": "22.20.7",
 };
-// The default `apiBaseUrl`, which the quick start uses: answered by a local server of the test's own.
-const API = "https://service.giosg.com";
 const NEXT_ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" };
 
 let browser;
@@ -99,66 +98,41 @@ test("Next.js App Router: a Server Component layout renders <VisitorProvider>; t
   browser ??= await launch();
   const context = await browser.newContext();
   try {
-    const problems = [];
     const outside = [];
-    const traffic = [];
     await context.route("**", (route) => {
       const { hostname } = new URL(route.request().url());
       if (hostname === "127.0.0.1") return route.continue();
       outside.push(route.request().url());
       return route.abort();
     });
-    await context.route(`${API}/**`, async (route) => {
-      const request = route.request();
-      const { pathname } = new URL(request.url());
-      const response = await route.fetch({ url: `${api}${pathname}` });
-      const body = await response.text();
-      traffic.push({ pathname, status: response.status(), body, authorization: (await request.allHeaders()).authorization ?? null });
-      await route.fulfill({ response, body });
-    });
-    const page = await context.newPage();
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    page.on("console", (message) => {
-      // The browser's own line for an answer of 404 (the quick start's placeholder room) is not the page's.
-      if (["error", "warning"].includes(message.type()) && !message.text().startsWith("Failed to load resource")) problems.push(`console ${message.type()}: ${message.text()}`);
-    });
-    const roomLogged = new Promise((resolveLogged) => {
-      page.on("console", (message) => {
-        if (message.type() !== "log") return;
-        Promise.all(message.args().map((arg) => arg.jsonValue())).then((args) => typeof args[0] === "number" && resolveLogged(args), () => {});
-      });
-    });
+    const traffic = await answerApi(context, api);
+    // Hydration's warnings (a mismatch) are console errors and warnings.
+    const page = await watchedPage(context, { warnings: true });
+    const logged = roomLogged(page);
 
     await page.goto(`${url}/`);
-    const visitorLine = page.locator("p", { hasText: /^Visitor [0-9a-f]{32}/ });
-    await visitorLine.waitFor({ timeout: 30_000 });
+    const answer = await shownVisitor(page, traffic, "Next.js");
     let counts = await stats();
     assert.equal(counts.auth_requests, 1, JSON.stringify(counts.log));
-    const visitorId = counts.log[0].visitor_id;
-    assert.match(await visitorLine.textContent(), new RegExp(`^Visitor ${visitorId}\\b`));
+    assert.equal(counts.log[0].visitor_id, answer.visitor_id);
     // The .wasm was downloaded once: by the preload link, whose response the SDK took.
     const wasm = await page.evaluate(() => performance.getEntriesByType("resource").filter((e) => e.name.endsWith(".wasm")).map((e) => [new URL(e.name).pathname, e.initiatorType]));
     assert.deepEqual(wasm, [[preload[1], "link"]]);
 
-    // The room request carries the visitor's token (a placeholder room: 404, not 401).
-    await page.getByRole("button", { name: "Open the room" }).click();
-    const logged = await roomLogged;
-    const auth = traffic.filter((entry) => entry.pathname.endsWith("/auth"));
-    const rooms = traffic.filter((entry) => entry.pathname.includes("/rooms/"));
-    assert.equal(rooms.length, 1, JSON.stringify(traffic));
-    assert.equal(rooms[0].authorization, `Bearer ${JSON.parse(auth[0].body).access_token}`);
-    assert.deepEqual(logged, [404, JSON.parse(rooms[0].body)]);
+    // The room request carries the visitor's token.
+    await checkRoom(page, traffic, answer, logged);
     counts = await stats();
     assert.equal(counts.api_requests, 1, JSON.stringify(counts.log));
 
     // A reload: the stored session, with no auth request.
     await page.reload();
+    const visitorLine = page.locator("p", { hasText: /^Visitor [0-9a-f]{32}/ });
     await visitorLine.waitFor({ timeout: 30_000 });
-    assert.match(await visitorLine.textContent(), new RegExp(`^Visitor ${visitorId}\\b`));
+    assert.match(await visitorLine.textContent(), new RegExp(`^Visitor ${answer.visitor_id}\\b`));
     counts = await stats();
     assert.equal(counts.auth_requests, 1, JSON.stringify(counts.log));
 
-    assert.deepEqual(problems, []);
+    assert.deepEqual(page.errors, []);
     assert.deepEqual(outside, []);
   } finally {
     await context.close();

@@ -19,6 +19,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SERVER_URL, control, launch, localServer, newOrg, stopLocalServers } from "./browser.mjs";
 import { failsWhereMarked } from "./typescript.mjs";
+import { answerApi, checkConsent, checkRoom, roomLogged, shownVisitor, watchedPage } from "./framework-page.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const VERSION = /^version = "(.*)"/m.exec(readFileSync(join(ROOT, "Cargo.toml"), "utf8"))[1];
@@ -27,8 +28,6 @@ const VITE = join(ROOT, "node_modules/vite/bin/vite.js");
 // React at the versions this repository develops with.
 const DEV = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).devDependencies;
 const REACT = ["react", "react-dom", "@types/react"].map((name) => `${name}@${DEV[name]}`);
-// The default `apiBaseUrl`, which the quick starts use.
-const API = "https://service.giosg.com";
 const NPM_ENV = { ...process.env, npm_config_audit: "false", npm_config_fund: "false" };
 
 let app;
@@ -64,17 +63,6 @@ function build(name, main, mode) {
   return join(dir, "dist");
 }
 
-/** A new page whose errors (uncaught, or logged with console.error) are collected in `errors`. */
-async function newPage(context) {
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (error) => page.errors.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    // The browser's own line for an answer of 404 (the quick start's placeholder room) is not the page's.
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) page.errors.push(`console error: ${message.text()}`);
-  });
-  return page;
-}
 
 // The app: a component with its own visitor (options written inline), a provider whose visitor
 // two components read, a component with options the SDK refuses, and one that is unmounted in
@@ -194,7 +182,7 @@ test("in StrictMode: one visitor and one auth request per hook or provider; rene
   browser ??= await launch();
   const context = await browser.newContext();
   try {
-    const page = await newPage(context);
+    const page = await watchedPage(context);
     await page.goto(`${await localServer(dist)}/?org=${org}&shared=${shared}&fleeting=${fleeting}&api=${encodeURIComponent(SERVER_URL)}`);
     for (const name of ["own", "first", "second"]) await page.locator(`#${name}[data-status="authenticated"]`).waitFor({ timeout: 30_000 });
     await page.locator('#refused[data-status="error"]').waitFor();
@@ -321,49 +309,16 @@ test("the READMEs' React quick starts, built as written by Vite 8 (development a
       const url = await localServer(dist);
       const context = await browser.newContext();
       try {
-        const page = await newPage(context);
-        const traffic = [];
-        await page.route(`${API}/**`, async (route) => {
-          const request = route.request();
-          const { pathname } = new URL(request.url());
-          const response = await route.fetch({ url: `${url}${pathname}` });
-          const body = await response.text();
-          traffic.push({ pathname, status: response.status(), body, authorization: (await request.allHeaders()).authorization ?? null });
-          await route.fulfill({ response, body });
-        });
+        const page = await watchedPage(context);
+        const traffic = await answerApi(page, url);
         // The quick start logs the room's answer: `console.log(response.status, body)`.
-        const roomLogged = new Promise((resolveLogged) => {
-          page.on("console", (message) => {
-            if (message.type() !== "log") return;
-            Promise.all(message.args().map((arg) => arg.jsonValue())).then((args) => typeof args[0] === "number" && resolveLogged(args), () => {});
-          });
-        });
+        const logged = roomLogged(page);
         await page.goto(`${url}/`);
-        const visitorLine = page.locator("p", { hasText: /^Visitor [0-9a-f]{32}/ });
-        await visitorLine.waitFor({ timeout: 30_000 });
-        const auth = traffic.filter((t) => t.pathname.endsWith("/auth"));
-        assert.equal(auth.length, 1, `${name} ${mode}: ${JSON.stringify(traffic)}`);
-        const answer = JSON.parse(auth[0].body);
-        assert.match(await visitorLine.textContent(), new RegExp(`^Visitor ${answer.visitor_id}\\b`));
+        const answer = await shownVisitor(page, traffic, `${name} ${mode}`);
         if (name === "react") {
-          // The button's visitor.fetch() sends the token to the room (a placeholder: 404).
-          await page.getByRole("button", { name: "Open the room" }).click();
-          const logged = await within(roomLogged, 30_000, `${name} ${mode}: the room's answer logged`);
-          const rooms = traffic.filter((t) => t.pathname.includes("/rooms/"));
-          assert.equal(rooms.length, 1, JSON.stringify(traffic));
-          assert.equal(rooms[0].authorization, `Bearer ${answer.access_token}`);
-          assert.deepEqual(logged, [404, JSON.parse(rooms[0].body)]);
+          await checkRoom(page, traffic, answer, within(logged, 30_000, `${name} ${mode}: the room's answer logged`));
         } else if (name === "react-consent") {
-          // Nothing stored before consent; after it, the same visitor and its keys; withdrawn, none.
-          const stored = () => page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith("giosg:")).sort());
-          assert.deepEqual(await stored(), []);
-          await page.locator("p", { hasText: /kept in memory$/ }).waitFor();
-          await page.getByRole("button", { name: "Accept" }).click();
-          await page.locator("p", { hasText: new RegExp(`^Visitor ${answer.visitor_id}, kept in local$`) }).waitFor({ timeout: 30_000 });
-          assert.deepEqual(await stored(), [`giosg:${API}:${answer.organization_id}:session`, `giosg:${API}:secret`]);
-          await page.getByRole("button", { name: "Withdraw consent" }).click();
-          await page.locator("p", { hasText: new RegExp(`^Visitor ${answer.visitor_id}, kept in memory$`) }).waitFor({ timeout: 30_000 });
-          assert.deepEqual(await stored(), []);
+          await checkConsent(page, answer);
         } else {
           await page.locator("p", { hasText: /^Token valid until / }).waitFor();
         }
@@ -471,7 +426,7 @@ async function optionsPage(query) {
   optionsDist ??= build("options-app", OPTIONS_APP, "development");
   browser ??= await launch();
   const context = await browser.newContext();
-  const page = await newPage(context);
+  const page = await watchedPage(context);
   await page.goto(`${await localServer(optionsDist)}/?${new URLSearchParams({ api: SERVER_URL, ...query })}`);
   return { context, page };
 }

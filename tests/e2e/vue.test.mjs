@@ -15,12 +15,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SERVER_URL, control, launch, localServer, newOrg, stopLocalServers } from "./browser.mjs";
 import { cachedApp } from "./cached-app.mjs";
 import { failsWhereMarked } from "./typescript.mjs";
+import { answerApi, checkConsent, checkRoom, roomLogged, shownVisitor, watchedPage } from "./framework-page.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const DEV = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).devDependencies;
 const DEPENDENCIES = { vue: "3.5.47", "@vitejs/plugin-vue": "6.0.11", vite: DEV.vite };
-// The default `apiBaseUrl`, which the quick starts use.
-const API = "https://service.giosg.com";
 
 let app;
 let browser;
@@ -70,17 +69,6 @@ function build(name, files) {
   return join(dir, "dist");
 }
 
-/** A new page whose errors (uncaught, or logged with console.error or console.warn) are collected in `errors`. */
-async function newPage(context) {
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (error) => page.errors.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    // The browser's own line for an answer of 404 (the quick start's placeholder room) is not the page's.
-    if (["error", "warning"].includes(message.type()) && !message.text().startsWith("Failed to load resource")) page.errors.push(`console ${message.type()}: ${message.text()}`);
-  });
-  return page;
-}
 
 // A component with its own visitor, shown on a <p> (its data-* attributes); the visitor it was
 // given on `window.visitors[name]`, with whether it is the SDK's own object (not a proxy).
@@ -143,7 +131,7 @@ test("a Vite Vue app: one visitor and one auth request; a renewal re-renders; un
   browser ??= await launch();
   const context = await browser.newContext();
   try {
-    const page = await newPage(context);
+    const page = await watchedPage(context, { warnings: true });
     await page.goto(`${await localServer(dist)}/?org=${org}&refused=${refused}&api=${encodeURIComponent(SERVER_URL)}`);
     await page.locator('#own[data-status="authenticated"]').waitFor({ timeout: 30_000 });
     await page.locator('#refused[data-status="error"]').waitFor();
@@ -198,48 +186,13 @@ test("the README's Vue quick starts, built as written by Vite 8, show their visi
     const url = await localServer(dist);
     const context = await browser.newContext();
     try {
-      const page = await newPage(context);
-      const traffic = [];
-      await page.route(`${API}/**`, async (route) => {
-        const request = route.request();
-        const { pathname } = new URL(request.url());
-        const response = await route.fetch({ url: `${url}${pathname}` });
-        const body = await response.text();
-        traffic.push({ pathname, status: response.status(), body, authorization: (await request.allHeaders()).authorization ?? null });
-        await route.fulfill({ response, body });
-      });
-      const roomLogged = new Promise((resolveLogged) => {
-        page.on("console", (message) => {
-          if (message.type() !== "log") return;
-          Promise.all(message.args().map((arg) => arg.jsonValue())).then((args) => typeof args[0] === "number" && resolveLogged(args), () => {});
-        });
-      });
+      const page = await watchedPage(context, { warnings: true });
+      const traffic = await answerApi(page, url);
+      const logged = roomLogged(page);
       await page.goto(`${url}/`);
-      const visitorLine = page.locator("p", { hasText: /^Visitor [0-9a-f]{32}/ });
-      await visitorLine.waitFor({ timeout: 30_000 });
-      const auth = traffic.filter((t) => t.pathname.endsWith("/auth"));
-      assert.equal(auth.length, 1, `${name}: ${JSON.stringify(traffic)}`);
-      const answer = JSON.parse(auth[0].body);
-      assert.match(await visitorLine.textContent(), new RegExp(`^Visitor ${answer.visitor_id}\\b`));
-      if (name === "vue") {
-        await page.getByRole("button", { name: "Open the room" }).click();
-        const logged = await roomLogged;
-        const rooms = traffic.filter((t) => t.pathname.includes("/rooms/"));
-        assert.equal(rooms.length, 1, JSON.stringify(traffic));
-        assert.equal(rooms[0].authorization, `Bearer ${answer.access_token}`);
-        assert.deepEqual(logged, [404, JSON.parse(rooms[0].body)]);
-      } else {
-        // Nothing stored before consent; after it, the same visitor and its keys; withdrawn, none.
-        const stored = () => page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith("giosg:")).sort());
-        assert.deepEqual(await stored(), []);
-        await page.locator("p", { hasText: /kept in memory$/ }).waitFor();
-        await page.getByRole("button", { name: "Accept" }).click();
-        await page.locator("p", { hasText: new RegExp(`^Visitor ${answer.visitor_id}, kept in local$`) }).waitFor({ timeout: 30_000 });
-        assert.deepEqual(await stored(), [`giosg:${API}:${answer.organization_id}:session`, `giosg:${API}:secret`]);
-        await page.getByRole("button", { name: "Withdraw consent" }).click();
-        await page.locator("p", { hasText: new RegExp(`^Visitor ${answer.visitor_id}, kept in memory$`) }).waitFor({ timeout: 30_000 });
-        assert.deepEqual(await stored(), []);
-      }
+      const answer = await shownVisitor(page, traffic, name);
+      if (name === "vue") await checkRoom(page, traffic, answer, logged);
+      else await checkConsent(page, answer);
       assert.equal(traffic.filter((t) => t.pathname.endsWith("/auth")).length, 1, `${name}: ${JSON.stringify(traffic)}`);
       assert.deepEqual(page.errors, []);
     } finally {
