@@ -32,10 +32,10 @@ fn VisitorId() -> impl IntoView {
     let visitor = expect_context::<StoredValue<Visitor, LocalStorage>>().get_value();
     let (visitor_id, set_visitor_id) = signal(visitor.visitor_id());
     // Kept as long as the component: dropped (unsubscribed) when it unmounts.
-    StoredValue::new_local(visitor.subscribe(move |event| {
-        if let Event::IdentityChange { current, .. } = event {
-            set_visitor_id.set(current.clone());
-        }
+    StoredValue::new_local(visitor.subscribe(move |event| match event {
+        Event::Session { session, .. } => set_visitor_id.set(Some(session.visitor_id().to_owned())),
+        Event::IdentityChange { current, .. } => set_visitor_id.set(current.clone()),
+        _ => {}
     }));
     view! { <p>"visitor: " {move || visitor_id.get().unwrap_or_default()}</p> }
 }
