@@ -6,6 +6,8 @@
 #                 VisitorError class into one ES module, beside web/ whose .wasm it loads
 #   pkg/index.d.ts, package.json, README.md             the npm package around them (packaging/)
 #   pkg/embed.d.ts                                      the types of the embed's global (window.GiosgVisitor)
+#   pkg/react.js, react-boundary.js, vue.js, visitor-store.js, react.d.ts, vue.d.ts
+#                                                       the React and Vue bindings (packaging/)
 #   pkg/LICENSE-MIT, LICENSE-APACHE                     the licenses (MIT OR Apache-2.0)
 #   target/package/giosg-visitor-<version>.tgz          `npm pack` of pkg/, as a user would install it
 # Installs the tools it needs first (scripts/setup.sh, without the browsers); scripts/lib.sh puts
@@ -79,7 +81,7 @@ rolldown packaging/embed.js --format iife --file pkg/embed/giosg-visitor.js --lo
 rm pkg/entry.js
 
 cp packaging/index.d.ts packaging/embed.d.ts packaging/README.md pkg/
-cp packaging/react.js packaging/react.d.ts pkg/
+cp packaging/react.js packaging/react-boundary.js packaging/react.d.ts packaging/vue.js packaging/vue.d.ts packaging/visitor-store.js pkg/
 cp LICENSE-MIT LICENSE-APACHE pkg/
 sed "s/\"VERSION\"/\"$VERSION\"/" packaging/package.json > pkg/package.json
 

@@ -41,9 +41,10 @@ const VITE = { 8: join(ROOT, "node_modules/vite"), 6: join(ROOT, "node_modules/v
 // The default `apiBaseUrl`, which the quick starts use (tests/e2e/proxy.mjs answers it).
 const API = "https://service.giosg.com";
 
-/** The quick starts each README must mark (those named react… are run by tests/e2e/react.test.mjs). */
+/** The quick starts each README must mark (those named react… are run by tests/e2e/react.test.mjs,
+ * next… by tests/e2e/nextjs.test.mjs, vue… by tests/e2e/vue.test.mjs). */
 const EXPECTED = {
-  "README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "consent", "embed-html", "embed-app", "react", "react-provider", "rust"],
+  "README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "consent", "embed-html", "embed-app", "react", "react-provider", "react-consent", "next-layout", "next-page", "vue", "vue-consent", "rust", "leptos"],
   "packaging/README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript", "react", "consent"],
 };
 
@@ -219,6 +220,10 @@ test("both READMEs mark their quick starts, and their install lines name the tar
   }
   // What npm shows is the README tested here.
   assert.equal(execFileSync("tar", ["-xzOf", TARBALL, "package/README.md"], { encoding: "utf8" }), readme("packaging/README.md"));
+});
+
+test("the README's Leptos form is tests/leptos-app/src/main.rs as written (compiled by hand: a cold build takes over two minutes)", () => {
+  assert.equal(quickstarts("README.md").get("leptos"), readFileSync(join(ROOT, "tests/leptos-app/src/main.rs"), "utf8"));
 });
 
 test("the package README's links reach sections of the repository's README, and package.json names the repository", () => {

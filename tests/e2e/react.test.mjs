@@ -19,6 +19,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SERVER_URL, control, launch, localServer, newOrg, stopLocalServers } from "./browser.mjs";
 import { failsWhereMarked } from "./typescript.mjs";
+import { answerApi, checkConsent, checkRoom, roomLogged, shownVisitor, watchedPage } from "./framework-page.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const VERSION = /^version = "(.*)"/m.exec(readFileSync(join(ROOT, "Cargo.toml"), "utf8"))[1];
@@ -27,8 +28,6 @@ const VITE = join(ROOT, "node_modules/vite/bin/vite.js");
 // React at the versions this repository develops with.
 const DEV = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).devDependencies;
 const REACT = ["react", "react-dom", "@types/react"].map((name) => `${name}@${DEV[name]}`);
-// The default `apiBaseUrl`, which the quick starts use.
-const API = "https://service.giosg.com";
 const NPM_ENV = { ...process.env, npm_config_audit: "false", npm_config_fund: "false" };
 
 let app;
@@ -64,17 +63,6 @@ function build(name, main, mode) {
   return join(dir, "dist");
 }
 
-/** A new page whose errors (uncaught, or logged with console.error) are collected in `errors`. */
-async function newPage(context) {
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (error) => page.errors.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    // The browser's own line for an answer of 404 (the quick start's placeholder room) is not the page's.
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) page.errors.push(`console error: ${message.text()}`);
-  });
-  return page;
-}
 
 // The app: a component with its own visitor (options written inline), a provider whose visitor
 // two components read, a component with options the SDK refuses, and one that is unmounted in
@@ -194,7 +182,7 @@ test("in StrictMode: one visitor and one auth request per hook or provider; rene
   browser ??= await launch();
   const context = await browser.newContext();
   try {
-    const page = await newPage(context);
+    const page = await watchedPage(context);
     await page.goto(`${await localServer(dist)}/?org=${org}&shared=${shared}&fleeting=${fleeting}&api=${encodeURIComponent(SERVER_URL)}`);
     for (const name of ["own", "first", "second"]) await page.locator(`#${name}[data-status="authenticated"]`).waitFor({ timeout: 30_000 });
     await page.locator('#refused[data-status="error"]').waitFor();
@@ -312,7 +300,7 @@ test("the READMEs' React quick starts, built as written by Vite 8 (development a
     for (const { name, code } of reactQuickstarts(file)) blocks.set(code, name);
   }
   // Both READMEs have the hook's quick start (one text), the repository's README the provider's.
-  assert.deepEqual([...blocks.values()].sort(), ["react", "react-provider"]);
+  assert.deepEqual([...blocks.values()].sort(), ["react", "react-consent", "react-provider"]);
   browser ??= await launch();
   for (const [i, [code, name]] of [...blocks].entries()) {
     for (const mode of ["development", "production"]) {
@@ -321,38 +309,16 @@ test("the READMEs' React quick starts, built as written by Vite 8 (development a
       const url = await localServer(dist);
       const context = await browser.newContext();
       try {
-        const page = await newPage(context);
-        const traffic = [];
-        await page.route(`${API}/**`, async (route) => {
-          const request = route.request();
-          const { pathname } = new URL(request.url());
-          const response = await route.fetch({ url: `${url}${pathname}` });
-          const body = await response.text();
-          traffic.push({ pathname, status: response.status(), body, authorization: (await request.allHeaders()).authorization ?? null });
-          await route.fulfill({ response, body });
-        });
+        const page = await watchedPage(context);
+        const traffic = await answerApi(page, url);
         // The quick start logs the room's answer: `console.log(response.status, body)`.
-        const roomLogged = new Promise((resolveLogged) => {
-          page.on("console", (message) => {
-            if (message.type() !== "log") return;
-            Promise.all(message.args().map((arg) => arg.jsonValue())).then((args) => typeof args[0] === "number" && resolveLogged(args), () => {});
-          });
-        });
+        const logged = roomLogged(page);
         await page.goto(`${url}/`);
-        const visitorLine = page.locator("p", { hasText: /^Visitor [0-9a-f]{32}/ });
-        await visitorLine.waitFor({ timeout: 30_000 });
-        const auth = traffic.filter((t) => t.pathname.endsWith("/auth"));
-        assert.equal(auth.length, 1, `${name} ${mode}: ${JSON.stringify(traffic)}`);
-        const answer = JSON.parse(auth[0].body);
-        assert.match(await visitorLine.textContent(), new RegExp(`^Visitor ${answer.visitor_id}\\b`));
+        const answer = await shownVisitor(page, traffic, `${name} ${mode}`);
         if (name === "react") {
-          // The button's visitor.fetch() sends the token to the room (a placeholder: 404).
-          await page.getByRole("button", { name: "Open the room" }).click();
-          const logged = await within(roomLogged, 30_000, `${name} ${mode}: the room's answer logged`);
-          const rooms = traffic.filter((t) => t.pathname.includes("/rooms/"));
-          assert.equal(rooms.length, 1, JSON.stringify(traffic));
-          assert.equal(rooms[0].authorization, `Bearer ${answer.access_token}`);
-          assert.deepEqual(logged, [404, JSON.parse(rooms[0].body)]);
+          await checkRoom(page, traffic, answer, within(logged, 30_000, `${name} ${mode}: the room's answer logged`));
+        } else if (name === "react-consent") {
+          await checkConsent(page, answer);
         } else {
           await page.locator("p", { hasText: /^Token valid until / }).waitFor();
         }
@@ -460,7 +426,7 @@ async function optionsPage(query) {
   optionsDist ??= build("options-app", OPTIONS_APP, "development");
   browser ??= await launch();
   const context = await browser.newContext();
-  const page = await newPage(context);
+  const page = await watchedPage(context);
   await page.goto(`${await localServer(optionsDist)}/?${new URLSearchParams({ api: SERVER_URL, ...query })}`);
   return { context, page };
 }
@@ -475,16 +441,24 @@ test("options the hook cannot key (a BigInt, a cyclic value) give status error w
   }
 });
 
-test("in StrictMode: a changed storage option is setStorage() on the same visitor, not a new one", async () => {
+test("in StrictMode: a changed storage option is setStorage() on the same visitor, not a new one: no request, the same id, the keys written and erased", async () => {
   const consent = newOrg();
-  const { context, page } = await optionsPage({ org: newOrg(), consent, prefix: `consent${Date.now()}` });
+  const prefix = `consent${Date.now()}`;
+  const { context, page } = await optionsPage({ org: newOrg(), consent, prefix });
+  // The visitor's keys in localStorage (SPEC §4: `P:O:secret`, `P:O:<org>:session`).
+  const keys = () => page.evaluate((prefix) => Object.keys(localStorage).filter((key) => key.startsWith(`${prefix}:`)).sort(), prefix);
+  const origin = new URL(SERVER_URL).origin;
   try {
     await page.locator('#consented[data-status="authenticated"][data-storage="memory"]').waitFor({ timeout: 30_000 });
     const visitorId = await page.locator("#consented").getAttribute("data-visitor-id");
+    assert.deepEqual(await keys(), [], "nothing stored before consent");
     await page.click("#consent");
     await page.locator('#consented[data-storage="local"]').waitFor({ timeout: 30_000 });
+    assert.deepEqual(await keys(), [`${prefix}:${origin}:${consent}:session`, `${prefix}:${origin}:secret`]);
+    assert.equal(await page.locator("#consented").getAttribute("data-visitor-id"), visitorId);
     await page.click("#consent");
     await page.locator('#consented[data-storage="memory"]').waitFor({ timeout: 30_000 });
+    assert.deepEqual(await keys(), [], "withdrawn: every stored copy erased");
     assert.equal(await page.locator("#consented").getAttribute("data-visitor-id"), visitorId);
     assert.equal(await page.evaluate(() => window.consentVisitors.length), 1, "a new visitor was made");
     const { count, log } = await authRequests(consent);
@@ -493,4 +467,48 @@ test("in StrictMode: a changed storage option is setStorage() on the same visito
   } finally {
     await context.close();
   }
+});
+
+// A module of an app that imports the binding, for the bundlers below.
+const BINDING_APP = `import { createElement } from "react";
+import { createRoot } from "react-dom/client";
+import { VisitorProvider, useVisitor } from "giosg-visitor/react";
+
+function Badge() {
+  return createElement("p", null, useVisitor().status);
+}
+createRoot(document.getElementById("root")).render(createElement(VisitorProvider, { options: { organizationId: "e6a08f51-c250-4074-847b-58d444dbbeb1" } }, createElement(Badge)));
+`;
+
+test("bundlers that do not know \"use client\" (Vite 8, Vite 6, webpack 5, esbuild) build the binding without a warning; a Server Component gets the marked module", async () => {
+  const dir = join(app, "bundlers");
+  mkdirSync(join(dir, "src"), { recursive: true });
+  writeFileSync(join(dir, "index.html"), INDEX_HTML.replace("main.jsx", "main.js"));
+  writeFileSync(join(dir, "src/main.js"), BINDING_APP);
+
+  for (const [version, vite] of [["8", VITE], ["6", join(ROOT, "node_modules/vite6/bin/vite.js")]]) {
+    const out = execFileSync(process.execPath, [vite, "build", "--outDir", `dist-vite${version}`], { cwd: dir, encoding: "utf8", stdio: "pipe" });
+    assert.doesNotMatch(out, /warn|directive|use client/i, `Vite ${version}:\n${out}`);
+  }
+
+  const { default: webpack } = await import(join(ROOT, "node_modules/webpack/lib/index.js"));
+  // No size hints: they are about the app's bundle, not the binding.
+  const config = { mode: "production", context: dir, entry: "./src/main.js", output: { path: join(dir, "dist-webpack") }, performance: { hints: false } };
+  const stats = await new Promise((resolveStats, reject) => webpack(config, (error, result) => (error ? reject(error) : resolveStats(result))));
+  assert.ok(!stats.hasErrors() && !stats.hasWarnings(), stats.toString("errors-warnings"));
+
+  // esbuild: the one the repository's Vite 6 depends on.
+  const esbuild = await import(join(ROOT, "node_modules/vite6/node_modules/esbuild/lib/main.js"));
+  const result = await esbuild.build({ entryPoints: [join(dir, "src/main.js")], bundle: true, format: "esm", outdir: join(dir, "dist-esbuild"), loader: { ".wasm": "file" }, logLevel: "silent" });
+  assert.deepEqual([...result.errors, ...result.warnings], []);
+
+  // Where a Server Component imports the binding (the `react-server` condition): the module it
+  // gets is marked, and re-exports the one binding everyone else gets.
+  const resolved = execFileSync(process.execPath, ["--conditions=react-server", "--input-type=module", "-e", 'console.log(import.meta.resolve("giosg-visitor/react"))'], { cwd: app, encoding: "utf8" }).trim();
+  const boundary = readFileSync(new URL(resolved), "utf8");
+  assert.match(boundary, /^"use client";\n/);
+  assert.match(boundary, /from "\.\/react\.js";/);
+  const plain = execFileSync(process.execPath, ["--input-type=module", "-e", 'console.log(import.meta.resolve("giosg-visitor/react"))'], { cwd: app, encoding: "utf8" }).trim();
+  assert.match(plain, /\/react\.js$/);
+  assert.doesNotMatch(readFileSync(new URL(plain), "utf8"), /^\s*["']use client["']/m);
 });
