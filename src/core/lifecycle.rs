@@ -1144,7 +1144,8 @@ impl Lifecycle {
         match &self.flight {
             Some(Flight { phase: Phase::Lock { until: at, .. } | Phase::Look { at, .. } | Phase::Backoff { until: at }, .. }) => next = next.min(*at),
             Some(_) => {}
-            None if self.started => {
+            // A refused secret holds the background until the page acts: nothing to wake for.
+            None if self.started && !self.secret_refused => {
                 // After a flight gave up, its planned retry comes before the renewal point
                 // (which has passed, if that flight was a renewal).
                 let renew_at = self.session.as_ref().map_or(f64::INFINITY, |s| s.renew_at_ms);

@@ -38,11 +38,14 @@ struct Fake {
     /// The monotonic clock when the timer was armed: it fires `timer` ms after that.
     armed_at: f64,
     did: Vec<Did>,
+    /// When set, the effects as the machine gave them, instead of `did` (the chaos suite reads
+    /// them whole: URLs, secrets, sessions).
+    effects: Option<Vec<Effect>>,
 }
 
 impl Fake {
     fn new() -> Self {
-        Fake { now: 1_700_000_000_000.0, mono: 1000.0, random: 0.5, degraded: None, storage: Vec::new(), kind: StorageKind::Local, shelved: Vec::new(), locks: true, timer: None, armed_at: 1000.0, did: Vec::new() }
+        Fake { now: 1_700_000_000_000.0, mono: 1000.0, random: 0.5, degraded: None, storage: Vec::new(), kind: StorageKind::Local, shelved: Vec::new(), locks: true, timer: None, armed_at: 1000.0, did: Vec::new(), effects: None }
     }
 
     fn take(&mut self) -> Vec<Did> {
@@ -119,16 +122,20 @@ impl Host for Fake {
         self.kind = kind;
     }
     fn effect(&mut self, effect: Effect) {
+        if let Effect::ArmTimer(delay) = effect {
+            self.timer = delay;
+            self.armed_at = self.mono;
+        }
+        if let Some(kept) = &mut self.effects {
+            kept.push(effect);
+            return;
+        }
         let did = match effect {
             Effect::Post { seq, secret, .. } => Did::Post { seq, secret: secret.is_some() },
             Effect::Abort => Did::Abort,
             Effect::Lock { if_available, .. } => Did::Lock(if_available),
             Effect::Unlock => Did::Unlock,
-            Effect::ArmTimer(delay) => {
-                self.timer = delay;
-                self.armed_at = self.mono;
-                return;
-            }
+            Effect::ArmTimer(_) => return,
             Effect::Listen { on, .. } => Did::Listen(on),
             Effect::Emit(event) => Did::Emit(match event {
                 Event::Session { session, source } => format!("session {} {}", session.answer.visitor_id, source.name()),
@@ -908,6 +915,34 @@ fn with_on_secret_rejected_error_the_background_stops_until_the_page_acts() {
     assert!(shell.take().iter().any(|d| matches!(d, Did::Post { .. })));
 }
 
+/// With `onSecretRejected: "error"` and the secret refused, the background waits for the page
+/// with nothing for the timer to do: a timer armed for the renewal point, which has passed,
+/// would fire at once, and again, for as long as the page lives (found by the chaos suite,
+/// seed 116).
+#[test]
+fn a_background_that_waits_for_the_page_leaves_the_timer_idle() {
+    let (mut life, mut shell) = authenticated_with_mode("error");
+    life.token(1, 5000.0, Want::Token, &mut shell);
+    shell.fire(&mut life);
+    let asked = last_post(&shell.take());
+    life.answered(asked, status(401, None), &mut shell);
+    let probe = last_post(&shell.take());
+    life.answered(probe, ok("v2", "t2", 1800), &mut shell);
+    let recheck = last_post(&shell.take());
+    life.answered(recheck, status(401, None), &mut shell);
+    for _ in 0..3 {
+        if shell.timer.is_some() {
+            shell.fire(&mut life);
+        }
+        life.woke(&mut shell);
+    }
+    assert_eq!(shell.timer, None, "the timer spins while the background waits for the page");
+    // The page acts: authenticate() asks again, and the timer is back at work.
+    life.authenticate(2, true, &mut shell);
+    assert!(shell.take().iter().any(|d| matches!(d, Did::Post { .. })));
+    assert!(shell.timer.is_some(), "the caller's deadline is not watched");
+}
+
 #[test]
 fn the_renewal_point_moves_with_chance_inside_its_window() {
     for random in [0.0, 0.25, 0.99] {
@@ -1499,3 +1534,5 @@ fn a_redirect_of_the_auth_request_is_an_http_error_not_retried() {
         assert_eq!(life.session.as_ref().map(|s| s.answer.access_token.expose()), Some("t1"), "{name}");
     }
 }
+
+mod chaos;
