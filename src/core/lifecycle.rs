@@ -665,8 +665,10 @@ impl Lifecycle {
     pub fn tab_changed<S: Host>(&mut self, key: Option<&str>, value: Option<&str>, host: &mut S) {
         if key.is_none() || (key == Some(&self.secret_key) && value.is_none()) {
             // Another tab called `forget()` (or cleared storage): this tab lets the identity go
-            // too, and keeps listening, so that it adopts the next identity a tab makes.
-            if self.session.is_some() {
+            // too, and keeps listening, so that it adopts the next identity a tab makes. That
+            // holds also before this tab has a session: a request out with the forgotten secret
+            // (or a probe and recheck about it) would bring that visitor back and store it again.
+            if self.session.is_some() || self.asking_with_secret() {
                 let waiting = core::mem::take(&mut self.waiters);
                 self.cancel(host);
                 self.let_identity_go(host);
@@ -683,6 +685,12 @@ impl Lifecycle {
     }
 
     // ---- Inside ----
+
+    /// Whether the request out is about the stored secret: made with it, or the probe and
+    /// recheck after it was refused.
+    fn asking_with_secret(&self) -> bool {
+        matches!(self.flight.as_ref().map(|f| &f.phase), Some(Phase::Ask { secret: Some(_), .. } | Phase::Probe { .. } | Phase::Recheck { .. }))
+    }
 
     /// The first use: the cached session, and auto-renewal; `true` when this use starts it (the
     /// caller then listens to the page, see [`Lifecycle::listen`]).

@@ -453,6 +453,34 @@ fn a_call_pending_when_another_tab_forgets_is_served_by_the_next_visitor() {
     assert!(shell.take().contains(&Did::Reply(5, Ok("session v2".into()))));
 }
 
+/// A tab that has no session yet (a returning visitor whose cached session expired) asks with the
+/// stored secret; another tab forgets the visitor meanwhile. The answer must not bring the
+/// forgotten visitor back (nor store its secret again): the call is served by a new visitor
+/// (found by the chaos suite, seeds 28 and 33).
+#[test]
+fn another_tab_forgetting_before_this_tab_has_a_session_ends_the_request_with_the_old_secret() {
+    let (mut life, mut shell) = (lifecycle("local"), Fake::new());
+    let secret_key = life.secret_key.clone();
+    shell.storage.push((secret_key.clone(), r#"{"v":1,"secret":"secret-v1"}"#.into()));
+    life.authenticate(1, false, &mut shell);
+    life.locked(true, &mut shell);
+    let did = shell.take();
+    assert!(did.iter().any(|d| matches!(d, Did::Post { secret: true, .. })), "{did:?}");
+    shell.storage.clear();
+    life.tab_changed(Some(&secret_key), None, &mut shell);
+    let did = shell.take();
+    assert!(did.contains(&Did::Abort), "the request with the forgotten secret goes on: {did:?}");
+    assert!(!replies(&did).iter().any(|d| matches!(d, Did::Reply(1, _))), "{did:?}");
+    // The old request's answer is not wanted; the call waits for a new visitor.
+    life.answered(1, ok("v1", "t1", 1800), &mut shell);
+    assert!(life.session.is_none() && !shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "the forgotten visitor came back");
+    life.locked(true, &mut shell);
+    let did = shell.take();
+    assert!(did.iter().any(|d| matches!(d, Did::Post { secret: false, .. })), "{did:?}");
+    life.answered(last_post(&did), ok("v2", "t2", 1800), &mut shell);
+    assert!(shell.take().contains(&Did::Reply(1, Ok("session v2".into()))));
+}
+
 #[test]
 fn the_timer_renews_in_the_background_and_reports_one_error_per_failure_streak() {
     let (mut life, mut shell) = authenticated("memory");

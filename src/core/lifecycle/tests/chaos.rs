@@ -37,11 +37,6 @@ const LONGEST_EPISODE: u32 = 2400;
 const TRACE: usize = 80;
 /// The organization of an answer meant for another one.
 const OTHER_ORG: &str = "0c7b5a3e-1d2f-4a6b-9c8d-7e6f5a4b3c2d";
-/// SPEC §3 (decided in issue 28): a call pending when `forget()` runs, here or in another tab,
-/// settles as a call made right after it would (with the new visitor), never `stopped`. The
-/// machine still ends such calls with `stopped` ("forget() was called while this request was
-/// pending"); until it keeps them, the suite lets `forget()` end them so, and checks the rest.
-const FORGET_KEEPS_PENDING_CALLS: bool = false;
 /// Seconds a token of the simulated API lasts: short ones most, so that episodes renew often.
 const LIFETIMES: [u32; 7] = [30, 30, 45, 60, 120, 600, 1800];
 
@@ -179,6 +174,8 @@ struct Call {
     state: CallState,
     /// The API refused this `fetch()`'s token once (`sent()` said to send again).
     refused: bool,
+    /// It was pending when `forget()` ran, here or in another tab.
+    across_forget: bool,
 }
 
 /// An auth request out.
@@ -291,6 +288,12 @@ struct World {
     api: Api,
     /// When each token really expires (monotonic time): the truth the machine's clocks may miss.
     tokens: HashMap<String, f64>,
+    /// The visitor each token was issued to.
+    visitor_of: HashMap<String, String>,
+    /// Visitors forgotten (`forget()` here, or in another tab as this one heard): none of them
+    /// may come back, neither to a call (SPEC §3: a call pending when `forget()` runs settles
+    /// with the new visitor) nor as the current one.
+    forgotten: HashSet<String>,
     /// Secrets the API issued (their visitor is the name after `secret-`).
     issued: HashSet<String>,
     next_visitor: u32,
@@ -368,6 +371,8 @@ impl World {
             weather,
             api: Api::Normal,
             tokens: HashMap::new(),
+            visitor_of: HashMap::new(),
+            forgotten: HashSet::new(),
             issued: HashSet::new(),
             next_visitor: 0,
             next_token: 0,
@@ -501,7 +506,7 @@ impl World {
     fn open(&mut self, asked: Asked) -> u32 {
         self.next_call += 1;
         let since = self.awake();
-        self.calls.insert(self.next_call, Call { asked, state: CallState::Waiting { since }, refused: false });
+        self.calls.insert(self.next_call, Call { asked, state: CallState::Waiting { since }, refused: false, across_forget: false });
         self.next_call
     }
 
@@ -557,8 +562,21 @@ impl World {
 
     fn forget(&mut self) {
         if !self.stopped {
+            // The current visitor goes, and whichever one is stored anywhere.
+            let stores = Stores::of(&self.host);
+            let stored = KINDS.into_iter().filter_map(|kind| readable_secret(stores.get(kind, &self.life.secret_key)));
+            let stored: Vec<String> = stored.filter(|s| self.issued.contains(s)).map(|s| s.trim_start_matches("secret-").to_owned()).collect();
+            self.forgotten.extend(stored);
+            self.forget_current();
             let call = self.open(Asked::Done);
             self.deliver(Input::Forget { call });
+        }
+    }
+
+    /// The machine's current visitor is forgotten (`forget()` here or in another tab).
+    fn forget_current(&mut self) {
+        if let Some(session) = &self.life.session {
+            self.forgotten.insert(session.answer.visitor_id.clone());
         }
     }
 
@@ -579,10 +597,11 @@ impl World {
         visitor
     }
 
-    fn new_token(&mut self, expires_at: f64) -> String {
+    fn new_token(&mut self, visitor: &str, expires_at: f64) -> String {
         self.next_token += 1;
         let token = format!("t{}", self.next_token);
         self.tokens.insert(token.clone(), expires_at);
+        self.visitor_of.insert(token.clone(), visitor.to_owned());
         token
     }
 
@@ -597,7 +616,7 @@ impl World {
         let expires_in = *pick(&mut self.rng, &LIFETIMES);
         // The server took the request somewhere between its sending and now.
         let taken_at = sent_at + self.rng.random::<f64>() * (self.host.mono - sent_at);
-        let token = self.new_token(taken_at + f64::from(expires_in) * 1000.0);
+        let token = self.new_token(&visitor, taken_at + f64::from(expires_in) * 1000.0);
         Answer::Session { visitor, token, expires_in }
     }
 
@@ -824,7 +843,7 @@ impl World {
     /// the world knows the expiry of).
     fn session_record(&mut self, visitor: &str, lifetime: u32, age: f64) -> String {
         let expires = self.host.mono - age + f64::from(lifetime) * 1000.0;
-        let token = self.new_token(expires);
+        let token = self.new_token(visitor, expires);
         let answer = AuthAnswer::read(&ok(visitor, &token, lifetime).unwrap().body, &self.life.options.org, from_json).unwrap();
         let session = Session::new(answer, self.host.now - age, self.life.options.renew_before_ms, self.rng.random());
         serde_json::to_string(&SessionRecord::new(&session, 0.0)).unwrap()
@@ -862,6 +881,13 @@ impl World {
         self.note(format!("another tab: {write:?}"));
         let (secret_key, session_key, retry_key) = (self.life.secret_key.clone(), self.life.session_key.clone(), self.life.retry_key.clone());
         let lifetime = *pick(&mut self.rng, &LIFETIMES);
+        if matches!(write, TabWrite::Forgot | TabWrite::Cleared) && self.listening_tabs && !self.stopped {
+            // Heard here: the stored visitor and this tab's go.
+            if let Some(visitor) = self.stored_visitor() {
+                self.forgotten.insert(visitor);
+            }
+            self.forget_current();
+        }
         let writes: Vec<(Option<String>, Option<String>)> = match write {
             TabWrite::Renewed | TabWrite::ExpiredSession => {
                 let Some(visitor) = self.stored_visitor() else { return };
@@ -973,6 +999,13 @@ impl World {
         self.life.session.as_ref().map(|s| s.answer.access_token.expose().to_owned())
     }
 
+    /// A token of a forgotten visitor is a violation: `forget()` ends the identity for good.
+    fn not_forgotten(&self, token: &str, what: &str) {
+        if let Some(visitor) = self.visitor_of.get(token).filter(|v| self.forgotten.contains(*v)) {
+            self.violated(&format!("{what} got {token} of {visitor}, who was forgotten"));
+        }
+    }
+
     /// When `token` really expires; a token the world never made is a violation.
     fn expiry_of(&self, token: &str, what: &str) -> f64 {
         match self.tokens.get(token) {
@@ -1046,6 +1079,26 @@ impl World {
         }
         let effects = self.host.effects.replace(Vec::new()).unwrap_or_default();
         self.note(format!("    → {}", summary(&effects)));
+        if self.forgetting(&input) && effects.iter().any(|e| matches!(e, Effect::Abort)) {
+            // The work under way was cancelled with the identity (before this tab had a session
+            // of it, no identitychange says so): a new failure streak starts.
+            self.error_in_streak = false;
+            self.renewing_for_refusal = false;
+        }
+        if self.forgetting(&input) && !self.stopped {
+            if self.life.session.is_none() && self.answered_now.is_none() && self.requests.iter().any(|r| r.secret.is_some()) && matches!(input, Input::TabChanged { .. }) {
+                self.reach("another tab's forget() while asking with the secret, before a session");
+            }
+            // SPEC §3: the calls pending when forget() runs (here or in another tab) are served
+            // as calls made right after it: their bound counts from now.
+            let since = self.awake();
+            for call in self.calls.values_mut() {
+                if matches!(call.state, CallState::Waiting { .. }) && call.asked != Asked::Done {
+                    call.state = CallState::Waiting { since };
+                    call.across_forget = true;
+                }
+            }
+        }
         self.last_ran_page_code = effects.iter().any(|e| matches!(e, Effect::Emit(_) | Effect::Reply { .. }));
         let was_stopped = self.stopped;
         for effect in effects.iter() {
@@ -1065,11 +1118,12 @@ impl World {
                 }
             }
         }
-        let posts_before = self.requests.len();
+        // Whether this input set out to renew: a request, or the lock asked for before one.
+        let renewing = effects.iter().any(|e| matches!(e, Effect::Post { .. } | Effect::Lock { .. }));
         for effect in effects {
             self.effect(effect, &input);
         }
-        self.check_input(&input, taken, token_before.as_deref(), self.requests.len() > posts_before || matches!(self.lock, LockState::Asked { .. }));
+        self.check_input(&input, taken, token_before.as_deref(), renewing);
         self.check_storage(&input, &before, kind_before);
         self.check_state();
     }
@@ -1128,7 +1182,7 @@ impl World {
     /// `setStorage()`; an error of a code SPEC names for it, `stopped` only from `stop()`.
     fn replied(&mut self, id: u32, outcome: Result<Reply, Error>, input: &Input) {
         let Some(call) = self.calls.get(&id) else { self.violated(&format!("call {id}, never made, was settled")) };
-        let (asked, refused) = (call.asked, call.refused);
+        let (asked, refused, across_forget) = (call.asked, call.refused, call.across_forget);
         match &call.state {
             CallState::Waiting { .. } => {}
             CallState::Sending { .. } => self.violated(&format!("call {id} was settled while the request it was handed a token for is out")),
@@ -1136,19 +1190,25 @@ impl World {
         }
         let now = self.host.mono;
         let mut next = CallState::Over;
+        if across_forget && matches!(outcome, Ok(Reply::Session(_) | Reply::Token(_) | Reply::Send { .. })) {
+            self.reach("a call pending at forget() served by the next visitor");
+        }
         match (asked, outcome) {
             (Asked::Session, Ok(Reply::Session(session))) => {
                 let token = session.answer.access_token.expose();
+                self.not_forgotten(token, &format!("authenticate() (call {id})"));
                 if self.expiry_of(token, "authenticate()") < now || is_foreign(&session.answer.visitor_id) {
                     self.violated(&format!("authenticate() (call {id}) got an expired or foreign session"));
                 }
             }
             (Asked::Token { min_ms }, Ok(Reply::Token(token))) => {
+                self.not_forgotten(&token, &format!("getAccessToken() (call {id})"));
                 if self.expiry_of(&token, "getAccessToken()") - now < min_ms {
                     self.violated(&format!("getAccessToken({min_ms} ms) (call {id}) got a token valid for less"));
                 }
             }
             (Asked::Send, Ok(Reply::Send { token, retried })) => {
+                self.not_forgotten(&token, &format!("fetch() (call {id})"));
                 if self.expiry_of(&token, "fetch()") - now < FETCH_MIN_VALIDITY_MS {
                     self.violated(&format!("fetch() (call {id}) was handed a token valid for less than 5 s"));
                 }
@@ -1172,7 +1232,7 @@ impl World {
                     error::Code::Network | error::Code::Timeout | error::Code::InvalidResponse | error::Code::SecretRejected => true,
                     error::Code::Http => error.status.is_none_or(|s| !(200..300).contains(&s)),
                     error::Code::InvalidOptions => matches!(asked, Asked::Token { min_ms } if min_ms > FETCH_MIN_VALIDITY_MS),
-                    error::Code::Stopped => matches!(input, Input::Stop) || (!FORGET_KEEPS_PENDING_CALLS && self.forgetting(input)),
+                    error::Code::Stopped => matches!(input, Input::Stop),
                     _ => false,
                 };
                 if !fits {
@@ -1196,6 +1256,7 @@ impl World {
         match event {
             Event::Session { session, source } => {
                 let (token, visitor) = (session.answer.access_token.expose().to_owned(), session.answer.visitor_id.clone());
+                self.not_forgotten(&token, "a session event");
                 if self.expiry_of(&token, "the session event") < self.host.mono || is_foreign(&visitor) {
                     self.violated("a session event announced an expired or foreign session");
                 }
@@ -1278,6 +1339,15 @@ impl World {
                 if !taken && (*status != 401 || *retried) {
                     self.violated(&format!("sent({status}, retried: {retried}) asked to send again"));
                 }
+                // SPEC §3: one renewal per token. A first 401 to the token that renewing for a 401
+                // brought, still current, is the caller's answer: it is not renewed again.
+                let brought = *status == 401 && !*retried && Some(token.as_str()) == token_before && self.brought_by_refusal.contains(token);
+                if brought {
+                    self.reach("a 401 to the token a renewal for a 401 brought");
+                    if !taken || renewing {
+                        self.violated(&format!("a 401 to {token}, which renewing for a 401 brought, was renewed again"));
+                    }
+                }
                 if *status != 401 {
                     // The API took it.
                     self.brought_by_refusal.remove(token);
@@ -1289,14 +1359,6 @@ impl World {
                         }
                     }
                     return;
-                }
-                // SPEC §3: one renewal per token. The token that renewing for a 401 brought, still
-                // current, is not renewed for a 401 again.
-                if Some(token.as_str()) == token_before && self.brought_by_refusal.contains(token) {
-                    self.reach("a 401 to the token a renewal for a 401 brought");
-                }
-                if renewing && Some(token.as_str()) == token_before && self.brought_by_refusal.contains(token) {
-                    self.violated(&format!("a 401 to {token}, which renewing for a 401 brought, was renewed again"));
                 }
                 // Handed the current token at once: no renewal under way for it.
                 if self.calls.get(call).is_some_and(|c| matches!(c.state, CallState::Sending { .. })) {
@@ -1554,7 +1616,7 @@ fn env_number(name: &str) -> Option<u64> {
 
 /// What a full run must reach at least once each: a generator that stops reaching one of
 /// them no longer tests what it claims to.
-const MUST_REACH: [&str; 52] = [
+const MUST_REACH: [&str; 54] = [
     "load",
     "authenticate()",
     "authenticate({ force: true })",
@@ -1564,6 +1626,8 @@ const MUST_REACH: [&str; 52] = [
     "the API refused a token twice",
     "the API took a token",
     "forget()",
+    "a call pending at forget() served by the next visitor",
+    "another tab's forget() while asking with the secret, before a session",
     "an aborted call",
     "setStorage()",
     "stop()",
