@@ -848,7 +848,13 @@ impl Lifecycle {
             return false;
         }
         let now = self.now(host);
-        let Some((not_before, failures)) = host.load::<RetryRecord>(&self.retry_key).and_then(|r| r.read(now)) else { return false };
+        // The record is dated on the page's clock (see `share_backoff`): one dated beyond the
+        // hour on it is garbage, however far the page's clock was moved back since. Honored, it
+        // is waited for until the earlier of its two readings, the date taken as a time on the
+        // line (the page's clock is never ahead of the line): a record written before the page's
+        // clock moved back is not stretched by the jump, and no wait reaches past the hour.
+        let page_now = now + self.clock.to_page();
+        let Some((not_before, failures)) = host.load::<RetryRecord>(&self.retry_key).and_then(|r| r.read(page_now)) else { return false };
         if not_before <= now {
             return false;
         }
