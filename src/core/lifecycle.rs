@@ -665,8 +665,10 @@ impl Lifecycle {
     pub fn tab_changed<S: Host>(&mut self, key: Option<&str>, value: Option<&str>, host: &mut S) {
         if key.is_none() || (key == Some(&self.secret_key) && value.is_none()) {
             // Another tab called `forget()` (or cleared storage): this tab lets the identity go
-            // too, and keeps listening, so that it adopts the next identity a tab makes.
-            if self.session.is_some() {
+            // too, and keeps listening, so that it adopts the next identity a tab makes. That
+            // holds also before this tab has a session: a request out with the forgotten secret
+            // (or a probe and recheck about it) would bring that visitor back and store it again.
+            if self.session.is_some() || self.asking_with_secret() {
                 let waiting = core::mem::take(&mut self.waiters);
                 self.cancel(host);
                 self.let_identity_go(host);
@@ -683,6 +685,12 @@ impl Lifecycle {
     }
 
     // ---- Inside ----
+
+    /// Whether the request out is about the stored secret: made with it, or the probe and
+    /// recheck after it was refused.
+    fn asking_with_secret(&self) -> bool {
+        matches!(self.flight.as_ref().map(|f| &f.phase), Some(Phase::Ask { secret: Some(_), .. } | Phase::Probe { .. } | Phase::Recheck { .. }))
+    }
 
     /// The first use: the cached session, and auto-renewal; `true` when this use starts it (the
     /// caller then listens to the page, see [`Lifecycle::listen`]).
@@ -840,7 +848,13 @@ impl Lifecycle {
             return false;
         }
         let now = self.now(host);
-        let Some((not_before, failures)) = host.load::<RetryRecord>(&self.retry_key).and_then(|r| r.read(now)) else { return false };
+        // The record is dated on the page's clock (see `share_backoff`): one dated beyond the
+        // hour on it is garbage, however far the page's clock was moved back since. Honored, it
+        // is waited for until the earlier of its two readings, the date taken as a time on the
+        // line (the page's clock is never ahead of the line): a record written before the page's
+        // clock moved back is not stretched by the jump, and no wait reaches past the hour.
+        let page_now = now + self.clock.to_page();
+        let Some((not_before, failures)) = host.load::<RetryRecord>(&self.retry_key).and_then(|r| r.read(page_now)) else { return false };
         if not_before <= now {
             return false;
         }
@@ -1144,7 +1158,8 @@ impl Lifecycle {
         match &self.flight {
             Some(Flight { phase: Phase::Lock { until: at, .. } | Phase::Look { at, .. } | Phase::Backoff { until: at }, .. }) => next = next.min(*at),
             Some(_) => {}
-            None if self.started => {
+            // A refused secret holds the background until the page acts: nothing to wake for.
+            None if self.started && !self.secret_refused => {
                 // After a flight gave up, its planned retry comes before the renewal point
                 // (which has passed, if that flight was a renewal).
                 let renew_at = self.session.as_ref().map_or(f64::INFINITY, |s| s.renew_at_ms);

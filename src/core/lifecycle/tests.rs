@@ -38,11 +38,14 @@ struct Fake {
     /// The monotonic clock when the timer was armed: it fires `timer` ms after that.
     armed_at: f64,
     did: Vec<Did>,
+    /// When set, the effects as the machine gave them, instead of `did` (the chaos suite reads
+    /// them whole: URLs, secrets, sessions).
+    effects: Option<Vec<Effect>>,
 }
 
 impl Fake {
     fn new() -> Self {
-        Fake { now: 1_700_000_000_000.0, mono: 1000.0, random: 0.5, degraded: None, storage: Vec::new(), kind: StorageKind::Local, shelved: Vec::new(), locks: true, timer: None, armed_at: 1000.0, did: Vec::new() }
+        Fake { now: 1_700_000_000_000.0, mono: 1000.0, random: 0.5, degraded: None, storage: Vec::new(), kind: StorageKind::Local, shelved: Vec::new(), locks: true, timer: None, armed_at: 1000.0, did: Vec::new(), effects: None }
     }
 
     fn take(&mut self) -> Vec<Did> {
@@ -119,16 +122,20 @@ impl Host for Fake {
         self.kind = kind;
     }
     fn effect(&mut self, effect: Effect) {
+        if let Effect::ArmTimer(delay) = effect {
+            self.timer = delay;
+            self.armed_at = self.mono;
+        }
+        if let Some(kept) = &mut self.effects {
+            kept.push(effect);
+            return;
+        }
         let did = match effect {
             Effect::Post { seq, secret, .. } => Did::Post { seq, secret: secret.is_some() },
             Effect::Abort => Did::Abort,
             Effect::Lock { if_available, .. } => Did::Lock(if_available),
             Effect::Unlock => Did::Unlock,
-            Effect::ArmTimer(delay) => {
-                self.timer = delay;
-                self.armed_at = self.mono;
-                return;
-            }
+            Effect::ArmTimer(_) => return,
             Effect::Listen { on, .. } => Did::Listen(on),
             Effect::Emit(event) => Did::Emit(match event {
                 Event::Session { session, source } => format!("session {} {}", session.answer.visitor_id, source.name()),
@@ -444,6 +451,34 @@ fn a_call_pending_when_another_tab_forgets_is_served_by_the_next_visitor() {
     assert!(did.iter().any(|d| matches!(d, Did::Post { secret: false, .. })), "{did:?}");
     life.answered(last_post(&did), ok("v2", "t2", 1800), &mut shell);
     assert!(shell.take().contains(&Did::Reply(5, Ok("session v2".into()))));
+}
+
+/// A tab that has no session yet (a returning visitor whose cached session expired) asks with the
+/// stored secret; another tab forgets the visitor meanwhile. The answer must not bring the
+/// forgotten visitor back (nor store its secret again): the call is served by a new visitor
+/// (found by the chaos suite, seeds 28 and 33).
+#[test]
+fn another_tab_forgetting_before_this_tab_has_a_session_ends_the_request_with_the_old_secret() {
+    let (mut life, mut shell) = (lifecycle("local"), Fake::new());
+    let secret_key = life.secret_key.clone();
+    shell.storage.push((secret_key.clone(), r#"{"v":1,"secret":"secret-v1"}"#.into()));
+    life.authenticate(1, false, &mut shell);
+    life.locked(true, &mut shell);
+    let did = shell.take();
+    assert!(did.iter().any(|d| matches!(d, Did::Post { secret: true, .. })), "{did:?}");
+    shell.storage.clear();
+    life.tab_changed(Some(&secret_key), None, &mut shell);
+    let did = shell.take();
+    assert!(did.contains(&Did::Abort), "the request with the forgotten secret goes on: {did:?}");
+    assert!(!replies(&did).iter().any(|d| matches!(d, Did::Reply(1, _))), "{did:?}");
+    // The old request's answer is not wanted; the call waits for a new visitor.
+    life.answered(1, ok("v1", "t1", 1800), &mut shell);
+    assert!(life.session.is_none() && !shell.stored(":secret").is_some_and(|s| s.contains("secret-v1")), "the forgotten visitor came back");
+    life.locked(true, &mut shell);
+    let did = shell.take();
+    assert!(did.iter().any(|d| matches!(d, Did::Post { secret: false, .. })), "{did:?}");
+    life.answered(last_post(&did), ok("v2", "t2", 1800), &mut shell);
+    assert!(shell.take().contains(&Did::Reply(1, Ok("session v2".into()))));
 }
 
 #[test]
@@ -908,6 +943,34 @@ fn with_on_secret_rejected_error_the_background_stops_until_the_page_acts() {
     assert!(shell.take().iter().any(|d| matches!(d, Did::Post { .. })));
 }
 
+/// With `onSecretRejected: "error"` and the secret refused, the background waits for the page
+/// with nothing for the timer to do: a timer armed for the renewal point, which has passed,
+/// would fire at once, and again, for as long as the page lives (found by the chaos suite,
+/// seed 116).
+#[test]
+fn a_background_that_waits_for_the_page_leaves_the_timer_idle() {
+    let (mut life, mut shell) = authenticated_with_mode("error");
+    life.token(1, 5000.0, Want::Token, &mut shell);
+    shell.fire(&mut life);
+    let asked = last_post(&shell.take());
+    life.answered(asked, status(401, None), &mut shell);
+    let probe = last_post(&shell.take());
+    life.answered(probe, ok("v2", "t2", 1800), &mut shell);
+    let recheck = last_post(&shell.take());
+    life.answered(recheck, status(401, None), &mut shell);
+    for _ in 0..3 {
+        if shell.timer.is_some() {
+            shell.fire(&mut life);
+        }
+        life.woke(&mut shell);
+    }
+    assert_eq!(shell.timer, None, "the timer spins while the background waits for the page");
+    // The page acts: authenticate() asks again, and the timer is back at work.
+    life.authenticate(2, true, &mut shell);
+    assert!(shell.take().iter().any(|d| matches!(d, Did::Post { .. })));
+    assert!(shell.timer.is_some(), "the caller's deadline is not watched");
+}
+
 #[test]
 fn the_renewal_point_moves_with_chance_inside_its_window() {
     for random in [0.0, 0.25, 0.99] {
@@ -1312,6 +1375,25 @@ fn a_retry_record_dated_past_the_longest_backoff_reads_as_absent() {
     assert_eq!(shell.take(), [Did::Lock(true), Did::Unlock], "another tab's backoff was not honored");
 }
 
+/// The same after the page's clock was moved back ten hours: a record dated ten and a half hours
+/// ahead on the page's clock (where records are dated) is garbage, though it is within the hour
+/// of the SDK's own time line (found by the chaos suite, seeds 10938 and 19330 of 20,000: the
+/// renewal came 49 and 9 minutes after the token expired).
+#[test]
+fn a_retry_record_dated_far_ahead_is_garbage_after_the_clock_moved_back() {
+    let (mut life, mut shell) = authenticated("local");
+    let retry_key = secret_key(&shell).replace(":secret", &format!(":{ORG}:retry"));
+    shell.jump(-36e6);
+    life.woke(&mut shell);
+    shell.take();
+    let far = shell.now + 37.8e6;
+    shell.set(&retry_key, &format!(r#"{{"v":1,"notBeforeMs":{far},"failures":3}}"#));
+    shell.fire(&mut life);
+    assert_eq!(shell.take(), [Did::Lock(true)]);
+    life.locked(true, &mut shell);
+    assert_eq!(shell.take(), [post(2, true)], "the record held the renewal back");
+}
+
 /// A visitor with 30 s tokens (t1, sent now) whose renewal at 13.5 s (15 s lead + 1.5 s of
 /// jitter) brought t2, valid until 43.5 s from the start; renewal point of t2 at 27 s.
 fn renewed_thirty_second_tokens() -> (Lifecycle, Fake, f64) {
@@ -1499,3 +1581,5 @@ fn a_redirect_of_the_auth_request_is_an_http_error_not_retried() {
         assert_eq!(life.session.as_ref().map(|s| s.answer.access_token.expose()), Some("t1"), "{name}");
     }
 }
+
+mod chaos;
