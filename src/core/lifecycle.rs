@@ -253,7 +253,8 @@ const SYNC_LOOKS: u32 = 10;
 const SYNC_LOOK_MS: f64 = 20.0;
 
 pub struct Lifecycle {
-    pub options: Options,
+    /// Shared with the shell, which reads them while the lifecycle decides.
+    pub options: Rc<Options>,
     secret_key: String,
     session_key: String,
     /// When the visitor's tabs may next ask, after a failed attempt of one of them.
@@ -297,7 +298,8 @@ pub struct Lifecycle {
 }
 
 impl Lifecycle {
-    pub fn new(options: Options) -> Self {
+    pub fn new(options: impl Into<Rc<Options>>) -> Self {
+        let options = options.into();
         Self {
             lock_name: lock_name(&options, options.storage),
             storage: options.storage,

@@ -14,7 +14,6 @@ use crate::core::lifecycle::FETCH_MIN_VALIDITY_MS;
 use crate::core::options::{Options, RawOptions};
 use crate::web::guarded;
 use crate::web::urls::parse_url;
-use wasm_bindgen::JsCast;
 
 /// One member of an object as the page gave it (any JS value).
 #[derive(Deserialize)]
@@ -132,17 +131,4 @@ pub fn min_validity_ms(opts: &JsValue) -> Result<f64, Error> {
             _ => Err(error::invalid_options(PROBLEM)),
         },
     }
-}
-
-/// `init.signal` of `fetch(input, init)`: `None` when not given; `invalid_options` when it is not
-/// an `AbortSignal` (the platform's `fetch` refuses it too) or cannot be read.
-pub fn signal(init: &JsValue) -> Result<Option<web_sys::AbortSignal>, Error> {
-    if !init.is_object() {
-        return Ok(None);
-    }
-    let given = js_sys::Reflect::get(init, &"signal".into()).map_err(|_| error::invalid_options("fetch(): init could not be read"))?;
-    if given.is_undefined() || given.is_null() {
-        return Ok(None);
-    }
-    given.dyn_into().map(Some).map_err(|_| error::invalid_options("fetch(): init.signal must be an AbortSignal"))
 }

@@ -64,8 +64,8 @@ impl Visitor {
 
     /// A member of the current session (`null` before the first one), taken from the getters'
     /// view before it becomes a JS value.
-    fn current<T: Into<JsValue>>(&self, read: impl FnOnce(&Session) -> T) -> JsValue {
-        self.browser().view(|view| view.session.as_ref().map(read)).map_or(JsValue::NULL, Into::into)
+    fn current<T: Into<JsValue>>(&self, read: impl FnOnce(Session) -> T) -> JsValue {
+        self.browser().session().map(read).map_or(JsValue::NULL, Into::into)
     }
 }
 
@@ -113,11 +113,11 @@ impl Visitor {
             let object = input.is_object().then_some(&input)?;
             Reflect::get(object, &"href".into()).ok()?.as_string()
         });
-        let (signal, init) = match options::signal(&init).and_then(|signal| Ok((signal, crate::web::calls::page_init(&init)?))) {
+        let init = match crate::web::calls::page_init(&init) {
             Ok(read) => read,
             Err(e) => return rejected(&e),
         };
-        if let Some(reason) = crate::web::calls::abort_reason(signal.as_ref()) {
+        if let Some(reason) = crate::web::calls::abort_reason(init.signal.as_ref()) {
             return Promise::reject(&reason);
         }
         let url = match href {
@@ -125,7 +125,7 @@ impl Visitor {
             Some(text) => urls::target_url(self.browser().options(), &text),
         };
         match url {
-            Ok(url) => self.call(Some(Outgoing::Page { url, init: init.into(), signal }), |call| Input::Token { call, min_ms: FETCH_MIN_VALIDITY_MS, want: Want::Send { retried: false } }),
+            Ok(url) => self.call(Some(Outgoing::Page { url, init }), |call| Input::Token { call, min_ms: FETCH_MIN_VALIDITY_MS, want: Want::Send { retried: false } }),
             Err(e) => rejected(&e),
         }
     }
@@ -175,7 +175,7 @@ impl Visitor {
     /// The current session (`null` before the first one, and after `forget()`).
     #[wasm_bindgen(getter, unchecked_return_type = "Session | null")]
     pub fn session(&self) -> JsValue {
-        match self.browser().view(|view| view.session.clone()) {
+        match self.browser().session() {
             Some(session) => self.snapshot.borrow_mut().of(&session),
             None => JsValue::NULL,
         }
@@ -197,13 +197,13 @@ impl Visitor {
     /// The real-time message router's URL for the current visitor (`null` without a session).
     #[wasm_bindgen(getter, js_name = socketUrl, unchecked_return_type = "string | null")]
     pub fn socket_url(&self) -> JsValue {
-        self.current(|s| s.answer.socket_url.clone())
+        self.current(|s| s.answer.socket_url)
     }
 
     /// When the current token expires, on the local clock (`null` without a session).
     #[wasm_bindgen(getter, js_name = expiresAt, unchecked_return_type = "Date | null")]
     pub fn expires_at(&self) -> JsValue {
-        self.browser().view(|view| view.session.as_ref().map(|s| s.page_expires_at_ms)).map_or(JsValue::NULL, |ms| js_sys::Date::new(&ms.into()).into())
+        self.browser().session().map_or(JsValue::NULL, |s| js_sys::Date::new(&s.page_expires_at_ms.into()).into())
     }
 
     /// Where the secret and the session are kept now (`"memory"` after a fallback, too).

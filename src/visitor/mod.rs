@@ -229,18 +229,18 @@ impl Visitor {
 
     /// The current session (`None` before the first one, and after [`Visitor::forget`]).
     pub fn session(&self) -> Option<Session> {
-        self.browser().view(|view| view.session.clone()).map(Session)
+        self.browser().session().map(Session)
     }
 
     /// The current visitor's id (`None` without a session).
     pub fn visitor_id(&self) -> Option<String> {
-        self.browser().view(|view| view.session.as_ref().map(|s| s.answer.visitor_id.clone()))
+        self.browser().session().map(|s| s.answer.visitor_id)
     }
 
     /// Where the secret and the session are kept now ([`StorageKind::Memory`] after a fallback,
     /// too).
     pub fn storage_kind(&self) -> StorageKind {
-        self.browser().view(|view| view.storage)
+        self.browser().storage_kind()
     }
 
     /// Whether the current token is still valid: by the time that has passed, whatever the

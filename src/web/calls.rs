@@ -23,7 +23,7 @@ pub enum Outgoing {
     /// with the copy of the page's `init` made when the call was ([`page_init`]); `signal` is
     /// `init.signal`, read then too.
     #[cfg_attr(not(feature = "js"), allow(dead_code))]
-    Page { url: String, init: JsValue, signal: Option<AbortSignal> },
+    Page { url: String, init: PageInit },
     /// A request of the Rust API (a `gloo_net` `Request`), its origin checked: each send is a
     /// clone of it (a body can be read once), with the token added; `signal` is its signal.
     Request { request: web_sys::Request, signal: Option<AbortSignal> },
@@ -40,7 +40,7 @@ impl Outgoing {
     /// The signal that aborts the request.
     fn signal(&self) -> Option<AbortSignal> {
         match self {
-            Outgoing::Page { signal, .. } | Outgoing::Request { signal, .. } => signal.clone(),
+            Outgoing::Page { init: PageInit { signal, .. }, .. } | Outgoing::Request { signal, .. } => signal.clone(),
         }
     }
 }
@@ -188,52 +188,57 @@ pub fn watch_abort(browser: &Browser, call: u32) {
     }
 }
 
-/// The page's `init` of `fetch(input, init)`, read once, when the call is made (its getters run
-/// then, not later): a copy of its own members, its headers as a `Headers`. `invalid_options`
-/// when it is not an object (nor left out), cannot be read, or brings its own `Authorization`
-/// (the visitor's token is the one sent); nothing is sent then.
+/// The page's `init` of `fetch(input, init)`, as read once, when the call was made (its getters
+/// ran then, not later): a copy of its own members, with its headers as a `Headers` (which each
+/// send gives the token) and the signal it had then.
+#[derive(Clone)]
+pub struct PageInit {
+    init: Object,
+    headers: web_sys::Headers,
+    pub signal: Option<AbortSignal>,
+}
+
+/// Reads the page's `init` (see [`PageInit`]): `invalid_options` when it is not an object (nor
+/// left out), cannot be read, has a signal that is no `AbortSignal`, or brings its own
+/// `Authorization` (the visitor's token is the one sent); nothing is sent then.
 #[cfg(feature = "js")]
-pub fn page_init(init: &JsValue) -> Result<Object, Error> {
-    if !(init.is_undefined() || init.is_null() || init.is_object()) {
-        return Err(error::invalid_options("fetch(input, init): init must be an object"));
+pub fn page_init(init: &JsValue) -> Result<PageInit, Error> {
+    read_page_init(init).ok_or_else(|| error::invalid_options("fetch(input, init): init must be a readable object, its signal an AbortSignal, its headers valid and without Authorization (the visitor sends its token)"))
+}
+
+#[cfg(feature = "js")]
+fn read_page_init(given: &JsValue) -> Option<PageInit> {
+    if !(given.is_undefined() || given.is_null() || given.is_object()) {
+        return None;
     }
-    let copy = assign(&Object::new(), init).map_err(|_| error::invalid_options("fetch(): init could not be read"))?;
-    let bad_headers = || error::invalid_options("fetch(): init.headers is not a valid headers value");
-    let given = Reflect::get(&copy, &"headers".into()).map_err(|_| bad_headers())?;
-    let headers = web_sys::Headers::new_with_str_sequence_sequence(&given).map_err(|_| bad_headers())?;
-    if headers.has("Authorization").map_err(|_| bad_headers())? {
-        return Err(error::invalid_options("fetch(): init.headers has its own Authorization; the visitor sets it to its token"));
+    let init = assign(&Object::new(), given).ok()?;
+    // From the copy, whose members are plain values now: no page getter runs again.
+    let signal = Reflect::get(&init, &"signal".into()).ok()?;
+    let signal = if signal.is_undefined() || signal.is_null() { None } else { Some(signal.dyn_into::<AbortSignal>().ok()?) };
+    let headers = web_sys::Headers::new_with_str_sequence_sequence(&Reflect::get(&init, &"headers".into()).ok()?).ok()?;
+    if headers.has("Authorization").ok()? {
+        return None;
     }
-    Reflect::set(&copy, &"headers".into(), &headers).map_err(|_| bad_headers())?;
-    Ok(copy)
+    Reflect::set(&init, &"headers".into(), &headers).ok()?;
+    Reflect::set(&init, &"signal".into(), signal.as_ref().map_or(&JsValue::UNDEFINED, |s| s.as_ref())).ok()?;
+    Some(PageInit { init, headers, signal })
 }
 
 /// What one send of call `call` passes to `fetch`: its input and init, with `Authorization:
 /// Bearer <token>` added; and the signal that aborts it.
 fn prepare(request: &Outgoing, token: &str) -> Result<(JsValue, JsValue, Option<AbortSignal>), Error> {
-    let bearer = format!("Bearer {token}");
-    match request {
-        Outgoing::Page { url, init, signal } => {
-            let unreadable = || error::invalid_options("fetch(): init could not be read");
-            let bad_headers = || error::invalid_options("fetch(): init.headers is not a valid headers value");
-            let copy = assign(&Object::new(), init).map_err(|_| unreadable())?;
-            let given = Reflect::get(&copy, &"headers".into()).map_err(|_| bad_headers())?;
-            let headers = web_sys::Headers::new_with_str_sequence_sequence(&given).map_err(|_| bad_headers())?;
-            headers.set("Authorization", &bearer).map_err(|_| bad_headers())?;
-            Reflect::set(&copy, &"headers".into(), &headers).map_err(|_| bad_headers())?;
-            // The signal read when the call was made, whatever `init` says now.
-            Reflect::set(&copy, &"signal".into(), signal.as_ref().map_or(&JsValue::UNDEFINED, |s| s.as_ref())).map_err(|_| unreadable())?;
-            Ok((JsValue::from_str(url), copy.into(), signal.clone()))
-        }
+    let (input, init, headers, signal) = match request {
+        Outgoing::Page { url, init } => (JsValue::from_str(url), init.init.clone().into(), Some(init.headers.clone()), init.signal.clone()),
         Outgoing::Request { request, signal } => {
             let copy = request.clone().map_err(|_| error::invalid_options("send(): the request's body was read already; it cannot be sent"))?;
             let headers = Reflect::get(&copy, &"headers".into()).ok().and_then(|headers| headers.dyn_into::<web_sys::Headers>().ok());
-            headers
-                .and_then(|headers| headers.set("Authorization", &bearer).ok())
-                .ok_or_else(|| error::invalid_options("send(): the request's headers cannot take the token (a no-cors request?)"))?;
-            Ok((copy.into(), JsValue::UNDEFINED, signal.clone()))
+            (copy.into(), JsValue::UNDEFINED, headers, signal.clone())
         }
-    }
+    };
+    headers
+        .and_then(|headers| headers.set("Authorization", &format!("Bearer {token}")).ok())
+        .ok_or_else(|| error::invalid_options("the request's headers cannot take the token (a no-cors request?)"))?;
+    Ok((input, init, signal))
 }
 
 /// Sends the request of call `call` with the token, to exactly the URL whose origin was

@@ -103,8 +103,8 @@ pub struct View {
 
 /// One visitor in the browser: its lifecycle and everything that carries it out.
 pub struct Browser {
-    /// The options it was made with (the lifecycle's own copy is borrowed while it decides).
-    options: Options,
+    /// The options it was made with, shared with the lifecycle (which is borrowed while it decides).
+    options: Rc<Options>,
     life: RefCell<Lifecycle>,
     view: RefCell<View>,
     storage: RefCell<Storage>,
@@ -143,7 +143,8 @@ impl Browser {
     pub fn new(options: Options) -> Rc<Browser> {
         let storage = Storage::open(options.storage);
         let keys = [record::secret_key(&options.prefix, &options.api), record::session_key(&options.prefix, &options.api, &options.org)];
-        let life = Lifecycle::new(options.clone());
+        let life = Lifecycle::new(options);
+        let options = life.options.clone();
         let view = View { session: None, storage: storage.kind(), clock: life.clock() };
         let browser = Rc::new_cyclic(|this| Browser {
             options,
@@ -197,13 +198,19 @@ impl Browser {
     /// are read first: the page may have replaced them).
     pub fn is_authenticated(&self) -> bool {
         let (wall, mono) = (guarded::now(), guarded::monotonic());
-        self.view(|view| lifecycle::valid_now(view.session.as_ref(), &view.clock, wall, mono))
+        let view = self.view.borrow();
+        lifecycle::valid_now(view.session.as_ref(), &view.clock, wall, mono)
     }
 
-    /// Reads the getters' view of the visitor. Page code may run right after (a getter builds JS
-    /// objects): `read` takes what it needs, and the view is not borrowed while page code runs.
-    pub fn view<T>(&self, read: impl FnOnce(&View) -> T) -> T {
-        read(&self.view.borrow())
+    /// The current session, as the latest decision left it (a copy: page code may run while
+    /// the caller uses it, a getter building JS objects).
+    pub fn session(&self) -> Option<Session> {
+        self.view.borrow().session.clone()
+    }
+
+    /// Where things are kept now (memory after a fallback).
+    pub fn storage_kind(&self) -> StorageKind {
+        self.view.borrow().storage
     }
 
     /// A new call, with what settles it, watched for its signal's abort: its number, for the
