@@ -1,5 +1,8 @@
-// Sizes of what ships: the .wasm and the JS glue of pkg/, raw, gzip -9 and brotli, and the glue
-// as a bundler ships it (a Vite production build of bench/app, minified).
+// Sizes of what ships: the .wasm and the JS of pkg/, raw, gzip -9 and brotli, and what each kind
+// of user downloads: a bundler's build (the glue as a Vite production build of bench/app minifies
+// it), a native ES modules page (the minified index.js), a script-tag page (the minified embed);
+// each with the .wasm. Sizes are KiB (1024 bytes) of Node's zlib (gzip level 9) and brotli
+// (quality 11): GNU `gzip -9` of a file adds its header and name, some 30 bytes more.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, cpSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +16,7 @@ export const ROOT = resolve(import.meta.dirname, "..");
  * as a layer over the Rust API's shell, 1.3 KB; the fixes of the third adversarial round, 1.5 KB:
  * redirects refused, the SDK's own time line, copies of the SDK in one page, guarded option
  * reads). The budget is 80 KB, the ceiling set for what every kind of user downloads, so that
- * growth fails the size test. */
+ * growth fails the size test. Each kind of user's download is held to it. */
 export const BUDGET_BYTES = 80 * 1024;
 
 function sizes(bytes) {
@@ -47,27 +50,34 @@ function bundledGlue() {
 
 export function measure() {
   const wasm = readFileSync(join(ROOT, "pkg/web/giosg_visitor_bg.wasm"));
-  // The package entry: one ES module, the wasm-bindgen glue bundled in.
+  // The package entry: one minified ES module, the wasm-bindgen glue bundled in.
   const entry = readFileSync(join(ROOT, "pkg/index.js"));
   const embed = readFileSync(join(ROOT, "pkg/embed/giosg-visitor.js"));
+  const embedWasm = readFileSync(join(ROOT, "pkg/embed/giosg-visitor_bg.wasm"));
   const rows = {
     "wasm": sizes(wasm),
-    "JS entry with its glue (index.js, one module)": sizes(entry),
-    "JS glue, minified by Vite": sizes(bundledGlue()),
-    "embed script (unminified)": sizes(embed),
+    "JS glue, minified by Vite (a bundler's build)": sizes(bundledGlue()),
+    "JS entry, index.js (one minified module: native ES modules)": sizes(entry),
+    "embed script, embed/giosg-visitor.js (minified: script tag)": sizes(embed),
   };
-  const shipped = rows["wasm"].gzip + rows["JS glue, minified by Vite"].gzip;
-  // What a CDN serves to browsers that take brotli (all current ones).
-  const shippedBrotli = rows["wasm"].brotli + rows["JS glue, minified by Vite"].brotli;
-  return { rows, shipped, shippedBrotli, budget: BUDGET_BYTES };
+  const sum = (...parts) => ({ gzip: parts.reduce((n, p) => n + p.gzip, 0), brotli: parts.reduce((n, p) => n + p.brotli, 0) });
+  // What each kind of user downloads: the .wasm and the one JS file its page loads.
+  const downloads = {
+    "bundler (Vite 8 build)": sum(rows["wasm"], rows["JS glue, minified by Vite (a bundler's build)"]),
+    "native ES modules": sum(rows["wasm"], rows["JS entry, index.js (one minified module: native ES modules)"]),
+    "script tag": sum(sizes(embedWasm), rows["embed script, embed/giosg-visitor.js (minified: script tag)"]),
+  };
+  const largest = Math.max(...Object.values(downloads).map((d) => d.gzip));
+  return { rows, downloads, largest, budget: BUDGET_BYTES };
 }
 
-export function sizeTable({ rows, shipped, shippedBrotli, budget }) {
+/** The table, in KiB (1024 bytes) of Node's zlib: gzip level 9 and brotli quality 11. */
+export function sizeTable({ rows, downloads, budget }) {
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   const lines = ["| what | raw | gzip -9 | brotli |", "|---|---:|---:|---:|"];
   for (const [name, s] of Object.entries(rows)) lines.push(`| ${name} | ${kb(s.raw)} | ${kb(s.gzip)} | ${kb(s.brotli)} |`);
-  lines.push(`| **shipped: wasm + minified glue** | | **${kb(shipped)}** | **${kb(shippedBrotli)}** |`);
-  lines.push(`| budget | | ${kb(budget)} | |`);
+  for (const [name, s] of Object.entries(downloads)) lines.push(`| **downloaded, ${name}: wasm + its JS** | | **${kb(s.gzip)}** | **${kb(s.brotli)}** |`);
+  lines.push(`| budget, for each | | ${kb(budget)} | |`);
   return lines.join("\n");
 }
 

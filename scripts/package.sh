@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds what ships into pkg/ and packs it:
 #   pkg/web/     wasm-pack's --target web output (ES module glue, .wasm, .d.ts)
-#   pkg/embed/   the script-tag embed: one classic script defining window.GiosgVisitor, and its .wasm
+#   pkg/embed/   the script-tag embed: one minified classic script defining window.GiosgVisitor (its
+#                source map beside it), and its .wasm
 #   pkg/index.js  the package entry: packaging/index.js and entry.js bundled with the glue and the
-#                 VisitorError class into one ES module, beside web/ whose .wasm it loads
+#                 VisitorError class into one minified ES module (index.js.map beside it), beside
+#                 web/ whose .wasm it loads
 #   pkg/index.d.ts, package.json, README.md             the npm package around them (packaging/)
 #   pkg/embed.d.ts                                      the types of the embed's global (window.GiosgVisitor)
 #   pkg/react.js, react-boundary.js, vue.js, visitor-store.js, react.d.ts, vue.d.ts
@@ -62,21 +64,27 @@ node -e '
 # then the .wasm (which a page can preload). The one VisitorError class inside is the one the
 # .wasm throws and the entry exports. The glue finds its .wasm through
 # `new URL("giosg_visitor_bg.wasm", import.meta.url)`, relative to the module it is in: the bundle
-# sits above web/, so that URL names web/ (bundlers follow it and emit the .wasm as an asset).
-cp packaging/index.js pkg/index.js
-rolldown pkg/index.js --format esm --file pkg/index.bundled.js --logLevel silent \
-  --banner "/* giosg-visitor $VERSION: the package entry, one ES module (packaging/index.js and entry.js, wasm-bindgen's glue, VisitorError), loading web/giosg_visitor_bg.wasm. */" >/dev/null
-mv pkg/index.bundled.js pkg/index.js
-[ "$(grep -cF 'new URL("giosg_visitor_bg.wasm", import.meta.url)' pkg/index.js)" = 1 ] ||
-  { echo "package.sh: the glue's URL of its .wasm is not in the bundled entry once" >&2; exit 1; }
-sed -i 's#new URL("giosg_visitor_bg\.wasm", import\.meta\.url)#new URL("./web/giosg_visitor_bg.wasm", import.meta.url)#' pkg/index.js
+# sits above web/, so it bundles a copy of the glue whose URL names web/ (bundlers follow it and
+# emit the .wasm as an asset). Minified, with its source map beside it (index.js.map), as native
+# ES modules pages load it.
+cp packaging/index.js pkg/index.src.js
+[ "$(grep -cF "new URL('giosg_visitor_bg.wasm', import.meta.url)" pkg/web/giosg_visitor.js)" = 1 ] ||
+  { echo "package.sh: the glue's URL of its .wasm is not in the glue once" >&2; exit 1; }
+sed "s#new URL('giosg_visitor_bg\.wasm', import\.meta\.url)#new URL('./web/giosg_visitor_bg.wasm', import.meta.url)#" \
+  pkg/web/giosg_visitor.js > pkg/web/giosg_visitor.entry.js
+sed -i 's#from "./web/giosg_visitor.js"#from "./web/giosg_visitor.entry.js"#' pkg/index.src.js
+rolldown pkg/index.src.js --format esm --file pkg/index.js --minify --sourcemap --logLevel silent \
+  --postBanner "/* giosg-visitor $VERSION: the package entry, one ES module (packaging/index.js and entry.js, wasm-bindgen's glue, VisitorError), loading web/giosg_visitor_bg.wasm. */" >/dev/null
+rm pkg/index.src.js pkg/web/giosg_visitor.entry.js
+[ "$(grep -cF 'new URL(`./web/giosg_visitor_bg.wasm`,import.meta.url)' pkg/index.js)$(grep -cF 'new URL("./web/giosg_visitor_bg.wasm",import.meta.url)' pkg/index.js)" != 00 ] ||
+  { echo "package.sh: the URL of the .wasm is not in the bundled entry" >&2; exit 1; }
 
 # The embed: the same build bundled into one classic script (rolldown, IIFE) from
-# packaging/embed.js, beside the same .wasm.
+# packaging/embed.js, beside the same .wasm; minified, with its source map beside it.
 mkdir -p pkg/embed
 cp pkg/web/giosg_visitor_bg.wasm pkg/embed/giosg-visitor_bg.wasm
-rolldown packaging/embed.js --format iife --file pkg/embed/giosg-visitor.js --logLevel silent \
-  --banner "/* giosg-visitor $VERSION: script-tag embed. Defines window.GiosgVisitor = { ready, Visitor, VisitorError }. */" >/dev/null
+rolldown packaging/embed.js --format iife --file pkg/embed/giosg-visitor.js --minify --sourcemap --logLevel silent \
+  --postBanner "/* giosg-visitor $VERSION: script-tag embed. Defines window.GiosgVisitor = { ready, Visitor, VisitorError }. */" >/dev/null
 # entry.js lives on inside both bundles only.
 rm pkg/entry.js
 
