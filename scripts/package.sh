@@ -72,12 +72,15 @@ cp packaging/index.js pkg/index.src.js
   { echo "package.sh: the glue's URL of its .wasm is not in the glue once" >&2; exit 1; }
 sed "s#new URL('giosg_visitor_bg\.wasm', import\.meta\.url)#new URL('./web/giosg_visitor_bg.wasm', import.meta.url)#" \
   pkg/web/giosg_visitor.js > pkg/web/giosg_visitor.entry.js
-sed -i 's#from "./web/giosg_visitor.js"#from "./web/giosg_visitor.entry.js"#' pkg/index.src.js
+# Both the entry and entry.js import that copy, so that the bundle holds one glue.
+sed 's#from "./web/giosg_visitor.js"#from "./web/giosg_visitor.entry.js"#' pkg/entry.js > pkg/entry.index.js
+sed -i 's#from "./web/giosg_visitor.js"#from "./web/giosg_visitor.entry.js"#; s#from "./entry.js"#from "./entry.index.js"#' pkg/index.src.js
 rolldown pkg/index.src.js --format esm --file pkg/index.js --minify --sourcemap --logLevel silent \
   --postBanner "/* giosg-visitor $VERSION: the package entry, one ES module (packaging/index.js and entry.js, wasm-bindgen's glue, VisitorError), loading web/giosg_visitor_bg.wasm. */" >/dev/null
-rm pkg/index.src.js pkg/web/giosg_visitor.entry.js
-[ "$(grep -cF 'new URL(`./web/giosg_visitor_bg.wasm`,import.meta.url)' pkg/index.js)$(grep -cF 'new URL("./web/giosg_visitor_bg.wasm",import.meta.url)' pkg/index.js)" != 00 ] ||
-  { echo "package.sh: the URL of the .wasm is not in the bundled entry" >&2; exit 1; }
+rm pkg/index.src.js pkg/entry.index.js pkg/web/giosg_visitor.entry.js
+[ "$(grep -oE 'new URL\(.\./web/giosg_visitor_bg\.wasm.,import\.meta\.url\)' pkg/index.js | wc -l)" = 1 ] &&
+  [ "$(grep -oF '__wbg_visitor_free' pkg/index.js | wc -l)" = "$(grep -oF '__wbg_visitor_free' pkg/web/giosg_visitor.js | wc -l)" ] ||
+  { echo "package.sh: the bundled entry does not hold one glue, with the URL of web/'s .wasm once" >&2; exit 1; }
 
 # The embed: the same build bundled into one classic script (rolldown, IIFE) from
 # packaging/embed.js, beside the same .wasm; minified, with its source map beside it.
