@@ -46,7 +46,7 @@ log "browser suites in WebKit (WebKitWebDriver under Xvfb)"
 GIOSG_LOCAL_SERVER=$SERVER_URL SAFARIDRIVER=$(command -v WebKitWebDriver) JSC_slowPathAllocsBetweenGCs=1000 \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   xvfb-run -a cargo test --release --target wasm32-unknown-unknown --features js \
-  --test browser --test faults --test page --test tabs --test rust_api
+  --test browser --test faults --test page --test tabs --test rust_api --test chaos
 
 # The example app in Rust and the README's Rust quick start, for the end-to-end tests.
 build_example
