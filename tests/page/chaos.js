@@ -157,10 +157,14 @@ export async function chaosEpisode(server, seed) {
   const retryKey = `${prefix}:${api}:${org}:retry`;
   const composed = [];
   const broken = [];
+  const started = performance.now();
+  const phases = [];
+  const phase = (name) => phases.push(`${name} ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const note = (what) => composed.push(what);
   const fail = (what) => broken.push(what);
 
   const { page, sdk, leave } = await pageInAFrame(server);
+  const VisitorError = sdk.VisitorError;
   const room = (await control(server, "POST", `/orgs/${org}/rooms`, "{}")).id;
   const lifetime = rng.pick([1800, 1800, 1800, 4, 6]);
   if (lifetime !== 1800) {
@@ -215,8 +219,10 @@ export async function chaosEpisode(server, seed) {
   const sent = [];
   let pageFetch = function (input, init) {
     try {
-      const request = new page.Request(input, init);
-      sent.push({ url: request.url, method: request.method, auth: request.headers.has("Authorization"), body: typeof init?.body === "string" ? init.body : "" });
+      // A Request handed in is read through a clone: building a Request from it would use up
+      // its body, and the platform would then refuse to send it.
+      const request = new page.Request(input instanceof page.Request ? input.clone() : input, init);
+      sent.push({ url: request.url, method: request.method, auth: request.headers.has("Authorization"), body: request.text().catch(() => "") });
     } catch {
       // What the platform refuses, it does not send either.
     }
@@ -238,9 +244,7 @@ export async function chaosEpisode(server, seed) {
   page.fetch = pageFetch;
 
   const visitors = [];
-  // Where each visitor of the episode was last asked to keep things.
-  const kinds = new Map();
-  const state = { forgot: false, identityChanged: false };
+  const state = { forgot: false, identityChanged: false, degraded: false };
   const neighbourOrg = crypto.randomUUID();
   const neighbour = new sdk.Visitor({ organizationId: neighbourOrg, apiBaseUrl: server, storageKeyPrefix: `${prefix}n`, requestTimeoutMs: 2000 });
   const pending = [];
@@ -267,7 +271,6 @@ export async function chaosEpisode(server, seed) {
       },
       () => {
         const kind = rng.pick(["local", "session", "memory"]);
-        if (mine) kinds.set(target, kind);
         track(`setStorage("${kind}") from page code`, () => target.setStorage(kind));
       },
       () => track("getAccessToken() from page code", () => target.getAccessToken()),
@@ -339,20 +342,25 @@ export async function chaosEpisode(server, seed) {
 
   const watch = (visitor) => {
     visitor.on("identitychange", () => (state.identityChanged = true));
+    // Degraded to memory by a storage that threw (not moved there by the page): what it could
+    // not read it cannot erase either, so the consent check below does not apply.
+    visitor.on("storage", ({ reason }) => {
+      if (reason !== "changed") state.degraded = true;
+    });
     visitors.push(visitor);
     return visitor;
   };
   let main;
   try {
     main = watch(new sdk.Visitor(options()));
-    kinds.set(main, storage);
   } catch (error) {
     fail(`the constructor threw ${describe(error)}`);
   }
   const firstSession = main ? await within(main.authenticate(), 60000) : { late: true };
   const identity = firstSession.ok ? firstSession.value.visitorId : null;
+  phase(`first authenticate ${firstSession.ok ? "ok" : firstSession.late ? "late" : describe(firstSession.error)}`);
   if (firstSession.late) fail("the first authenticate() did not settle within 60 s");
-  else if (!firstSession.ok && !(firstSession.error instanceof sdk.VisitorError)) fail(`the first authenticate() rejected with ${describe(firstSession.error)}`);
+  else if (!firstSession.ok && !(firstSession.error instanceof VisitorError)) fail(`the first authenticate() rejected with ${describe(firstSession.error)}`);
 
   // The calls, started in a burst with page-timer gaps between some.
   const steps = 3 + rng.int(5);
@@ -389,7 +397,6 @@ export async function chaosEpisode(server, seed) {
     if (call === "setStorage") {
       const kind = rng.pick(["local", "session", "memory"]);
       note(`→ ${kind}`);
-      kinds.set(target, kind);
       track(`setStorage("${kind}")`, () => target.setStorage(kind));
     }
     if (call === "stop" && target !== main) target.stop();
@@ -397,7 +404,6 @@ export async function chaosEpisode(server, seed) {
       const kind = rng.pick(["local", "session", "memory"]);
       try {
         const added = watch(new sdk.Visitor(options({ storage: kind })));
-        kinds.set(added, kind);
         track("a new visitor's authenticate()", () => added.authenticate());
       } catch (error) {
         fail(`a new visitor's constructor threw ${describe(error)}`);
@@ -415,7 +421,7 @@ export async function chaosEpisode(server, seed) {
       try {
         new sdk.Visitor(Object.defineProperty(options(), "autoRenew", { get() { throw new page.Error("a page getter's bug"); }, enumerable: true })).stop();
       } catch (error) {
-        if (!(error instanceof sdk.VisitorError)) fail(`the constructor with a throwing getter threw ${describe(error)}`);
+        if (!(error instanceof VisitorError)) fail(`the constructor with a throwing getter threw ${describe(error)}`);
       }
     }
     if (rng.chance(0.4)) await pause(rng.int(400));
@@ -423,13 +429,16 @@ export async function chaosEpisode(server, seed) {
 
   // Every call settles with a value or a VisitorError. The bound is wide (authenticate() gives
   // up after about 30 s): it fails only a call that never settles.
-  const results = await Promise.all(pending.map(({ promise }) => within(promise, 60000)));
-  for (const [index, { what, allowAbort }] of pending.entries()) {
+  // (Page code may add calls while these settle: they are checked below, with the later ones.)
+  const startedCalls = pending.slice();
+  const results = await Promise.all(startedCalls.map(({ promise }) => within(promise, 60000)));
+  for (const [index, { what, allowAbort }] of startedCalls.entries()) {
     const result = results[index];
     if (result.late) fail(`${what} did not settle within 60 s`);
-    else if (!result.ok && !(result.error instanceof sdk.VisitorError) && !(allowAbort !== null && result.error === allowAbort)) fail(`${what} rejected with ${describe(result.error)}, not a VisitorError`);
+    else if (!result.ok && !(result.error instanceof VisitorError) && !(allowAbort !== null && result.error === allowAbort)) fail(`${what} rejected with ${describe(result.error)}, not a VisitorError`);
   }
-  const firstPending = pending.length;
+  const firstPending = startedCalls.length;
+  phase("calls settled");
 
   // With the server's faults gone: a token the SDK reports valid is one the server takes (the
   // page's clock still moved). Read before and after the request: valid after a 401 is wrong.
@@ -448,6 +457,7 @@ export async function chaosEpisode(server, seed) {
     }
   }
 
+  phase("expiry check");
   // The page puts everything back; each visitor still answers.
   for (const undo of restore) undo();
   polluted = false;
@@ -464,21 +474,22 @@ export async function chaosEpisode(server, seed) {
     try {
       void visitor.visitorId;
     } catch (error) {
-      stopped = error instanceof sdk.VisitorError && error.code === "stopped";
+      stopped = error instanceof VisitorError && error.code === "stopped";
       if (!stopped) fail(`a getter threw ${describe(error)}`);
     }
     const result = answers[index];
     if (result.late) fail("a visitor did not answer authenticate() after the episode within 60 s");
-    else if (!result.ok && !(result.error instanceof sdk.VisitorError && (stopped || result.error.code === "stopped"))) fail(`a visitor answered authenticate() after the episode with ${describe(result.error)}`);
+    else if (!result.ok && !(result.error instanceof VisitorError && (stopped || result.error.code === "stopped"))) fail(`a visitor answered authenticate() after the episode with ${describe(result.error)}`);
   }
   const later = pending.slice(firstPending);
   const laterResults = await Promise.all(later.map(({ promise }) => within(promise, 60000)));
   for (const [index, { what }] of later.entries()) {
     const result = laterResults[index];
     if (result.late) fail(`${what} (from page code) did not settle within 60 s`);
-    else if (!result.ok && !(result.error instanceof sdk.VisitorError)) fail(`${what} (from page code) rejected with ${describe(result.error)}`);
+    else if (!result.ok && !(result.error instanceof VisitorError)) fail(`${what} (from page code) rejected with ${describe(result.error)}`);
   }
 
+  phase("visitors answered");
   // The identity is kept unless forgotten or reset.
   if (main && identity && !state.forgot && !state.identityChanged) {
     let now = null;
@@ -491,7 +502,8 @@ export async function chaosEpisode(server, seed) {
   }
 
   // Consent: a storage that no visitor of the episode is in at the end (each was moved out, or
-  // never there) holds none of the SDK's keys; a stopped visitor may leave its own.
+  // never there) holds none of the SDK's keys; a stopped visitor may leave its own, and one that
+  // degraded to memory (its storage threw) did not choose to leave.
   const finalKinds = [];
   for (const visitor of visitors) {
     try {
@@ -500,7 +512,7 @@ export async function chaosEpisode(server, seed) {
       finalKinds.push("stopped");
     }
   }
-  if (finalKinds.length && !finalKinds.includes("stopped")) {
+  if (finalKinds.length && !finalKinds.includes("stopped") && !state.degraded) {
     for (const [kind, where] of [["local", localStorage], ["session", sessionStorage]]) {
       if (finalKinds.includes(kind)) continue;
       const left = keys.filter((key) => where.getItem(key) !== null);
@@ -510,6 +522,7 @@ export async function chaosEpisode(server, seed) {
 
   // The token and the secret went only where allowed.
   for (const request of sent) {
+    request.body = await request.body;
     const origin = new URL(request.url).origin;
     if (request.auth && origin !== api) fail(`the token went to ${request.url}`);
     if (request.body.includes("visitor_secret_id") && (origin !== api || request.method !== "POST" || !new URL(request.url).pathname.endsWith("/auth"))) fail(`the secret went to ${request.method} ${request.url}`);
@@ -529,7 +542,8 @@ export async function chaosEpisode(server, seed) {
     sessionStorage.removeItem(key);
   }
   leave();
-  const summary = `seed ${seed}: ${composed.join("; ")}`;
+  phase("end");
+  const summary = `seed ${seed}: ${composed.join("; ")} [${phases.join(", ")}]`;
   if (broken.length) throw new Error(`${summary}\n  broke: ${[...new Set(broken)].join("\n  broke: ")}`);
   return summary;
 }
