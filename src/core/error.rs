@@ -26,6 +26,11 @@ pub enum Code {
     OriginNotAllowed,
     /// The visitor was stopped (or `forget()` cut the call short).
     Stopped,
+    /// `subscribe()` was given something that is not a channel (the path of an API endpoint).
+    InvalidChannel,
+    /// The server refused a channel, also with a renewed token: the channel ended
+    /// (the event that reports it names the channel).
+    ChannelRefused,
     /// The environment cannot run the SDK: not a browser, or no WebAssembly (the package entry
     /// raises it, before any Rust runs).
     Unsupported,
@@ -43,6 +48,8 @@ impl Code {
             Code::SecretRejected => "secret_rejected",
             Code::OriginNotAllowed => "origin_not_allowed",
             Code::Stopped => "stopped",
+            Code::InvalidChannel => "invalid_channel",
+            Code::ChannelRefused => "channel_refused",
             Code::Unsupported => "unsupported",
         }
     }
@@ -112,6 +119,17 @@ pub fn secret_rejected() -> Error {
     error(Code::SecretRejected, "the server refused the stored visitor secret; it was kept, since onSecretRejected is \"error\"")
 }
 
+/// `subscribe()` was given something that is not a channel (SPEC §1: the path of an API endpoint).
+pub fn invalid_channel() -> Error {
+    error(Code::InvalidChannel, "a channel is the path of an API endpoint: it starts with /, does not end with /, and has no empty segment, query, fragment, origin, space or backslash")
+}
+
+/// The server refused `channel` twice, the second time with a renewed token: it ended. The
+/// channel is a path the page chose (checked by `invalid_channel`'s rules), never a token.
+pub fn channel_refused(channel: &str) -> Error {
+    error(Code::ChannelRefused, format!("the server refused the channel {channel}, also with a renewed token; it was ended"))
+}
+
 /// The caller's own signal aborted its request (the Rust API's `send()`; the JS class rejects
 /// with the signal's reason instead).
 pub fn aborted() -> Error {
@@ -157,5 +175,7 @@ mod tests {
         assert_eq!(Code::OriginNotAllowed.to_string(), "origin_not_allowed");
         let boxed: Box<dyn std::error::Error> = Box::new(stopped());
         assert_eq!(boxed.to_string(), "stopped: the visitor was stopped");
+        assert_eq!(Code::InvalidChannel.to_string(), "invalid_channel");
+        assert_eq!(channel_refused("/api/v5/public/visitors/v1/chats").to_string(), "channel_refused: the server refused the channel /api/v5/public/visitors/v1/chats, also with a renewed token; it was ended");
     }
 }

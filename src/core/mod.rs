@@ -1,7 +1,7 @@
 //! The pure core: everything that can be decided without a browser.
 //!
 //! Nothing here touches `web-sys` or `js-sys`: inputs are typed values and times, outputs are
-//! values, decisions and typed effects ([`lifecycle::Effect`]). `cargo test` on the host covers
+//! values, decisions and typed effects ([`lifecycle::Effect`], [`realtime::Effect`]). `cargo test` on the host covers
 //! it; the browser shell in `web/` and `js/` only carries its decisions out.
 
 pub mod clock;
@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod lifecycle;
 pub mod options;
+pub mod realtime;
 pub mod record;
 pub mod redact;
 pub mod retry;

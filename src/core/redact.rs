@@ -46,6 +46,11 @@ redacted!(
     AccessToken,
     "AccessToken"
 );
+redacted!(
+    /// A text frame for the real-time socket that carries an access token (a `sub`).
+    Frame,
+    "Frame"
+);
 
 #[cfg(test)]
 mod tests {
@@ -55,7 +60,8 @@ mod tests {
     fn debug_and_display_never_show_the_value() {
         let secret = Secret::new("2bc12b9cb90d4faf92141c45d560164584ad030d78cb06f91e".into());
         let token = AccessToken::new("eyJhbGciOiJIUzI1NiJ9.e30.sig".into());
-        for printed in [format!("{secret:?}"), format!("{secret}"), format!("{token:?}"), format!("{token}")] {
+        let frame = Frame::new(r#"["sub",["/c","eyJhbGciOiJIUzI1NiJ9.e30.sig"],{"query":1}]"#.into());
+        for printed in [format!("{secret:?}"), format!("{secret}"), format!("{token:?}"), format!("{token}"), format!("{frame:?}"), format!("{frame}")] {
             assert!(!printed.contains("2bc12b9c") && !printed.contains("eyJ"), "{printed}");
             assert!(printed.contains("redacted"));
         }
