@@ -13,7 +13,7 @@ log "host tests: core and local server (cargo test)"
 # with it the wasm-bindgen that the CLI matches): it is a browser app, and the crate's Rust API
 # exists only on wasm32, so on the host it has nothing to build or test. build_example below
 # builds it for the browser; tests/e2e/rust-app.test.mjs and quickstart.test.mjs run it.
-cargo test --workspace --exclude giosg-visitor-example
+cargo test --workspace --exclude giosg-visitor-example --features giosg-visitor/realtime
 
 # A Rust app on the crate (default features off) with the lowest wasm-bindgen the crate supports
 # and the newest: it builds, and nothing of the SDK is among its JS exports.

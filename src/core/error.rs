@@ -27,9 +27,11 @@ pub enum Code {
     /// The visitor was stopped (or `forget()` cut the call short).
     Stopped,
     /// `subscribe()` was given something that is not a channel (the path of an API endpoint).
+    #[cfg(feature = "realtime")]
     InvalidChannel,
     /// The server refused a channel, also with a renewed token: the channel ended
     /// (the event that reports it names the channel).
+    #[cfg(feature = "realtime")]
     ChannelRefused,
     /// The environment cannot run the SDK: not a browser, or no WebAssembly (the package entry
     /// raises it, before any Rust runs).
@@ -48,7 +50,9 @@ impl Code {
             Code::SecretRejected => "secret_rejected",
             Code::OriginNotAllowed => "origin_not_allowed",
             Code::Stopped => "stopped",
+            #[cfg(feature = "realtime")]
             Code::InvalidChannel => "invalid_channel",
+            #[cfg(feature = "realtime")]
             Code::ChannelRefused => "channel_refused",
             Code::Unsupported => "unsupported",
         }
@@ -120,12 +124,14 @@ pub fn secret_rejected() -> Error {
 }
 
 /// `subscribe()` was given something that is not a channel (SPEC §1: the path of an API endpoint).
+#[cfg(feature = "realtime")]
 pub fn invalid_channel() -> Error {
     error(Code::InvalidChannel, "a channel is the path of an API endpoint: it starts with /, does not end with /, and has no empty segment, query, fragment, origin, space or backslash")
 }
 
 /// The server refused `channel` twice, the second time with a renewed token: it ended. The
 /// channel is a path the page chose (checked by `invalid_channel`'s rules), never a token.
+#[cfg(feature = "realtime")]
 pub fn channel_refused(channel: &str) -> Error {
     error(Code::ChannelRefused, format!("the server refused the channel {channel}, also with a renewed token; it was ended"))
 }
@@ -175,7 +181,9 @@ mod tests {
         assert_eq!(Code::OriginNotAllowed.to_string(), "origin_not_allowed");
         let boxed: Box<dyn std::error::Error> = Box::new(stopped());
         assert_eq!(boxed.to_string(), "stopped: the visitor was stopped");
+        #[cfg(feature = "realtime")]
         assert_eq!(Code::InvalidChannel.to_string(), "invalid_channel");
+        #[cfg(feature = "realtime")]
         assert_eq!(channel_refused("/api/v5/public/visitors/v1/chats").to_string(), "channel_refused: the server refused the channel /api/v5/public/visitors/v1/chats, also with a renewed token; it was ended");
     }
 }

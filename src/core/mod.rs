@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod lifecycle;
 pub mod options;
+#[cfg(feature = "realtime")]
 pub mod realtime;
 pub mod record;
 pub mod redact;
