@@ -85,6 +85,12 @@ pub fn network() -> Error {
     error(Code::Network, "the request failed: the network or the server did not answer")
 }
 
+/// The page's Content-Security-Policy does not let the page connect to the API's `origin` (a
+/// URL of the options, never a token).
+pub fn refused_by_policy(origin: &str) -> Error {
+    error(Code::Network, format!("the page's Content-Security-Policy refused the request: add {origin} to its connect-src"))
+}
+
 /// No full answer within the timeout.
 pub fn timeout() -> Error {
     error(Code::Timeout, "the request timed out")

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::clock::Clock;
-use super::error::{self, Error};
+use super::error::{self, Code, Error};
 use super::options::{OnSecretRejected, Options, StorageKind, StorageReason};
 use super::record::{self, RetryRecord, SecretRecord, SessionRecord};
 use super::redact::Secret;
@@ -292,6 +292,9 @@ pub struct Lifecycle {
     /// The current session came from a renewal for a 401, and the API has not taken its token
     /// since: a 401 to it is the caller's answer (one renewal per token, SPEC §3).
     renewed_for_refusal: bool,
+    /// The page's Content-Security-Policy refused the auth request under way (its
+    /// `securitypolicyviolation` came before the request's failure): that failure is the policy's.
+    refused_by_policy: bool,
     /// The time line every time above is on: the page's clock, as far as time has really passed.
     /// Shared with the getters' view of the visitor (see [`Lifecycle::clock`]).
     clock: Rc<Clock>,
@@ -321,6 +324,7 @@ impl Lifecycle {
             flight: None,
             waiters: Vec::new(),
             renewed_for_refusal: false,
+            refused_by_policy: false,
             clock: Rc::default(),
         }
     }
@@ -472,6 +476,10 @@ impl Lifecycle {
             Some(Flight { phase: phase @ (Phase::Ask { .. } | Phase::Probe { .. } | Phase::Recheck { .. }), .. }) if seq == self.seq => phase.clone(),
             _ => return,
         };
+        // Refused by the page's policy: the browser refuses every retry alike.
+        if core::mem::take(&mut self.refused_by_policy) && result.as_ref().is_err_and(|e| e.code == Code::Network) {
+            return self.fail_by_policy(host);
+        }
         let now = self.now(host);
         match phase {
             Phase::Ask { secret, sent_at } => match result {
@@ -528,6 +536,30 @@ impl Lifecycle {
             },
             _ => {}
         }
+        self.finish(host);
+    }
+
+    /// The page's Content-Security-Policy refused a request (the browser's
+    /// `securitypolicyviolation`: the directive, and the URL it blocked). When it is the auth
+    /// request, the flight ends at once with an error that says so, without a retry: the browser
+    /// refuses every retry alike (the background tries again later, as after any error). The
+    /// event comes before the request's failure or after it, so either ends the flight.
+    pub fn refused_by_policy<S: Host>(&mut self, directive: &str, blocked: &str, host: &mut S) {
+        let api = self.options.api.origin();
+        let to_api = blocked.strip_prefix(api).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        if directive != "connect-src" || !to_api {
+            return;
+        }
+        match self.flight.as_ref().map(|f| &f.phase) {
+            Some(Phase::Ask { .. } | Phase::Probe { .. } | Phase::Recheck { .. }) => self.refused_by_policy = true,
+            Some(Phase::Backoff { .. }) if self.last_error.as_ref().is_some_and(|e| e.code == Code::Network) => self.fail_by_policy(host),
+            _ => {}
+        }
+    }
+
+    fn fail_by_policy<S: Host>(&mut self, host: &mut S) {
+        let error = error::refused_by_policy(self.options.api.origin());
+        self.fail(error, false, None, host);
         self.finish(host);
     }
 
@@ -895,6 +927,7 @@ impl Lifecycle {
 
     fn post<S: Host>(&mut self, secret: Option<&Secret>, phase: Phase, host: &mut S) {
         self.seq = self.seq.wrapping_add(1);
+        self.refused_by_policy = false;
         let url = self.options.api.auth_url(&self.options.org);
         host.effect(Effect::Post { seq: self.seq, url, secret: secret.cloned(), timeout_ms: self.options.request_timeout_ms });
         self.set_phase(phase);

@@ -80,6 +80,9 @@ pub enum Input {
     /// Another copy of the SDK in the page wrote to storage (or the page says so): what this
     /// visitor's keys hold is read again, as written by another tab.
     CopyWrote,
+    /// The page's Content-Security-Policy refused a request: its `effectiveDirective` and
+    /// `blockedURI`.
+    RefusedByPolicy { directive: String, blocked: String },
 }
 
 /// The effects under way: each handle ends its effect when dropped or told to.
@@ -89,6 +92,8 @@ struct Running {
     request: Option<web_sys::AbortController>,
     lock: Option<locks::Lock>,
     page: Option<page::PageListeners>,
+    /// From the first auth request on: the page's policy refusing one.
+    policy: Option<page::PolicyListener>,
 }
 
 /// What the getters read: the visitor as the latest decision left it. Page code that the
@@ -307,6 +312,7 @@ impl Browser {
                     life.tab_changed(Some(&key), value.as_deref(), &mut host);
                 }
             }
+            Input::RefusedByPolicy { directive, blocked } => life.refused_by_policy(&directive, &blocked, &mut host),
             Input::CopyWrote => {
                 // Nothing of the event is trusted: what the keys hold is read from storage.
                 for key in &self.keys {
@@ -319,11 +325,26 @@ impl Browser {
         (host.effects, sent)
     }
 
+    /// Hands each input to this visitor, as long as it lives: what its page listeners call.
+    fn deliverer(&self) -> impl Fn(Input) + 'static {
+        let this = self.this.clone();
+        move |input| {
+            if let Some(browser) = this.upgrade() {
+                browser.deliver(input);
+            }
+        }
+    }
+
     /// Carries one effect out. The lifecycle is not borrowed here: page code may run.
     fn perform(&self, effect: Effect) {
         let this = self.this.clone();
         match effect {
             Effect::Post { seq, url, secret, timeout_ms } => {
+                if self.running.borrow().policy.is_none() {
+                    // Not borrowed while it listens: the page may have wrapped `addEventListener`.
+                    let policy = page::PolicyListener::listen(self.deliverer());
+                    self.running.borrow_mut().policy = policy;
+                }
                 let body = stringify(&AuthRequest::new(secret.as_ref()));
                 let controller = net::post(url, body, timeout_ms, move |result| {
                     if let Some(browser) = this.upgrade() {
@@ -372,11 +393,7 @@ impl Browser {
                 drop(old);
             }
             Effect::Listen { on, tabs } => {
-                let listeners = on.then(|| page::PageListeners::listen(tabs, move |input| {
-                    if let Some(browser) = this.upgrade() {
-                        browser.deliver(input);
-                    }
-                }));
+                let listeners = on.then(|| page::PageListeners::listen(tabs, self.deliverer()));
                 // The old listeners are removed when dropped.
                 let old = std::mem::replace(&mut self.running.borrow_mut().page, listeners.flatten());
                 drop(old);

@@ -1,7 +1,8 @@
 //! The page events that wake the SDK (`visibilitychange` to visible, `pageshow`, `online`),
 //! other tabs' storage writes (`storage`) and other copies' of the SDK in this page
-//! (`copies::EVENT`), as `web-sys` listeners kept in `Closure`s; dropping [`PageListeners`]
-//! removes them.
+//! (`copies::EVENT`), and the page's Content-Security-Policy refusing a request
+//! (`securitypolicyviolation`), as `web-sys` listeners kept in `Closure`s; dropping
+//! [`PageListeners`] or [`PolicyListener`] removes them.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -72,5 +73,40 @@ impl Drop for PageListeners {
         if let Some(tabs) = &self.tabs {
             let _ = self.window.remove_event_listener_with_callback("storage", tabs.as_ref().unchecked_ref());
         }
+    }
+}
+
+/// `securitypolicyviolation` on the document: the page's Content-Security-Policy refused a
+/// request (the browser refuses it at once, as a network failure that says nothing of why).
+/// Heard from the visitor's first auth request on, until it stops.
+pub struct PolicyListener {
+    document: EventTarget,
+    listener: Listener,
+}
+
+const POLICY_EVENT: &str = "securitypolicyviolation";
+
+impl PolicyListener {
+    /// `deliver` gets [`Input::RefusedByPolicy`] for each violation the browser reports (not one
+    /// the page dispatched). Its members are read through `Reflect.get`, which returns what a
+    /// page's getter throws instead of unwinding. `None` outside a window.
+    pub fn listen(deliver: impl Fn(Input) + 'static) -> Option<Self> {
+        let document: EventTarget = web_sys::window()?.document()?.into();
+        let listener = Listener::new(move |event: web_sys::Event| {
+            // `isTrusted` is the event's own, unforgeable member: only the browser sets it.
+            if !event.is_trusted() {
+                return;
+            }
+            let read = |name: &str| js_sys::Reflect::get(&event, &JsValue::from_str(name)).ok().and_then(|value| value.as_string()).unwrap_or_default();
+            deliver(Input::RefusedByPolicy { directive: read("effectiveDirective"), blocked: read("blockedURI") });
+        });
+        let _ = document.add_event_listener_with_callback(POLICY_EVENT, listener.as_ref().unchecked_ref());
+        Some(PolicyListener { document, listener })
+    }
+}
+
+impl Drop for PolicyListener {
+    fn drop(&mut self) {
+        let _ = self.document.remove_event_listener_with_callback(POLICY_EVENT, self.listener.as_ref().unchecked_ref());
     }
 }

@@ -1583,3 +1583,69 @@ fn a_redirect_of_the_auth_request_is_an_http_error_not_retried() {
 }
 
 mod chaos;
+
+/// What the browser reports of a request the page's Content-Security-Policy blocked: the
+/// directive and the URL (here the auth request's, to the default `apiBaseUrl`).
+const BLOCKED_AUTH: &str = "https://service.giosg.com/api/v5/public/orgs/e6a08f51-c250-4074-847b-58d444dbbeb1/auth";
+
+/// The error a call was rejected with, read from the whole effects.
+fn rejection(effects: &[Effect], of: u32) -> Option<Error> {
+    effects.iter().find_map(|effect| match effect {
+        Effect::Reply { call, outcome: Err(error) } if *call == of => Some(error.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_request_the_pages_policy_refused_fails_at_once_whichever_the_browser_reports_first() {
+    for event_first in [true, false] {
+        let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+        shell.effects = Some(Vec::new());
+        life.authenticate(1, false, &mut shell);
+        if event_first {
+            life.refused_by_policy("connect-src", BLOCKED_AUTH, &mut shell);
+            life.answered(1, Err(error::network()), &mut shell);
+        } else {
+            life.answered(1, Err(error::network()), &mut shell);
+            assert!(rejection(shell.effects.as_deref().unwrap(), 1).is_none(), "a network failure alone is retried");
+            life.refused_by_policy("connect-src", BLOCKED_AUTH, &mut shell);
+        }
+        let effects = shell.effects.take().unwrap();
+        let error = rejection(&effects, 1).expect("rejected at once");
+        assert_eq!(error.code, Code::Network);
+        assert_eq!(error.message, "the page's Content-Security-Policy refused the request: add https://service.giosg.com to its connect-src");
+        assert_eq!(effects.iter().filter(|e| matches!(e, Effect::Post { .. })).count(), 1, "not retried for the call");
+    }
+}
+
+#[test]
+fn reports_of_other_directives_origins_or_moments_change_nothing() {
+    let (mut life, mut shell) = (lifecycle("memory"), Fake::new());
+    // Nothing in flight: a request of the page's own was blocked.
+    life.refused_by_policy("connect-src", BLOCKED_AUTH, &mut shell);
+    life.authenticate(1, false, &mut shell);
+    for (directive, blocked) in [
+        ("img-src", BLOCKED_AUTH),
+        ("connect-src", "https://service.giosg.com.example/api"),
+        ("connect-src", "https://example.com/api/v5/public/orgs/e6a08f51-c250-4074-847b-58d444dbbeb1/auth"),
+        ("connect-src", "http://service.giosg.com/"),
+    ] {
+        life.refused_by_policy(directive, blocked, &mut shell);
+    }
+    life.answered(1, Err(error::network()), &mut shell);
+    assert!(replies(&shell.take()).is_empty(), "a network failure is retried");
+    // A report while a 5xx is backed off is not this request's: the retry goes as planned.
+    shell.fire(&mut life);
+    life.answered(2, status(503, None), &mut shell);
+    life.refused_by_policy("connect-src", "https://service.giosg.com", &mut shell);
+    assert!(replies(&shell.take()).is_empty());
+    // A report during a request that then succeeds is forgotten with it: the next network
+    // failure is retried.
+    shell.fire(&mut life);
+    life.refused_by_policy("connect-src", BLOCKED_AUTH, &mut shell);
+    life.answered(3, ok("v1", "t1", 1800), &mut shell);
+    assert_eq!(replies(&shell.take()), [Did::Reply(1, Ok("session v1".into()))]);
+    life.authenticate(2, true, &mut shell);
+    life.answered(4, Err(error::network()), &mut shell);
+    assert!(replies(&shell.take()).is_empty(), "retried: the report was of the request before");
+}
