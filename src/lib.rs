@@ -44,6 +44,8 @@ pub use crate::core::lifecycle::Source;
 pub use crate::core::options::{OnSecretRejected, StorageKind, StorageReason};
 #[cfg(target_arch = "wasm32")]
 pub use visitor::{Event, Session, Subscription, Visitor, VisitorOptions};
+#[cfg(all(target_arch = "wasm32", feature = "realtime"))]
+pub use visitor::{Action, Change, ChannelSubscription, SocketState};
 
 /// The allocator of the npm package's `.wasm`: talc, smaller than std's default on wasm at the
 /// same memory use (README, "What keeps it small"). Only with the `js` feature: a Rust app

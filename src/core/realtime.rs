@@ -6,7 +6,7 @@
 //! timer, a page event, a session) runs to completion and queues typed [`Effect`]s with its
 //! [`Host`]: open a socket, send a frame, close it, arm the timer, ask for a session, emit an
 //! event, deliver a change to a channel's listeners. What the effects bring back comes in as the
-//! next input. The browser shell will do them with `WebSocket`, a gloo timer and the lifecycle;
+//! next input. The browser shell (`web/realtime.rs`) does them with a `WebSocket` (`web/socket.rs`), a gloo timer and the lifecycle;
 //! the tests use a recording host on a fake clock.
 //!
 //! The machine never reads the lifecycle: it asks for a session with [`Effect::AskSession`] (the
@@ -26,9 +26,6 @@
 //! identity goes through here too), open (subscribing, with query ids; channels confirmed; a probe
 //! may be out after a page resume), backoff (closed or failed, waiting to reopen).
 
-// Nothing outside the core uses the machine yet: the browser shell (`web/`, `js/`) and the JS
-// `subscribe()` come later.
-#![allow(dead_code)]
 
 use core::marker::PhantomData;
 use std::rc::Rc;

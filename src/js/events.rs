@@ -9,7 +9,10 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use super::objects::{self, Snapshot};
-use crate::core::lifecycle::Event;
+use crate::core::lifecycle;
+#[cfg(feature = "realtime")]
+use crate::core::realtime;
+use crate::web::listeners::Event;
 use crate::web::Browser;
 
 /// The events of `on()`.
@@ -19,7 +22,17 @@ pub enum EventName {
     IdentityChange,
     Error,
     Storage,
+    #[cfg(feature = "realtime")]
+    Realtime,
+    #[cfg(feature = "realtime")]
+    Resync,
 }
+
+/// What `on()` says of an unknown event name.
+#[cfg(not(feature = "realtime"))]
+pub const EVENT_NAMES: &str = "on(event): event must be \"session\", \"identitychange\", \"error\" or \"storage\"";
+#[cfg(feature = "realtime")]
+pub const EVENT_NAMES: &str = "on(event): event must be \"session\", \"identitychange\", \"error\", \"storage\", \"realtime\" or \"resync\"";
 
 impl EventName {
     pub fn parse(name: &str) -> Option<Self> {
@@ -28,16 +41,26 @@ impl EventName {
             "identitychange" => Self::IdentityChange,
             "error" => Self::Error,
             "storage" => Self::Storage,
+            #[cfg(feature = "realtime")]
+            "realtime" => Self::Realtime,
+            #[cfg(feature = "realtime")]
+            "resync" => Self::Resync,
             _ => return None,
         })
     }
 
     fn of(event: &Event) -> Self {
         match event {
-            Event::Session { .. } => Self::Session,
-            Event::IdentityChange { .. } => Self::IdentityChange,
-            Event::Error(_) => Self::Error,
-            Event::Storage { .. } => Self::Storage,
+            Event::Visitor(lifecycle::Event::Session { .. }) => Self::Session,
+            Event::Visitor(lifecycle::Event::IdentityChange { .. }) => Self::IdentityChange,
+            Event::Visitor(lifecycle::Event::Error(_)) => Self::Error,
+            Event::Visitor(lifecycle::Event::Storage { .. }) => Self::Storage,
+            #[cfg(feature = "realtime")]
+            Event::Channels(realtime::Event::Realtime { .. }) => Self::Realtime,
+            #[cfg(feature = "realtime")]
+            Event::Channels(realtime::Event::Resync { .. }) => Self::Resync,
+            #[cfg(feature = "realtime")]
+            Event::Channels(realtime::Event::ChannelRefused { .. }) => Self::Error,
         }
     }
 }
@@ -50,6 +73,13 @@ extern "C" {
     fn report_error(error: &JsValue) -> Result<(), JsValue>;
 }
 
+/// Calls the page's `listener` with `value`; what it throws is reported, not raised.
+pub fn call_reporting(listener: &Function, value: &JsValue) {
+    if let Err(thrown) = listener.call1(&JsValue::UNDEFINED, value) {
+        let _ = report_error(&thrown);
+    }
+}
+
 /// Subscribes `listener` (a page function) to the events named `name` of `browser`, each handed
 /// the detail the page gets (a `session` event's holds the very `Session` object
 /// `visitor.session` hands out); returns the function that unsubscribes. A listener that throws
@@ -60,13 +90,18 @@ pub fn subscribe(browser: &Rc<Browser>, name: EventName, listener: Function, sna
         if EventName::of(event) != name {
             return;
         }
-        let session = match event {
-            Event::Session { session, .. } => Some(snapshot.borrow_mut().of(session)),
-            _ => None,
+        let detail = match event {
+            Event::Visitor(event) => {
+                let session = match event {
+                    lifecycle::Event::Session { session, .. } => Some(snapshot.borrow_mut().of(session)),
+                    _ => None,
+                };
+                objects::detail(event, session.as_ref())
+            }
+            #[cfg(feature = "realtime")]
+            Event::Channels(event) => objects::channel_detail(event),
         };
-        if let Err(thrown) = listener.call1(&JsValue::UNDEFINED, &objects::detail(event, session.as_ref())) {
-            let _ = report_error(&thrown);
-        }
+        call_reporting(&listener, &detail);
     }));
     let browser = Rc::downgrade(browser);
     Closure::<dyn FnMut()>::new(move || {

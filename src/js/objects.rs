@@ -111,3 +111,54 @@ pub fn detail(event: &Event, session_object: Option<&JsValue>) -> JsValue {
         Event::Storage { reason, kind } => to_value(&StorageDetail { reason: reason.code(), message: reason.message(), kind: kind.name() }),
     }
 }
+
+/// `{ state, channels }`: the socket's state and how many channels are subscribed.
+#[cfg(feature = "realtime")]
+#[derive(Serialize)]
+struct RealtimeDetail {
+    state: &'static str,
+    channels: u32,
+}
+
+/// `{ channels, since }`: the socket was down since `since`.
+#[cfg(feature = "realtime")]
+#[derive(Serialize)]
+struct ResyncDetail {
+    channels: u32,
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    since: Date,
+}
+
+/// A `Change`: `{ channel, action, resourceId, resource }` (`resource` the very value the frame
+/// held, `null` when it held none).
+#[cfg(feature = "realtime")]
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangeObject<'a> {
+    channel: &'a str,
+    action: &'static str,
+    resource_id: Option<&'a str>,
+    resource: Option<&'a crate::web::realtime::Resource>,
+}
+
+/// The detail of a real-time event: `realtime`, `resync`, or the `error` of a channel refused
+/// (a `VisitorError` `channel_refused` with the `channel`).
+#[cfg(feature = "realtime")]
+pub fn channel_detail(event: &crate::core::realtime::Event) -> JsValue {
+    use crate::core::realtime::Event;
+    match event {
+        Event::Realtime { state, channels } => to_value(&RealtimeDetail { state: state.name(), channels: *channels }),
+        Event::Resync { channels, since_ms } => to_value(&ResyncDetail { channels: *channels, since: Date::new(&JsValue::from_f64(*since_ms)) }),
+        Event::ChannelRefused { channel, error } => {
+            let error = to_js(error);
+            let _ = js_sys::Reflect::set(&error, &JsValue::from_str("channel"), &JsValue::from_str(channel));
+            error
+        }
+    }
+}
+
+/// What a channel's listeners get of a notification.
+#[cfg(feature = "realtime")]
+pub fn change(change: &crate::core::realtime::Change<crate::web::realtime::Resource>) -> JsValue {
+    to_value(&ChangeObject { channel: &change.channel, action: change.action.name(), resource_id: change.resource_id.as_deref(), resource: change.resource.as_ref() })
+}

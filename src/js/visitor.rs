@@ -135,12 +135,37 @@ impl Visitor {
     #[wasm_bindgen(skip_typescript)]
     pub fn on(&self, event: JsValue, listener: JsValue) -> Result<JsValue, JsValue> {
         let Some(name) = event.as_string().as_deref().and_then(EventName::parse) else {
-            return Err(to_js(&error::invalid_options("on(event): event must be \"session\", \"identitychange\", \"error\" or \"storage\"")));
+            return Err(to_js(&error::invalid_options(events::EVENT_NAMES)));
         };
         let Ok(listener) = listener.dyn_into::<Function>() else {
             return Err(to_js(&error::invalid_options("on(event, listener): listener must be a function")));
         };
         Ok(events::subscribe(self.browser(), name, listener, &self.snapshot))
+    }
+
+    /// Listens to one of giosg's real-time channels (the path of the matching HTTP endpoint);
+    /// returns the function that unsubscribes (harmless twice). The first channel opens the
+    /// visitor's socket, the last one unsubscribed closes it. (Typed in `types.d.ts`.)
+    #[cfg(feature = "realtime")]
+    #[wasm_bindgen(skip_typescript)]
+    pub fn subscribe(&self, channel: JsValue, listener: JsValue) -> Result<JsValue, JsValue> {
+        let Some(channel) = channel.as_string() else {
+            return Err(to_js(&error::invalid_channel()));
+        };
+        let Ok(listener) = listener.dyn_into::<Function>() else {
+            return Err(to_js(&error::invalid_options("subscribe(channel, listener): listener must be a function")));
+        };
+        let id = self
+            .browser()
+            .subscribe_channel(&channel, Rc::new(move |change| events::call_reporting(&listener, &super::objects::change(change))))
+            .map_err(|e| to_js(&e))?;
+        let browser = Rc::downgrade(self.browser());
+        Ok(Closure::<dyn FnMut()>::new(move || {
+            if let Some(browser) = browser.upgrade() {
+                browser.unsubscribe_channel(id);
+            }
+        })
+        .into_js_value())
     }
 
     /// Erases the secret and the session from storage and memory and stops the timers; the next

@@ -6,6 +6,9 @@ use std::rc::Weak;
 use super::Session;
 use crate::core::error::Error;
 use crate::core::lifecycle::{self, Source};
+#[cfg(feature = "realtime")]
+use crate::core::realtime::{self, SocketState};
+use crate::web::listeners;
 use crate::core::options::{StorageKind, StorageReason};
 use crate::web::Browser;
 
@@ -40,15 +43,50 @@ pub enum Event {
         /// Where the visitor is kept now.
         kind: StorageKind,
     },
+    /// The real-time socket's state changed, or how many channels are subscribed on it (the JS
+    /// class's `realtime` event).
+    #[cfg(feature = "realtime")]
+    Realtime {
+        /// Connecting, open or closed.
+        state: SocketState,
+        /// How many channels are subscribed.
+        channels: u32,
+    },
+    /// The socket was down, so notifications may have been missed: fetch those lists again over
+    /// HTTP (the JS class's `resync` event). Every channel still wanted is subscribed again.
+    #[cfg(feature = "realtime")]
+    Resync {
+        /// How many channels are subscribed again.
+        channels: u32,
+        /// Since when (milliseconds since the Unix epoch, on the page's clock).
+        since_ms: f64,
+    },
+    /// The server refused a channel also with a renewed token: it ended, and its listeners hear
+    /// nothing more (the JS class's `error` event with code `channel_refused` and `channel`).
+    #[cfg(feature = "realtime")]
+    ChannelRefused {
+        /// The channel.
+        channel: String,
+        /// Its `channel_refused` error.
+        error: Error,
+    },
 }
 
 impl Event {
-    pub(crate) fn of(event: &lifecycle::Event) -> Self {
+    pub(crate) fn of(event: &listeners::Event) -> Self {
         match event {
-            lifecycle::Event::Session { session, source } => Event::Session { session: Session(session.clone()), source: *source },
-            lifecycle::Event::IdentityChange { previous, current } => Event::IdentityChange { previous: previous.clone(), current: current.clone() },
-            lifecycle::Event::Error(error) => Event::Error(error.clone()),
-            lifecycle::Event::Storage { reason, kind } => Event::Storage { reason: *reason, kind: *kind },
+            listeners::Event::Visitor(event) => match event {
+                lifecycle::Event::Session { session, source } => Event::Session { session: Session(session.clone()), source: *source },
+                lifecycle::Event::IdentityChange { previous, current } => Event::IdentityChange { previous: previous.clone(), current: current.clone() },
+                lifecycle::Event::Error(error) => Event::Error(error.clone()),
+                lifecycle::Event::Storage { reason, kind } => Event::Storage { reason: *reason, kind: *kind },
+            },
+            #[cfg(feature = "realtime")]
+            listeners::Event::Channels(event) => match event {
+                realtime::Event::Realtime { state, channels } => Event::Realtime { state: *state, channels: *channels },
+                realtime::Event::Resync { channels, since_ms } => Event::Resync { channels: *channels, since_ms: *since_ms },
+                realtime::Event::ChannelRefused { channel, error } => Event::ChannelRefused { channel: channel.clone(), error: error.clone() },
+            },
         }
     }
 }

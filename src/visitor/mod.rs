@@ -6,11 +6,15 @@
 //! - `options.rs`: [`VisitorOptions`], checked by the rules the JS options follow;
 //! - `session.rs`: [`Session`];
 //! - `events.rs`: [`Event`] and the [`Subscription`] that ends when dropped;
-//! - `call.rs`: [`Call`], the future of each call (dropping it abandons the call).
+//! - `call.rs`: [`Call`], the future of each call (dropping it abandons the call);
+//! - `channel.rs` (feature `realtime`): a real-time channel's [`Change`] and the
+//!   [`ChannelSubscription`] that ends when dropped.
 
 #![warn(missing_docs)]
 
 mod call;
+#[cfg(feature = "realtime")]
+mod channel;
 mod events;
 mod options;
 mod session;
@@ -20,6 +24,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use call::Call;
+#[cfg(feature = "realtime")]
+pub use channel::{Action, Change, ChannelSubscription, SocketState};
 pub use events::{Event, Subscription};
 pub use options::VisitorOptions;
 pub use session::Session;
@@ -220,6 +226,30 @@ impl Visitor {
     pub fn subscribe(&self, listener: impl Fn(&Event) + 'static) -> Subscription {
         let id = self.browser().subscribe(Rc::new(move |event| listener(&Event::of(event))));
         Subscription { browser: Rc::downgrade(self.browser()), id: Some(id) }
+    }
+
+    /// Listens to one of giosg's real-time channels, `channel` the path of the matching HTTP
+    /// endpoint (`/api/v5/public/visitors/<visitor id>/chats`), until the
+    /// [`ChannelSubscription`] is dropped; [`Code::InvalidChannel`](crate::Code::InvalidChannel)
+    /// for what is not one, [`Code::Stopped`](crate::Code::Stopped) after [`Visitor::stop`]. The
+    /// first channel opens the visitor's socket (authenticating first when needed), the last one
+    /// dropped closes it. The socket stays authorized by itself: renewals, drops, sleeps and a
+    /// moved router are handled, and [`Event::Resync`] says when notifications may have been
+    /// missed. Listeners run from the socket's event, and may call the visitor.
+    ///
+    /// ```no_run
+    /// use giosg_visitor::Visitor;
+    ///
+    /// fn watch_chats(visitor: &Visitor, visitor_id: &str) -> Result<giosg_visitor::ChannelSubscription, giosg_visitor::Error> {
+    ///     visitor.subscribe_channel(&format!("/api/v5/public/visitors/{visitor_id}/chats"), |change| {
+    ///         println!("{:?} {:?}", change.action(), change.resource_id());
+    ///     })
+    /// }
+    /// ```
+    #[cfg(feature = "realtime")]
+    pub fn subscribe_channel(&self, channel: &str, listener: impl Fn(&Change) + 'static) -> Result<ChannelSubscription, Error> {
+        let id = self.browser().subscribe_channel(channel, Rc::new(move |change| listener(&Change(change.clone()))))?;
+        Ok(ChannelSubscription { browser: Rc::downgrade(self.browser()), id })
     }
 
     /// The organization's id, in lower case.

@@ -5,7 +5,16 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::core::lifecycle::Event;
+use crate::core::lifecycle;
+#[cfg(feature = "realtime")]
+use crate::core::realtime;
+
+/// An event of a visitor: its token lifecycle's, or its real-time channels'.
+pub enum Event {
+    Visitor(lifecycle::Event),
+    #[cfg(feature = "realtime")]
+    Channels(realtime::Event),
+}
 
 /// What an event is handed to.
 pub type Listener = Rc<dyn Fn(&Event)>;

@@ -13,7 +13,9 @@
 //!   caller's own request sent with the token;
 //! - `guarded.rs`: every call into what the page can replace (`fetch`, `Date.now`, ...), as a
 //!   `Result`, so that no exception of the page's unwinds through the shell;
-//! - `listeners.rs`: the subscribers to the visitor's events.
+//! - `listeners.rs`: the subscribers to the visitor's events;
+//! - `realtime.rs` (feature `realtime`): the real-time channels' machine and its effects, over
+//!   `socket.rs`, the transport (a `WebSocket`: the one inference, see there).
 //!
 //! Both APIs sit on this shell: the Rust `Visitor` (`crate::visitor`) and the JS class
 //! (`crate::js`, behind the `js` feature) each open calls and subscribe here, and only turn what
@@ -31,6 +33,10 @@ pub mod listeners;
 pub mod locks;
 pub mod net;
 pub mod page;
+#[cfg(feature = "realtime")]
+pub mod realtime;
+#[cfg(feature = "realtime")]
+pub mod socket;
 pub mod storage;
 pub mod urls;
 
@@ -83,6 +89,9 @@ pub enum Input {
     /// The page's Content-Security-Policy refused a request: its `effectiveDirective` and
     /// `blockedURI`.
     RefusedByPolicy { directive: String, blocked: String },
+    /// For the real-time channels' machine (`realtime.rs`), not the lifecycle.
+    #[cfg(feature = "realtime")]
+    Channels(realtime::ChannelInput),
 }
 
 /// The effects under way: each handle ends its effect when dropped or told to.
@@ -124,6 +133,8 @@ pub struct Browser {
     /// This visitor's storage keys, the secret's first: read again when another copy of the SDK
     /// in the page wrote.
     keys: [String; 2],
+    #[cfg(feature = "realtime")]
+    channels: realtime::Channels,
     this: Weak<Browser>,
 }
 
@@ -151,6 +162,8 @@ impl Browser {
         let life = Lifecycle::new(options);
         let options = life.options.clone();
         let view = View { session: None, storage: storage.kind(), clock: life.clock() };
+        #[cfg(feature = "realtime")]
+        let channels = realtime::Channels::new(crate::core::realtime::Realtime::new(crate::core::realtime::Settings::of(&options), life.clock()));
         let browser = Rc::new_cyclic(|this| Browser {
             options,
             life: RefCell::new(life),
@@ -163,6 +176,8 @@ impl Browser {
             listeners: RefCell::default(),
             lock_seq: Cell::new(0),
             keys,
+            #[cfg(feature = "realtime")]
+            channels,
             this: this.clone(),
         });
         PAGE.with(|page| {
@@ -250,6 +265,11 @@ impl Browser {
         self.listeners.borrow().remove(id);
     }
 
+    /// Hands `event` to the subscribers (from a microtask).
+    fn emit(&self, event: listeners::Event) {
+        self.listeners.borrow().emit(event);
+    }
+
     /// Hands `input` to the lifecycle, and performs what it asks for; an input that arrives
     /// meanwhile (from page code an effect ran) is handled right after.
     pub fn deliver(&self, input: Input) {
@@ -260,14 +280,37 @@ impl Browser {
         loop {
             let next = self.inbox.borrow_mut().pop_front();
             let Some(input) = next else { break };
+            #[cfg(feature = "realtime")]
+            let input = match input {
+                Input::Channels(input) => {
+                    // A socket that closed (or was given up by the shell) is let go here, where
+                    // nothing is borrowed: ending it runs what the page may have replaced.
+                    if let realtime::ChannelInput::Socket { socket, event: socket::SocketEvent::Closed } = &input {
+                        drop(self.channels.take_socket(*socket));
+                    }
+                    for effect in self.decide_channels(input) {
+                        self.perform_channel(effect);
+                    }
+                    continue;
+                }
+                input => input,
+            };
+            #[cfg(feature = "realtime")]
+            let cue = realtime::Cue::of(&input);
             let (effects, sent) = self.decide(input);
             self.refresh_view();
             self.share_writes();
+            #[cfg(feature = "realtime")]
+            let channel_effects = self.follow_lifecycle(cue, &effects);
             if let Some((call, response)) = sent {
                 calls::settle(self, call, Ok(Outcome::Response(response)));
             }
             for effect in effects {
                 self.perform(effect);
+            }
+            #[cfg(feature = "realtime")]
+            for effect in channel_effects {
+                self.perform_channel(effect);
             }
         }
         self.busy.set(false);
@@ -313,6 +356,9 @@ impl Browser {
                 }
             }
             Input::RefusedByPolicy { directive, blocked } => life.refused_by_policy(&directive, &blocked, &mut host),
+            // Handled before the lifecycle is asked (`deliver`).
+            #[cfg(feature = "realtime")]
+            Input::Channels(_) => {}
             Input::CopyWrote => {
                 // Nothing of the event is trusted: what the keys hold is read from storage.
                 for key in &self.keys {
@@ -398,7 +444,7 @@ impl Browser {
                 let old = std::mem::replace(&mut self.running.borrow_mut().page, listeners.flatten());
                 drop(old);
             }
-            Effect::Emit(event) => self.listeners.borrow().emit(event),
+            Effect::Emit(event) => self.emit(listeners::Event::Visitor(event)),
             Effect::Reply { call, outcome } => calls::reply(self, call, outcome),
         }
     }
@@ -413,6 +459,8 @@ impl Browser {
             call.settle(Err(Failure::Error(error::stopped())));
         }
         self.listeners.borrow_mut().clear();
+        #[cfg(feature = "realtime")]
+        self.channels.end();
         // Dropped once no longer borrowed: ending them calls what the page may have replaced
         // (`clearTimeout`, `removeEventListener`), which may call the visitor back.
         let running = std::mem::take(&mut *self.running.borrow_mut());
