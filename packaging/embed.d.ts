@@ -24,6 +24,7 @@ declare global {
     type Session = Module.Session;
     type VisitorErrorCode = Module.VisitorErrorCode;
     type VisitorEventMap = Module.VisitorEventMap;
+    type Change = Module.Change;
   }
 }
 

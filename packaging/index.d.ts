@@ -9,6 +9,9 @@ export type {
   SessionEventDetail,
   IdentityChangeEventDetail,
   StorageEventDetail,
+  Change,
+  RealtimeEventDetail,
+  ResyncEventDetail,
 } from "./web/giosg_visitor.js";
 
 /**
@@ -24,6 +27,8 @@ export declare class VisitorError extends Error {
   readonly code: VisitorErrorCode;
   /** The HTTP status, for `code === "http"` (none for a redirect: the browser hides it). */
   readonly status?: number;
+  /** The channel that ended, for `code === "channel_refused"`. */
+  readonly channel?: string;
 }
 
 /**

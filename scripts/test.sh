@@ -13,7 +13,7 @@ log "host tests: core and local server (cargo test)"
 # with it the wasm-bindgen that the CLI matches): it is a browser app, and the crate's Rust API
 # exists only on wasm32, so on the host it has nothing to build or test. build_example below
 # builds it for the browser; tests/e2e/rust-app.test.mjs and quickstart.test.mjs run it.
-cargo test --workspace --exclude giosg-visitor-example --features giosg-visitor/realtime
+cargo test --workspace --exclude giosg-visitor-example
 
 # A Rust app on the crate (default features off) with the lowest wasm-bindgen the crate supports
 # and the newest: it builds, and nothing of the SDK is among its JS exports.
@@ -46,7 +46,7 @@ log "browser suites in WebKit (WebKitWebDriver under Xvfb)"
 GIOSG_LOCAL_SERVER=$SERVER_URL SAFARIDRIVER=$(command -v WebKitWebDriver) JSC_slowPathAllocsBetweenGCs=1000 \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   xvfb-run -a cargo test --release --target wasm32-unknown-unknown --features js \
-  --test browser --test faults --test page --test tabs --test rust_api --test chaos
+  --test browser --test faults --test page --test tabs --test rust_api --test chaos --test realtime
 
 # The example app in Rust and the README's Rust quick start, for the end-to-end tests.
 build_example

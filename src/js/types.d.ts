@@ -59,8 +59,11 @@ export interface Session {
  * `invalid_response` (an answer that failed
  * validation; nothing was stored), `secret_rejected` (the stored secret was refused, with
  * `onSecretRejected: "error"`), `origin_not_allowed` (`fetch()` to an origin that may not get the
- * token; nothing was sent), `stopped` (after `stop()`, `free()` or `[Symbol.dispose]()`), `unsupported` (the environment
- * cannot run the SDK: not a browser, or no WebAssembly; `ready` rejects with it).
+ * token; nothing was sent), `stopped` (after `stop()`, `free()` or `[Symbol.dispose]()`),
+ * `invalid_channel` (`subscribe()` was given something that is not a channel; nothing was done),
+ * `channel_refused` (the server refused a channel also with a renewed token: it ended; the error
+ * names it in `channel`), `unsupported` (the environment cannot run the SDK: not a browser, or no
+ * WebAssembly; `ready` rejects with it).
  */
 export type VisitorErrorCode =
   | "invalid_options"
@@ -71,6 +74,8 @@ export type VisitorErrorCode =
   | "secret_rejected"
   | "origin_not_allowed"
   | "stopped"
+  | "invalid_channel"
+  | "channel_refused"
   | "unsupported";
 
 /** Every error of the SDK. `message` never contains a token or a secret. */
@@ -81,6 +86,36 @@ export interface VisitorError extends Error {
   code: VisitorErrorCode;
   /** The HTTP status, for `code === "http"` (none for a redirect: the browser hides it). */
   status?: number;
+  /** The channel that ended, for `code === "channel_refused"`. */
+  channel?: string;
+}
+
+/** A notification of a real-time channel (`visitor.subscribe(channel, listener)`). */
+export interface Change {
+  /** The channel, as subscribed. */
+  channel: string;
+  /** A resource of the channel's list was added, changed or removed. */
+  action: "added" | "changed" | "removed";
+  /** The resource's id (`resourceId` or `resource_id` on the wire), `null` when none was sent. */
+  resourceId: string | null;
+  /** All of the resource for `added`, the changed attributes for `changed`, `null` for
+   * `removed`: as the server sent it. */
+  resource: Record<string, unknown> | null;
+}
+
+export interface RealtimeEventDetail {
+  /** The visitor's socket: opening, open, or closed (none wanted, or waiting to reopen). */
+  state: "connecting" | "open" | "closed";
+  /** How many channels are subscribed on it. */
+  channels: number;
+}
+
+export interface ResyncEventDetail {
+  /** How many channels were subscribed again. */
+  channels: number;
+  /** When the socket went down: notifications since may have been missed, so fetch those lists
+   * again over HTTP. */
+  since: Date;
 }
 
 export interface SessionEventDetail {
@@ -121,10 +156,16 @@ export interface VisitorEventMap {
   session: SessionEventDetail;
   /** `visitorId` changed: `forget()` (to `null`), the first identity after it, or a reset secret. */
   identitychange: IdentityChangeEventDetail;
-  /** A background renewal failed (once per failure streak); a still-valid token stays in use. */
+  /** A background renewal failed (once per failure streak); a still-valid token stays in use. Or
+   * a channel ended (`code === "channel_refused"`, with `channel`). */
   error: VisitorError;
   /** Where the secret and the session are kept changed: a fallback to memory, or `setStorage()`. */
   storage: StorageEventDetail;
+  /** The real-time socket's state changed, or how many channels are subscribed on it. */
+  realtime: RealtimeEventDetail;
+  /** The socket was down and every channel is subscribed again: notifications may have been
+   * missed. */
+  resync: ResyncEventDetail;
 }
 
 export interface Visitor {
@@ -148,6 +189,15 @@ export interface Visitor {
    * `requestTimeoutMs` rejects with `timeout`.
    */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+  /**
+   * Listens to one of giosg's real-time channels: `channel` is the path of the matching HTTP
+   * endpoint (`/api/v5/public/visitors/<visitorId>/chats`), else it throws `invalid_channel`.
+   * The first channel opens the visitor's socket (authenticating when needed), the last one
+   * unsubscribed closes it; renewals, drops, sleeps and a moved router are handled (`resync` says
+   * when notifications may have been missed). Returns the function that unsubscribes (harmless
+   * twice). Throws `stopped` after `stop()`.
+   */
+  subscribe(channel: string, listener: (change: Change) => void): () => void;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof VisitorEventMap>(event: K, listener: (detail: VisitorEventMap[K]) => void): () => void;
 }

@@ -203,5 +203,5 @@ test("a TypeScript app type-checks against the shipped declarations with --stric
 });
 
 test("wrong option types and unknown event names fail to type-check, each where it is", () => {
-  failsWhereMarked(join(app, "ts/tsconfig.bad.json"), join(app, "ts/bad.ts"), 7, app);
+  failsWhereMarked(join(app, "ts/tsconfig.bad.json"), join(app, "ts/bad.ts"), 8, app);
 });

@@ -15,5 +15,7 @@ new Visitor({ organizationId: "x", storage: "cookie" }); // error: storage
 new Visitor({ organizationId: null }); // error: organizationId is required, null is not a default
 // An unknown storage kind for setStorage:
 visitor.setStorage("cookie"); // error: setStorage
+// A channel's listener gets a Change, whose action is one of three names:
+visitor.subscribe("/api/v5/public/visitors/x/chats", (change) => change.action === "deleted"); // error: action
 // The embed's global is typed too (a wrong option type):
 new GiosgVisitor.Visitor({ organizationId: 1 }); // error: embed

@@ -1,5 +1,5 @@
 // Must type-check with `tsc --strict` against the shipped .d.ts.
-import { ready, Visitor, VisitorError, type Session, type VisitorErrorCode, type VisitorOptions } from "giosg-visitor";
+import { ready, Visitor, VisitorError, type Change, type Session, type VisitorErrorCode, type VisitorOptions } from "giosg-visitor";
 
 const options: VisitorOptions = {
   organizationId: "e6a08f51-c250-4074-847b-58d444dbbeb1",
@@ -42,6 +42,19 @@ export async function main(): Promise<string> {
     }
   }
   off();
+  // Real-time channels: a channel's changes, the socket's state, a resync, a refused channel.
+  const unsubscribe: () => void = visitor.subscribe(`/api/v5/public/visitors/${visitor.visitorId}/chats`, (change: Change) => {
+    const action: "added" | "changed" | "removed" = change.action;
+    const id: string | null = change.resourceId;
+    console.log(change.channel, action, id, change.resource?.["id"]);
+  });
+  visitor.on("realtime", ({ state, channels }) => {
+    const s: "connecting" | "open" | "closed" = state;
+    console.log(s, channels.toFixed());
+  });
+  visitor.on("resync", ({ channels, since }) => console.log(channels, since.getTime()));
+  visitor.on("error", (error) => console.log(error.code === "channel_refused" ? error.channel?.length : error.status));
+  unsubscribe();
   const session = await visitor.authenticate();
   await visitor.authenticate({ force: true });
   const token: string = await visitor.getAccessToken({ minValidity: 30 });
