@@ -498,3 +498,24 @@ async fn a_page_websocket_whose_send_throws_is_a_lost_socket_not_a_broken_visito
     heard(&online, 1).await;
     visitor.stop();
 }
+
+#[wasm_bindgen_test]
+async fn a_reset_identity_subscribes_every_channel_again_with_its_own_token() {
+    let env = Env::new();
+    let room = env.room().await;
+    let visitor = env.visitor(&[]);
+    let events = capture(&visitor, "realtime");
+    let online = listen(&visitor, &online_users(&env, &room));
+    reported(&events, "open", 1).await;
+    let before = visitor.visitor_id().as_string().unwrap();
+    // The server no longer knows the stored secret: the next renewal resets the identity.
+    local_storage().set_item(&env.secret_key(), r#"{"v":1,"secret":"a112586d51354fcbbcb9d55daee36e76"}"#).unwrap();
+    let session = settle(visitor.authenticate(obj(&[("force", JsValue::TRUE)]))).await.unwrap();
+    assert_ne!(get_str(&session, "visitorId"), before);
+    // The old visitor's socket goes; a new one subscribes the channel with the new token.
+    wait_until(DEADLINE_MS, || async { socket_count(&env, "opened").await == 2 && socket_count(&env, "open").await == 1 && socket_count(&env, "confirmed").await == 2 }).await;
+    reported(&events, "open", 1).await;
+    operator_online(&env, &room, None).await;
+    heard(&online, 1).await;
+    visitor.stop();
+}

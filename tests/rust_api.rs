@@ -265,3 +265,38 @@ async fn consent_moves_the_visitor_between_storages() {
     assert!(visitor.session().is_none());
     assert!(local_storage().get_item(&env.secret_key()).unwrap().is_none());
 }
+
+/// An operator's record as the room's `online_users` channel sends it, read into a Rust type.
+#[derive(serde::Deserialize)]
+struct Operator {
+    id: String,
+    public_name: String,
+}
+
+#[wasm_bindgen_test]
+async fn a_channel_subscription_hears_its_notifications_until_dropped() {
+    let env = Env::new();
+    let room = env.room().await;
+    let visitor = visitor(&env);
+    let (events, _events_subscription) = record(&visitor);
+    let channel = format!("/api/v5/public/orgs/{}/rooms/{room}/online_users", env.org);
+    assert_eq!(visitor.subscribe_channel("chats", |_| {}).unwrap_err().code, Code::InvalidChannel);
+    let heard: Rc<RefCell<Vec<(giosg_visitor::Action, Option<String>, Option<String>)>>> = Rc::default();
+    let sink = heard.clone();
+    let subscription = visitor
+        .subscribe_channel(&channel, move |change| {
+            let operator = change.resource_as::<Operator>();
+            assert_eq!(operator.as_ref().map(|o| o.id.as_str()), change.resource_id());
+            sink.borrow_mut().push((change.action(), change.resource_id().map(str::to_owned), operator.map(|o| o.public_name)));
+        })
+        .unwrap();
+    let subscribed = |events: &RefCell<Vec<Event>>, channels: u32| events.borrow().iter().any(|e| matches!(e, Event::Realtime { state: giosg_visitor::SocketState::Open, channels: c } if *c == channels));
+    wait_until(30_000, || async { subscribed(&events, 1) }).await;
+    let operator = support::get_str(&support::control("POST", &format!("/orgs/{}/rooms/{room}/online_users", env.org), Some(r#"{"public_name":"Ada"}"#)).await, "id");
+    wait_until(30_000, || async { !heard.borrow().is_empty() }).await;
+    assert_eq!(heard.borrow()[0], (giosg_visitor::Action::Added, Some(operator), Some("Ada".to_owned())));
+    // Dropped: the visitor's last channel, so the socket closes.
+    drop(subscription);
+    wait_until(30_000, || async { events.borrow().iter().any(|e| matches!(e, Event::Realtime { state: giosg_visitor::SocketState::Closed, .. })) }).await;
+    wait_until(30_000, || async { support::get(&support::get(&env.stats().await, "sockets"), "open").as_f64() == Some(0.0) }).await;
+}

@@ -30,7 +30,6 @@
 use core::marker::PhantomData;
 use std::rc::Rc;
 
-use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
@@ -938,11 +937,8 @@ enum Incoming<R> {
 }
 
 /// `{"query": <id>, "fail": true}`; other members are ignored.
-#[derive(Deserialize)]
 struct AnswerOptions {
-    #[serde(default)]
     query: Field,
-    #[serde(default)]
     fail: Fail,
 }
 
@@ -952,13 +948,9 @@ struct Fail(bool);
 
 /// The body of a `changed`: `{"action", "resourceId" | "resource_id", "resource"}`; other members
 /// (`channel`, in the current docs' spelling) are ignored.
-#[derive(Deserialize)]
 struct ChangeBody<R> {
-    #[serde(default)]
     action: Field,
-    #[serde(default, rename = "resourceId")]
     resource_id_documented: Field,
-    #[serde(default)]
     resource_id: Field,
     resource: Option<R>,
 }
@@ -966,29 +958,68 @@ struct ChangeBody<R> {
 /// The arguments of a `changed`: the channel and the body.
 #[derive(Deserialize)]
 #[serde(bound = "R: Deserialize<'de>")]
-struct ChangedArgs<R>(String, Object<ChangeBody<R>>);
+struct ChangedArgs<R>(String, ChangeBody<R>);
 
-/// A struct read from a JSON object only (serde's derive reads a struct from an array too, by
-/// position: `[2]` would be `{"query": 2}`).
-struct Object<T>(T);
+// The two objects are read by hand from a JSON object only (serde's derive would read a struct
+// from an array too, by position: `[2]` would be `{"query": 2}`), member by member, each member's
+// name read as a `Field` (one type for every name); a member named twice counts as the last one,
+// as `JSON.parse` keeps it.
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+impl<'de> Deserialize<'de> for AnswerOptions {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(ObjectVisitor(PhantomData))
+        deserializer.deserialize_map(AnswerOptionsVisitor)
     }
 }
 
-struct ObjectVisitor<T>(PhantomData<T>);
+struct AnswerOptionsVisitor;
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
-    type Value = Object<T>;
+impl<'de> Visitor<'de> for AnswerOptionsVisitor {
+    type Value = AnswerOptions;
 
     fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
         f.write_str("an object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(map)).map(Object)
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnswerOptions, A::Error> {
+        let mut options = AnswerOptions { query: Field::Absent, fail: Fail(false) };
+        while let Some(name) = map.next_key::<Field>()? {
+            match name.as_str() {
+                Some("query") => options.query = map.next_value()?,
+                Some("fail") => options.fail = map.next_value()?,
+                _ => drop(map.next_value::<IgnoredAny>()?),
+            }
+        }
+        Ok(options)
+    }
+}
+
+impl<'de, R: Deserialize<'de>> Deserialize<'de> for ChangeBody<R> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ChangeBodyVisitor(PhantomData))
+    }
+}
+
+struct ChangeBodyVisitor<R>(PhantomData<R>);
+
+impl<'de, R: Deserialize<'de>> Visitor<'de> for ChangeBodyVisitor<R> {
+    type Value = ChangeBody<R>;
+
+    fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ChangeBody<R>, A::Error> {
+        let mut body = ChangeBody { action: Field::Absent, resource_id_documented: Field::Absent, resource_id: Field::Absent, resource: None };
+        while let Some(name) = map.next_key::<Field>()? {
+            match name.as_str() {
+                Some("action") => body.action = map.next_value()?,
+                Some("resourceId") => body.resource_id_documented = map.next_value()?,
+                Some("resource_id") => body.resource_id = map.next_value()?,
+                Some("resource") => body.resource = map.next_value()?,
+                _ => drop(map.next_value::<IgnoredAny>()?),
+            }
+        }
+        Ok(body)
     }
 }
 
@@ -1012,13 +1043,13 @@ impl<'de, R: Deserialize<'de>> Visitor<'de> for IncomingVisitor<R> {
         let incoming = match name.as_str() {
             Some("__qr__") => {
                 let _results: Option<IgnoredAny> = seq.next_element()?;
-                match seq.next_element::<Object<AnswerOptions>>()? {
-                    Some(Object(options)) => Incoming::Answer { query: options.query, fail: options.fail.0 },
+                match seq.next_element::<AnswerOptions>()? {
+                    Some(options) => Incoming::Answer { query: options.query, fail: options.fail.0 },
                     None => Incoming::Other,
                 }
             }
             Some("changed") => match seq.next_element::<ChangedArgs<R>>()? {
-                Some(ChangedArgs(channel, Object(body))) => Incoming::Changed { channel, body },
+                Some(ChangedArgs(channel, body)) => Incoming::Changed { channel, body },
                 None => Incoming::Other,
             },
             _ => Incoming::Other,
