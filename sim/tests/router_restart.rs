@@ -19,7 +19,7 @@ fn sockets<'a>(rows: &'a [Row], policy: &str, down: bool) -> &'a SocketRow {
 }
 
 #[test]
-fn a_router_restart_meets_a_spread_reconnect_from_this_sdk_and_no_auth_request_for_a_token_still_due_later() {
+fn after_a_router_restart_this_sdk_spreads_its_reconnects_and_renews_no_token_before_it_is_due() {
     let scenarios: Vec<Scenario> = Scenario::all().into_iter().filter(Scenario::has_sockets).collect();
     assert_eq!(scenarios.len(), 2, "back at once, and down 10 s");
     let plan = Plan { visitors: 2_000, seed: 11, threads: 2, policies: vec![Policy::SDK, Policy::NAIVE_SOCKETS], scenarios };
