@@ -1,10 +1,13 @@
 //! A million visitors against giosg's auth endpoint: what the SDK's renewal and retry policy does
-//! to it on a bad day, against the simple policies others ship.
+//! to it on a bad day, against the simple policies others ship; and against giosg's socket
+//! router, when it restarts and drops every visitor's socket at once.
 //!
 //! Each tab of this SDK runs the lifecycle machine that ships (`giosg_visitor::core`), driven by
 //! a simulated browser ([`world`]): storage shared by a visitor's tabs, a Web Lock per visitor,
 //! timers (throttled to whole minutes in hidden tabs), page loads, laptops that sleep. The
-//! endpoint ([`endpoint`]) has a latency, a capacity, and the scenario's fault ([`scenario`]).
+//! endpoint ([`endpoint`]) has a latency, a capacity, and the scenario's fault ([`scenario`]). In
+//! the router scenarios each tab of this SDK also runs the real-time machine (the feature
+//! `realtime`), against the simulated router ([`router`]).
 //! The policies compared are in [`policy`]; what each run counts, in [`measure`]; whether the
 //! rate settles after a fault, in [`settle`]; the table and the chart, in [`report`] and
 //! [`chart`].
@@ -15,6 +18,7 @@ pub mod measure;
 pub mod policy;
 pub mod population;
 pub mod report;
+pub mod router;
 pub mod scenario;
 pub mod settle;
 pub mod world;
@@ -50,7 +54,7 @@ pub fn run(plan: &Plan) -> Vec<Row> {
     let mut rest = Vec::new();
     for policy in &plan.policies {
         for scenario in &plan.scenarios {
-            if (policy.name(), scenario.name) == (sdk_steady.name(), steady.name) {
+            if (policy.name(), scenario.name) == (sdk_steady.name(), steady.name) || !policy.runs_in(scenario) {
                 continue;
             }
             // The SDK's variants differ only in how they retry: with nothing failing they are the
@@ -69,6 +73,11 @@ pub fn run(plan: &Plan) -> Vec<Row> {
     let mut rows = run_jobs(plan, first, estimate);
     let steady_rate = rows.iter().find(|r| r.policy == sdk_steady.name() && r.scenario == steady.name).map_or(estimate, |r| r.steady_rate);
     rows.extend(run_jobs(plan, rest, steady_rate));
+    // The steady run is always made (for its rate); its row is shown with the other rows of the
+    // main table, and not when only router scenarios were asked for.
+    if plan.scenarios.iter().all(|s| s.has_sockets()) {
+        rows.retain(|row| row.sockets.is_some());
+    }
     // In the plan's order.
     let position = |row: &Row| {
         let p = plan.policies.iter().position(|p| p.name() == row.policy);

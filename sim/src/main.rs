@@ -2,7 +2,10 @@
 //!
 //! Prints the table (Markdown) and what the simulation cost; writes the table and one chart per
 //! scenario with a fault into `--out` (default `sim/results`), with its numbers per second as CSV;
-//! with `--readme`, also puts the table in that file, between its markers.
+//! with `--readme`, also puts the table in that file, between its markers. The router scenarios
+//! have a table of their own, after the main one in `table.md` and between markers of its own in
+//! the README; a run of only one kind of scenario (`--scenario router`) leaves the other table
+//! as it was.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,14 +65,24 @@ fn simulate(plan: &Plan, output: &Output) -> ExitCode {
     let started = Instant::now();
     eprintln!("simulating {} visitors, {} policies × {} scenarios, on {} threads", plan.visitors, plan.policies.len(), plan.scenarios.len(), plan.threads);
     let rows = run(plan);
-    let table = report::table(&rows);
-    let cost = report::cost(&rows, started.elapsed().as_secs_f64(), peak_memory_kb());
-    println!("{table}\n{cost}");
+    let wall_s = started.elapsed().as_secs_f64();
+    // The main table (scenarios without sockets) and the router table, each with what its runs
+    // cost (the wall time is the whole command's).
+    let (router_rows, main_rows): (Vec<_>, Vec<_>) = rows.iter().partition(|r| r.sockets.is_some());
+    let main_rows: Vec<_> = main_rows.into_iter().cloned().collect();
+    let router_rows: Vec<_> = router_rows.into_iter().cloned().collect();
+    let main = (!main_rows.is_empty()).then(|| (report::table(&main_rows), report::cost(&main_rows, wall_s, peak_memory_kb())));
+    let router = (!router_rows.is_empty()).then(|| (report::router_table(&router_rows), report::cost(&router_rows, wall_s, peak_memory_kb())));
+    for (table, cost) in main.iter().chain(&router) {
+        println!("{table}\n{cost}");
+    }
     if let Err(error) = std::fs::create_dir_all(out) {
         eprintln!("cannot create {}: {error}", out.display());
         return ExitCode::FAILURE;
     }
-    let mut files = vec![(out.join("table.md"), format!("{table}\n{cost}"))];
+    let results = out.join("table.md");
+    let existing = std::fs::read_to_string(&results).ok();
+    let mut files = vec![(results, report::results_file(existing.as_deref(), as_refs(&main), as_refs(&router)))];
     for scenario in &plan.scenarios {
         let Some(slug) = scenario.slug() else { continue };
         let scenario_rows: Vec<_> = rows.iter().filter(|r| r.scenario == scenario.name).collect();
@@ -78,7 +91,16 @@ fn simulate(plan: &Plan, output: &Output) -> ExitCode {
         files.push((out.join(format!("requests-{slug}.csv")), chart::csv(&scenario_rows)));
     }
     if let Some(readme) = &output.readme {
-        let updated = std::fs::read_to_string(readme).map_err(|error| error.to_string()).and_then(|text| report::into_readme(&text, &table, &cost));
+        let updated = std::fs::read_to_string(readme).map_err(|error| error.to_string()).and_then(|text| {
+            let text = match &main {
+                Some((table, cost)) => report::into_readme(&text, table, cost)?,
+                None => text,
+            };
+            match &router {
+                Some((table, cost)) => report::router_into_readme(&text, table, cost),
+                None => Ok(text),
+            }
+        });
         match updated {
             Ok(text) => files.push((readme.clone(), text)),
             Err(error) => {
@@ -95,6 +117,10 @@ fn simulate(plan: &Plan, output: &Output) -> ExitCode {
         eprintln!("wrote {}", path.display());
     }
     ExitCode::SUCCESS
+}
+
+fn as_refs(part: &Option<(String, String)>) -> Option<(&str, &str)> {
+    part.as_ref().map(|(table, cost)| (table.as_str(), cost.as_str()))
 }
 
 /// The process's peak resident memory, from Linux's /proc (kB).

@@ -2,6 +2,8 @@
 
 use giosg_visitor::core::retry::Backoff;
 
+use crate::scenario::Scenario;
+
 /// How a visitor's tabs keep a token.
 #[derive(Clone, Copy, Debug)]
 pub enum Policy {
@@ -22,6 +24,11 @@ pub struct PerTab {
     pub lead_ms: u64,
     /// After a failure, the next attempt comes this much later, always.
     pub retry_ms: u64,
+    /// A naive real-time client on top (the router scenarios only, and only there): the tab's
+    /// socket is reopened at once when it closes (no jitter, no backoff, no probe), every
+    /// channel subscribed again on it with the token the tab holds (a new one asked for first
+    /// only when that one has expired).
+    pub naive_sockets: bool,
 }
 
 impl Policy {
@@ -36,8 +43,26 @@ impl Policy {
         matches!(self, Policy::Sdk { .. })
     }
 
+    /// Whether the policy has a row in `scenario`. The router scenarios compare this SDK as it
+    /// ships, with the core's real-time machine (`core::realtime::Realtime`, feature `realtime`,
+    /// not yet in the package) beside its lifecycle, with the naive real-time client; the naive client runs nowhere else (its tokens are the naive
+    /// policy's, whose rows those are). The SDK's variants differ in their auth backoff, which
+    /// the real-time machine uses too: they are not run with sockets.
+    pub fn runs_in(&self, scenario: &Scenario) -> bool {
+        let naive_sockets = matches!(self, Policy::PerTab(PerTab { naive_sockets: true, .. }));
+        if scenario.has_sockets() {
+            naive_sockets || self.name() == Policy::SDK.name()
+        } else {
+            !naive_sockets
+        }
+    }
+
     /// This SDK as it ships.
     pub const SDK: Policy = Policy::sdk_variant("this SDK (ships: SPEC §3, cap 60 s)", Backoff::SPEC);
+
+    /// The naive real-time client (the router scenarios): tokens as the naive policy keeps them,
+    /// the socket reopened at once on every close and every channel subscribed again, no jitter.
+    pub const NAIVE_SOCKETS: Policy = Policy::PerTab(PerTab { name: "naive sockets (per tab: reopen at once on close, sub every channel again, no jitter)", lead_ms: 60_000, retry_ms: 1_000, naive_sockets: true });
 
     /// The machine with another backoff, honoring `Retry-After`.
     const fn sdk_variant(name: &'static str, backoff: Backoff) -> Policy {
@@ -59,8 +84,9 @@ impl Policy {
             Policy::sdk_variant("SDK variant: cap 300 s + spread by validity", both),
             Policy::sdk_variant("SDK variant: base 30 s, cap 300 s", slow),
             Policy::sdk_variant("SDK variant: each tab backs off on its own (before the shared record)", own),
-            Policy::PerTab(PerTab { name: "naive (per tab, 60 s lead, retry 1 s)", lead_ms: 60_000, retry_ms: 1_000 }),
-            Policy::PerTab(PerTab { name: "giosg sample (per tab, expires_in - 10 s, retry 10 s)", lead_ms: 10_000, retry_ms: 10_000 }),
+            Policy::PerTab(PerTab { name: "naive (per tab, 60 s lead, retry 1 s)", lead_ms: 60_000, retry_ms: 1_000, naive_sockets: false }),
+            Policy::PerTab(PerTab { name: "giosg sample (per tab, expires_in - 10 s, retry 10 s)", lead_ms: 10_000, retry_ms: 10_000, naive_sockets: false }),
+            Policy::NAIVE_SOCKETS,
         ]
     }
 }

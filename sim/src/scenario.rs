@@ -22,6 +22,11 @@ pub enum Fault {
     /// For `seconds`, the endpoint takes at most `capacity` times this SDK's steady rate; above
     /// it, it answers 429 with `Retry-After: 30`.
     Overload { seconds: u64, capacity: f64 },
+    /// The auth endpoint is fine; every tab holds a socket to giosg's real-time router,
+    /// subscribed to [`crate::router::CHANNELS`] channels, and at minute 20 the router drops
+    /// every socket at once. It takes connections again after `down_ms` (0: at once; before
+    /// then, each connection attempt is refused), and answers every `sub` with `__qr__`.
+    RouterRestart { down_ms: u64 },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -39,14 +44,21 @@ impl Scenario {
             Scenario { name: "overload 10 min (capacity 1.2x)", fault: Fault::Overload { seconds: 600, capacity: 1.2 } },
             Scenario { name: "overload 10 min (capacity 0.8x)", fault: Fault::Overload { seconds: 600, capacity: 0.8 } },
             Scenario { name: "overload 10 min (capacity 0.5x)", fault: Fault::Overload { seconds: 600, capacity: 0.5 } },
+            Scenario { name: "router restart (every socket dropped, back at once)", fault: Fault::RouterRestart { down_ms: 0 } },
+            Scenario { name: "router restart (every socket dropped, down 10 s)", fault: Fault::RouterRestart { down_ms: 10_000 } },
         ]
+    }
+
+    /// Whether every tab holds a socket (the router scenarios: their own table).
+    pub fn has_sockets(&self) -> bool {
+        matches!(self.fault, Fault::RouterRestart { .. })
     }
 
     /// The name of the scenario's chart and CSV files (`requests-<slug>.svg`); `None` for the
     /// steady scenario, which has none.
     pub fn slug(&self) -> Option<String> {
         match self.fault {
-            Fault::None => None,
+            Fault::None | Fault::RouterRestart { .. } => None,
             Fault::Outage { retry_after_s: None, .. } => Some("outage".into()),
             Fault::Outage { retry_after_s: Some(_), .. } => Some("outage-retry-after".into()),
             Fault::Hang { .. } => Some("hang".into()),
@@ -63,11 +75,13 @@ impl Scenario {
         }
     }
 
-    /// When the fault ends (the steady scenario: when it would have).
+    /// When the fault ends (the steady scenario: when it would have; a router restart: when the
+    /// router takes connections again, to the whole second).
     pub fn fault_end_s(&self) -> u64 {
         FAULT_START_S
             + match self.fault {
                 Fault::None => 0,
+                Fault::RouterRestart { down_ms } => down_ms.div_ceil(1000),
                 Fault::Outage { seconds, .. } | Fault::Hang { seconds } | Fault::Overload { seconds, .. } => seconds,
             }
     }

@@ -5,6 +5,15 @@
 //! SDK is the shipped machine ([`Lifecycle`]) with a simulated browser as its [`Host`]: what the
 //! machine asks for (a request, the lock, the timer, listening) becomes later inputs, exactly as
 //! the browser shell (`src/web/`) does it with `fetch`, Web Locks, `setTimeout` and storage.
+//!
+//! In the router scenarios every tab also holds a socket ([`router`]): a tab of this SDK runs the
+//! real-time machine that the feature `realtime` builds ([`Realtime`]) beside its lifecycle, with
+//! the simulated browser as its host too. What it asks for becomes later inputs as the shell
+//! will do it: `Open`, `Send` and `Close` go to the router, `ArmTimer` is a second timer of the
+//! tab (throttled as the other when the tab is hidden), `AskSession` calls the lifecycle's
+//! `authenticate()` (`{force: true}` when it asks for a fresh one), whose answer comes back as
+//! `granted`; the lifecycle's `session` events reach it as `session`, and a page resume (the
+//! laptop waking) as `resumed`.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -12,20 +21,22 @@ use std::collections::BinaryHeap;
 
 use giosg_visitor::core::error;
 use giosg_visitor::core::ids::UrlParts;
-use giosg_visitor::core::lifecycle::{Effect, Host, Lifecycle, Response};
+use giosg_visitor::core::lifecycle::{self, Effect, Host, Lifecycle, Response};
 use giosg_visitor::core::options::{Options, RawOptions, StorageKind, StorageReason};
+use giosg_visitor::core::realtime::{self, Credentials, Realtime, Settings, SocketId, SocketState};
 use giosg_visitor::core::record::{secret_key, session_key, SecretRecord, SessionRecord};
 use giosg_visitor::core::session::{renew_at, Session};
 use giosg_visitor::core::wire::{AuthAnswer, JsonProblem};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{Disposition, Endpoint, LIFETIME_S};
 use crate::measure::Measure;
 use crate::policy::{PerTab, Policy};
 use crate::population;
+use crate::router::{Router, SocketRow, ANSWER_MS, CHANNELS};
 use crate::scenario::{Scenario, DURATION_S};
 
 pub const ORG: &str = "7f9e9580-095b-42c7-838c-c04e667b26a7";
@@ -35,6 +46,8 @@ const EPOCH_MS: f64 = 1_790_000_000_000.0;
 const STORAGE_EVENT_MS: u64 = 10;
 /// Hidden tabs' timers fire on whole minutes (each browser on its own phase).
 const THROTTLED_MS: u64 = 60_000;
+/// The real-time machine's timer in a hidden tab fires on whole seconds (on the same phase).
+const HIDDEN_MS: u64 = 1000;
 /// The request timeout of the per-tab policies (this SDK's comes with each request).
 const PER_TAB_TIMEOUT_MS: u64 = 10_000;
 
@@ -60,6 +73,23 @@ enum What {
     StorageChanged { session: bool, value: Option<Box<str>> },
     Sleep { until: u64 },
     Wake,
+    // ---- The router scenarios ----
+    /// The router drops every socket (for all tabs at once).
+    RouterDrop,
+    /// The real-time machine's timer.
+    SocketTimer { generation: u32 },
+    /// The tab's socket `socket` opened, closed (or failed to open), or brought the `__qr__`
+    /// of query `query`.
+    SocketOpened { socket: u32 },
+    SocketClosed { socket: u32 },
+    Answered { socket: u32, query: u32 },
+    /// The real-time machine asked for a session: the lifecycle's `authenticate()`.
+    AskSession { fresh: bool },
+    /// What the lifecycle brings the real-time machine: the answer to its ask, a session
+    /// event, the identity gone.
+    Granted(Result<Box<Credentials>, Box<error::Error>>),
+    SessionAdopted(Box<Credentials>),
+    IdentityGone,
 }
 
 #[derive(Clone, Copy)]
@@ -153,6 +183,37 @@ struct Tab {
     valid_until: u64,
     /// Since when the tab has been open and awake (time without a token counts from here).
     watched_from: u64,
+    /// The router scenarios: the socket side of the tab's current page.
+    socket: Option<Box<TabSocket>>,
+    /// The router dropped this tab's subscribed socket, and the tab has not been subscribed
+    /// again since (on any page).
+    resubscribe_pending: bool,
+}
+
+/// The socket side of a page (the router scenarios).
+struct TabSocket {
+    /// This SDK's real-time machine (`None`: the naive client).
+    machine: Option<Realtime>,
+    timer_at: Option<u64>,
+    timer_generation: u32,
+    /// The socket the router holds for the page, and when it took it.
+    server: Option<(u32, u64)>,
+    /// Every channel is subscribed on an open socket.
+    subscribed: bool,
+    /// This SDK: the real-time machine's ask for a session is out, as this call of the page.
+    asking: Option<u32>,
+    /// The naive client: its socket (numbered by the page), whether it is open, how many
+    /// channels its `__qr__`s confirmed, and whether it waits for a token to connect with.
+    naive_socket: u32,
+    naive_open: bool,
+    naive_confirmed: usize,
+    naive_waits_for_token: bool,
+}
+
+impl TabSocket {
+    fn new(machine: Option<Realtime>) -> Box<TabSocket> {
+        Box::new(TabSocket { machine, timer_at: None, timer_generation: 0, server: None, subscribed: false, asking: None, naive_socket: 0, naive_open: false, naive_confirmed: 0, naive_waits_for_token: false })
+    }
 }
 
 enum TabKind {
@@ -168,6 +229,8 @@ pub struct RunOutcome {
     pub inputs: u64,
     /// Requests per second the endpoint took during an overload (`None`: no overload).
     pub overload_capacity: Option<f64>,
+    /// The router scenarios: what the router counted.
+    pub sockets: Option<SocketRow>,
 }
 
 pub struct World {
@@ -187,6 +250,9 @@ pub struct World {
     /// Scratch space of one input: the machine's effects and storage writes.
     effects: Vec<Effect>,
     writes: Vec<(bool, Option<String>)>,
+    /// The router scenarios: the router, and the real-time machine's effects of one input.
+    router: Option<Router>,
+    socket_effects: Vec<realtime::Effect<IgnoredAny>>,
 }
 
 /// The browser as one tab's machine sees it while it decides.
@@ -255,6 +321,50 @@ impl Host for TabHost<'_> {
     }
 }
 
+/// The browser as one tab's real-time machine sees it while it decides.
+struct SocketHost<'a> {
+    now_ms: f64,
+    rng: &'a RefCell<SmallRng>,
+    effects: &'a mut Vec<realtime::Effect<IgnoredAny>>,
+}
+
+impl realtime::Host for SocketHost<'_> {
+    /// Nothing is ever delivered: the router sends no notifications.
+    type Resource = IgnoredAny;
+    fn now(&self) -> f64 {
+        self.now_ms
+    }
+    fn monotonic(&self) -> f64 {
+        self.now_ms
+    }
+    fn random(&self) -> f64 {
+        self.rng.borrow_mut().random()
+    }
+    fn parse<T: DeserializeOwned>(&self, text: &str) -> Result<T, JsonProblem> {
+        serde_json::from_str(text).map_err(|e| if e.is_data() { JsonProblem::Shape } else { JsonProblem::NotJson })
+    }
+    fn stringify<T: Serialize>(&self, value: &T) -> String {
+        serde_json::to_string(value).unwrap_or_default()
+    }
+    fn effect(&mut self, effect: realtime::Effect<IgnoredAny>) {
+        self.effects.push(effect);
+    }
+}
+
+/// A `sub` as the router reads it: `["sub", ["<channel>", "<token>"], {"query": <id>}]`.
+#[derive(Deserialize)]
+struct SubFrame(IgnoredAny, IgnoredAny, SubOptions);
+
+#[derive(Deserialize)]
+struct SubOptions {
+    query: u32,
+}
+
+/// The channels every tab subscribes to: the visitor's chats and its chat memberships.
+fn channels(visitor: u32) -> [String; CHANNELS] {
+    [format!("/api/v5/public/visitors/{visitor}/chats"), format!("/api/v5/public/visitors/{visitor}/chats_memberships")]
+}
+
 fn secret_of(visitor: u32, identity: u32) -> String {
     format!("secret-{visitor}-{identity}")
 }
@@ -309,6 +419,8 @@ impl World {
             inputs: 0,
             effects: Vec::new(),
             writes: Vec::new(),
+            router: Router::new(scenario, DURATION_S),
+            socket_effects: Vec::new(),
         };
         // The population comes from the seed alone: every policy meets the same visitors.
         let mut people = SmallRng::seed_from_u64(seed);
@@ -330,6 +442,8 @@ impl World {
                     calls: 0,
                     valid_until: 0,
                     watched_from: 0,
+                    socket: None,
+                    resubscribe_pending: false,
                 })
                 .collect();
             world.visitors.push(Visitor { tabs, storage: Vec::new(), holder: None, waiting: Vec::new(), sleep, timer_phase_ms, identity: 0 });
@@ -338,6 +452,9 @@ impl World {
                 world.schedule(from, v, 0, 0, What::Sleep { until });
                 world.schedule(until, v, 0, 0, What::Wake);
             }
+        }
+        if let Some(drop_at) = world.router.as_ref().map(|r| r.drop_at_ms) {
+            world.schedule(drop_at, 0, 0, 0, What::RouterDrop);
         }
         world
     }
@@ -375,6 +492,11 @@ impl World {
                     self.visitors[v as usize].tabs[tab as usize].valid_until = expires;
                     self.schedule(next_page, v, tab, 0, What::PageLoad);
                     self.arm(v, tab, Some(cycle - age));
+                    if self.router.is_some() {
+                        // The open page's socket, with the token the tab holds.
+                        self.visitors[v as usize].tabs[tab as usize].socket = Some(TabSocket::new(None));
+                        self.naive_connect(v, tab);
+                    }
                 }
             }
         }
@@ -409,7 +531,8 @@ impl World {
         }
         let lost = self.visitors.iter().filter(|v| v.identity > 0).count() as u64;
         let overload_capacity = self.endpoint.overload_capacity();
-        RunOutcome { measure: self.measure, tabs, visitors_who_lost_identity: lost, inputs: self.inputs, overload_capacity }
+        let sockets = self.router.as_ref().map(SocketRow::of);
+        RunOutcome { measure: self.measure, tabs, visitors_who_lost_identity: lost, inputs: self.inputs, overload_capacity, sockets }
     }
 
     fn handle(&mut self, input: Scheduled) {
@@ -418,6 +541,7 @@ impl World {
         match what {
             What::Sleep { until } => return self.fall_asleep(v, until),
             What::Wake => return self.wake(v),
+            What::RouterDrop => return self.router_drop(),
             _ => {}
         }
         // Nothing runs on a sleeping laptop: its inputs wait for it to wake (a request in flight
@@ -472,7 +596,51 @@ impl World {
                     self.with_machine(v, tab, |life, host| life.tab_changed(Some(&key), value.as_deref(), host));
                 }
             }
-            What::Sleep { .. } | What::Wake => {}
+            What::SocketTimer { generation } => {
+                let Some(socket) = self.visitors[vi].tabs[tab as usize].socket.as_deref_mut() else { return };
+                if generation == socket.timer_generation {
+                    socket.timer_at = None;
+                    self.with_socket_machine(v, tab, |rt, host| rt.tick(host));
+                }
+            }
+            What::SocketOpened { socket } => {
+                if self.server_socket(v, tab) == Some(socket) {
+                    if self.is_naive(v, tab) {
+                        self.naive_opened(v, tab, socket);
+                    } else {
+                        self.with_socket_machine(v, tab, |rt, host| rt.opened(SocketId(socket), host));
+                    }
+                }
+            }
+            What::SocketClosed { socket } => {
+                if self.is_naive(v, tab) {
+                    self.naive_closed(v, tab, socket);
+                } else {
+                    self.with_socket_machine(v, tab, |rt, host| rt.closed(SocketId(socket), host));
+                }
+            }
+            What::Answered { socket, query } => {
+                if self.is_naive(v, tab) {
+                    self.naive_answered(v, tab, socket);
+                } else {
+                    let frame = format!(r#"["__qr__",[[]],{{"query":{query}}}]"#);
+                    self.with_socket_machine(v, tab, |rt, host| rt.received(SocketId(socket), &frame, host));
+                }
+            }
+            What::AskSession { fresh } => {
+                let call = self.next_call(v, tab);
+                if let Some(socket) = self.visitors[vi].tabs[tab as usize].socket.as_deref_mut() {
+                    socket.asking = Some(call);
+                }
+                self.with_machine(v, tab, |life, host| life.authenticate(call, fresh, host));
+            }
+            What::Granted(result) => {
+                let result = result.map(|c| *c).map_err(|e| *e);
+                self.with_socket_machine(v, tab, |rt, host| rt.granted(result, host));
+            }
+            What::SessionAdopted(credentials) => self.with_socket_machine(v, tab, |rt, host| rt.session(*credentials, host)),
+            What::IdentityGone => self.with_socket_machine(v, tab, |rt, host| rt.identity_gone(host)),
+            What::Sleep { .. } | What::Wake | What::RouterDrop => {}
         }
     }
 
@@ -483,6 +651,11 @@ impl World {
         if !first {
             if let TabKind::Sdk(_) = self.visitors[vi].tabs[ti].kind {
                 self.with_machine(v, tab, |life, host| life.stop(host));
+                self.with_socket_machine(v, tab, |rt, host| rt.stop(host));
+            }
+            // The page's socket closes with it.
+            if let Some(socket) = self.visitors[vi].tabs[ti].socket.as_deref_mut() {
+                socket.server = None;
             }
             self.release_lock(v, tab);
         }
@@ -499,16 +672,35 @@ impl World {
         t.valid_until = t.valid_until.min(now);
         let page = t.page;
         self.schedule(next_page, v, tab, page, What::PageLoad);
+        let sockets = self.router.is_some();
         match self.policy {
             Policy::Sdk { .. } => {
-                self.visitors[vi].tabs[ti].kind = TabKind::Sdk(Box::new(Lifecycle::new(self.options.clone())));
+                let life = Lifecycle::new(self.options.clone());
+                // The real-time machine shares the lifecycle's time line.
+                let machine = sockets.then(|| Realtime::new(Settings::of(&self.options), life.clock()));
+                let t = &mut self.visitors[vi].tabs[ti];
+                t.kind = TabKind::Sdk(Box::new(life));
+                t.socket = machine.map(|machine| TabSocket::new(Some(machine)));
                 // As the page does: `new Visitor(...)` reads the cache, then `authenticate()`.
                 self.with_machine(v, tab, |life, host| life.load(host));
                 let call = self.next_call(v, tab);
                 self.with_machine(v, tab, |life, host| life.authenticate(call, false, host));
+                // Then `subscribe()` to each channel (listeners 1 and 2).
+                if sockets {
+                    for (listener, channel) in channels(v).iter().enumerate() {
+                        self.with_socket_machine(v, tab, |rt, host| rt.subscribe(listener as u32 + 1, channel, host).expect("the simulator's channels are channels"));
+                    }
+                }
             }
             Policy::PerTab(_) => {
-                self.visitors[vi].tabs[ti].kind = TabKind::PerTab { in_flight: false };
+                let t = &mut self.visitors[vi].tabs[ti];
+                t.kind = TabKind::PerTab { in_flight: false };
+                // The naive client connects once the page's first token has come.
+                t.socket = sockets.then(|| {
+                    let mut socket = TabSocket::new(None);
+                    socket.naive_waits_for_token = true;
+                    socket
+                });
                 self.per_tab_request(v, tab);
             }
         }
@@ -547,6 +739,17 @@ impl World {
         for effect in effects.drain(..) {
             match effect {
                 Effect::Post { seq, secret, timeout_ms, .. } => {
+                    if let (Some(router), Some(TabSocket { asking: Some(_), .. })) = (&mut self.router, self.visitors[vi].tabs[ti].socket.as_deref()) {
+                        router.auth_requests += 1;
+                        // Whether the lifecycle's token was past its renewal point: a renewal
+                        // the ask brought forward, not one more.
+                        let line_now = EPOCH_MS + self.now as f64;
+                        let due = match &self.visitors[vi].tabs[ti].kind {
+                            TabKind::Sdk(life) => life.session.as_ref().is_none_or(|s| s.renew_at_ms <= line_now),
+                            TabKind::PerTab { .. } => true,
+                        };
+                        router.auth_requests_due += u64::from(due);
+                    }
                     let secret = secret.map(|s| s.expose().to_owned());
                     let (at, outcome) = self.send(v, secret.as_deref(), u64::from(timeout_ms));
                     self.schedule(at, v, tab, page, What::Answer { seq, outcome });
@@ -580,7 +783,27 @@ impl World {
                     t.listening = on;
                     t.listening_to_tabs = on && tabs;
                 }
-                Effect::Emit(_) | Effect::Reply { .. } => {}
+                // What the real-time machine hears of the lifecycle (the router scenarios).
+                Effect::Emit(lifecycle::Event::Session { session, .. }) if self.visitors[vi].tabs[ti].socket.is_some() => {
+                    self.schedule(self.now, v, tab, page, What::SessionAdopted(Box::new(Credentials::of(&session))));
+                }
+                Effect::Emit(lifecycle::Event::IdentityChange { current: None, .. }) if self.visitors[vi].tabs[ti].socket.is_some() => {
+                    self.schedule(self.now, v, tab, page, What::IdentityGone);
+                }
+                Effect::Reply { call, outcome } => {
+                    let Some(socket) = self.visitors[vi].tabs[ti].socket.as_deref_mut() else { continue };
+                    if socket.asking != Some(call) {
+                        continue;
+                    }
+                    socket.asking = None;
+                    let result = match outcome {
+                        Ok(lifecycle::Reply::Session(session)) => Ok(Box::new(Credentials::of(&session))),
+                        Ok(_) => Err(Box::new(error::network())),
+                        Err(error) => Err(Box::new(error)),
+                    };
+                    self.schedule(self.now, v, tab, page, What::Granted(result));
+                }
+                Effect::Emit(_) => {}
             }
         }
         // The buffer is kept for the next input (no allocation per input).
@@ -690,6 +913,7 @@ impl World {
                 let lifetime = u64::from(LIFETIME_S) * 1000;
                 self.observe(v, tab, Some(issued_ms + lifetime));
                 self.arm(v, tab, Some(lifetime - lead_ms));
+                self.naive_token(v, tab);
             }
             _ => self.arm(v, tab, Some(retry_ms)),
         }
@@ -729,6 +953,14 @@ impl World {
         for tab in 0..self.visitors[v as usize].tabs.len() as u8 {
             self.stop_watching(v, tab);
             self.measure.asleep.add(self.now, until.min(DURATION_S * 1000));
+            // A tab that waited to be subscribed again after the restart is waited for no more.
+            let t = &mut self.visitors[v as usize].tabs[tab as usize];
+            if t.resubscribe_pending {
+                t.resubscribe_pending = false;
+                if let Some(router) = self.router.as_mut() {
+                    router.left += 1;
+                }
+            }
         }
     }
 
@@ -740,6 +972,243 @@ impl World {
             if t.listening {
                 self.with_machine(v, tab, |life, host| life.woke(host));
             }
+            // The real-time machine hears the page resume too (`online`, `visibilitychange`).
+            self.with_socket_machine(v, tab, |rt, host| rt.resumed(host));
         }
+    }
+}
+
+// ---- The router scenarios: sockets ----
+
+impl World {
+    /// One input to a tab's real-time machine (this SDK's tabs in a router scenario), then what
+    /// it asked for.
+    fn with_socket_machine(&mut self, v: u32, tab: u8, input: impl FnOnce(&mut Realtime, &mut SocketHost<'_>)) {
+        let Some(socket) = self.visitors[v as usize].tabs[tab as usize].socket.as_deref_mut() else { return };
+        let Some(machine) = socket.machine.as_mut() else { return };
+        let mut host = SocketHost { now_ms: EPOCH_MS + self.now as f64, rng: &self.rng, effects: &mut self.socket_effects };
+        input(machine, &mut host);
+        let subscribed = machine.state() == SocketState::Open && machine.subscribed() as usize == CHANNELS;
+        self.perform_socket(v, tab);
+        self.observe_socket(v, tab, subscribed);
+    }
+
+    /// Carries out the real-time machine's effects, as the browser shell will.
+    fn perform_socket(&mut self, v: u32, tab: u8) {
+        let page = self.visitors[v as usize].tabs[tab as usize].page;
+        let mut effects = std::mem::take(&mut self.socket_effects);
+        for effect in effects.drain(..) {
+            match effect {
+                realtime::Effect::Open { socket, .. } => self.connect(v, tab, socket.0),
+                realtime::Effect::Send { socket, frame } => {
+                    // The router reads the query id (the channel and token it takes as they are).
+                    if let Ok(SubFrame(_, _, SubOptions { query })) = serde_json::from_str(frame.expose()) {
+                        self.send_sub(v, tab, socket.0, query);
+                    }
+                }
+                realtime::Effect::Close { socket } => {
+                    if let Some(tab_socket) = self.visitors[v as usize].tabs[tab as usize].socket.as_deref_mut() {
+                        if tab_socket.server.is_some_and(|(id, _)| id == socket.0) {
+                            tab_socket.server = None;
+                        }
+                    }
+                }
+                realtime::Effect::ArmTimer(delay) => self.arm_socket_timer(v, tab, delay.map(u64::from)),
+                realtime::Effect::AskSession { fresh } => self.schedule(self.now, v, tab, page, What::AskSession { fresh }),
+                realtime::Effect::Emit(_) | realtime::Effect::Deliver { .. } | realtime::Effect::Release { .. } => {}
+            }
+        }
+        self.socket_effects = effects;
+    }
+
+    /// The machine's timer (`None` disarms it); a hidden tab's fires on its whole second. That is
+    /// the throttling every hidden page's timers get; Chrome's intensive throttling (whole
+    /// minutes, which the lifecycle's timer gets here) is for timers set by timers five deep,
+    /// and this one is set again by each socket event, which starts the count over.
+    fn arm_socket_timer(&mut self, v: u32, tab: u8, delay_ms: Option<u64>) {
+        let visitor = &mut self.visitors[v as usize];
+        let phase = visitor.timer_phase_ms % HIDDEN_MS;
+        let t = &mut visitor.tabs[tab as usize];
+        let hidden = t.hidden;
+        let page = t.page;
+        let Some(socket) = t.socket.as_deref_mut() else { return };
+        let at = delay_ms.map(|delay| {
+            let at = self.now + delay;
+            if hidden {
+                (at + phase).div_ceil(HIDDEN_MS) * HIDDEN_MS - phase
+            } else {
+                at
+            }
+        });
+        if at == socket.timer_at {
+            return;
+        }
+        socket.timer_generation += 1;
+        socket.timer_at = at;
+        let generation = socket.timer_generation;
+        if let Some(at) = at {
+            self.schedule(at, v, tab, page, What::SocketTimer { generation });
+        }
+    }
+
+    /// The socket the router holds for the tab's page.
+    fn server_socket(&self, v: u32, tab: u8) -> Option<u32> {
+        self.visitors[v as usize].tabs[tab as usize].socket.as_deref().and_then(|s| s.server).map(|(id, _)| id)
+    }
+
+    fn is_naive(&self, v: u32, tab: u8) -> bool {
+        self.visitors[v as usize].tabs[tab as usize].socket.as_deref().is_some_and(|s| s.machine.is_none())
+    }
+
+    /// The page asks for socket `socket`: it reaches the router half a round trip later, and
+    /// opens three round trips after it was asked for (or is refused one round trip after).
+    fn connect(&mut self, v: u32, tab: u8, socket: u32) {
+        let Some(router) = self.router.as_mut() else { return };
+        let round_trip = router.round_trip_ms(self.rng.get_mut());
+        let arrival = self.now + round_trip / 2;
+        router.count_connect(arrival);
+        let refused = router.refuses(arrival);
+        let t = &mut self.visitors[v as usize].tabs[tab as usize];
+        let page = t.page;
+        let Some(tab_socket) = t.socket.as_deref_mut() else { return };
+        if refused {
+            self.schedule(self.now + round_trip, v, tab, page, What::SocketClosed { socket });
+        } else {
+            tab_socket.server = Some((socket, arrival));
+            self.schedule(self.now + 3 * round_trip, v, tab, page, What::SocketOpened { socket });
+        }
+    }
+
+    /// A `sub` with query `query` on `socket`: counted where it reaches the router, answered.
+    fn send_sub(&mut self, v: u32, tab: u8, socket: u32, query: u32) {
+        let Some(server) = self.visitors[v as usize].tabs[tab as usize].socket.as_deref().and_then(|s| s.server) else { return };
+        let Some(router) = self.router.as_mut() else { return };
+        if server.0 != socket {
+            return;
+        }
+        let round_trip = router.round_trip_ms(self.rng.get_mut());
+        let arrival = self.now + round_trip / 2;
+        // A `sub` that reaches a socket the restart dropped is lost.
+        if server.1 < router.drop_at_ms && arrival + ANSWER_MS >= router.drop_at_ms {
+            return;
+        }
+        router.count_sub(arrival);
+        let page = self.visitors[v as usize].tabs[tab as usize].page;
+        self.schedule(self.now + round_trip + ANSWER_MS, v, tab, page, What::Answered { socket, query });
+    }
+
+    /// The restart: every socket the router holds is dropped now, and each page hears of it
+    /// half a round trip later.
+    fn router_drop(&mut self) {
+        let Some(router) = self.router.as_mut() else { return };
+        let now = self.now;
+        let mut closes = Vec::new();
+        for (v, visitor) in self.visitors.iter_mut().enumerate() {
+            let awake = !visitor.sleep.is_some_and(|(from, until)| (from..until).contains(&now));
+            for (tab, t) in visitor.tabs.iter_mut().enumerate() {
+                let Some(socket) = t.socket.as_deref_mut() else { continue };
+                let Some((id, _)) = socket.server.take() else { continue };
+                if socket.subscribed && awake && !t.resubscribe_pending {
+                    t.resubscribe_pending = true;
+                    router.dropped += 1;
+                }
+                let round_trip = router.round_trip_ms(self.rng.get_mut());
+                closes.push((now + round_trip / 2, v as u32, tab as u8, t.page, id));
+            }
+        }
+        for (at, v, tab, page, socket) in closes {
+            self.schedule(at, v, tab, page, What::SocketClosed { socket });
+        }
+    }
+
+    /// After an input to the socket side: whether the tab is subscribed to every channel now.
+    fn observe_socket(&mut self, v: u32, tab: u8, subscribed: bool) {
+        let now = self.now;
+        let t = &mut self.visitors[v as usize].tabs[tab as usize];
+        let Some(socket) = t.socket.as_deref_mut() else { return };
+        if subscribed == socket.subscribed {
+            return;
+        }
+        socket.subscribed = subscribed;
+        if subscribed && t.resubscribe_pending {
+            t.resubscribe_pending = false;
+            if let Some(router) = self.router.as_mut() {
+                router.resubscribed_after_ms.push(now - router.drop_at_ms);
+            }
+        }
+    }
+
+    // ---- The naive client ----
+
+    /// Opens a socket now with the token the tab holds; with none valid, asks for one first
+    /// (and connects when it comes).
+    fn naive_connect(&mut self, v: u32, tab: u8) {
+        let now = self.now;
+        let t = &mut self.visitors[v as usize].tabs[tab as usize];
+        let valid = t.valid_until > now;
+        let Some(socket) = t.socket.as_deref_mut() else { return };
+        if valid {
+            socket.naive_waits_for_token = false;
+            socket.naive_socket += 1;
+            socket.naive_open = false;
+            socket.naive_confirmed = 0;
+            let id = socket.naive_socket;
+            self.connect(v, tab, id);
+        } else {
+            socket.naive_waits_for_token = true;
+            if let TabKind::PerTab { in_flight: false } = t.kind {
+                if let Some(router) = self.router.as_mut() {
+                    // Its token has expired: past its renewal point.
+                    router.auth_requests += 1;
+                    router.auth_requests_due += 1;
+                }
+                self.per_tab_request(v, tab);
+            }
+        }
+    }
+
+    /// A token came: a client that waits for one connects.
+    fn naive_token(&mut self, v: u32, tab: u8) {
+        if self.visitors[v as usize].tabs[tab as usize].socket.as_deref().is_some_and(|s| s.naive_waits_for_token) {
+            self.naive_connect(v, tab);
+        }
+    }
+
+    /// Open: every channel is subscribed.
+    fn naive_opened(&mut self, v: u32, tab: u8, socket: u32) {
+        let Some(tab_socket) = self.visitors[v as usize].tabs[tab as usize].socket.as_deref_mut() else { return };
+        if tab_socket.naive_socket != socket {
+            return;
+        }
+        tab_socket.naive_open = true;
+        tab_socket.naive_confirmed = 0;
+        for query in 0..CHANNELS as u32 {
+            self.send_sub(v, tab, socket, query);
+        }
+    }
+
+    fn naive_answered(&mut self, v: u32, tab: u8, socket: u32) {
+        let Some(tab_socket) = self.visitors[v as usize].tabs[tab as usize].socket.as_deref_mut() else { return };
+        if tab_socket.naive_socket != socket || !tab_socket.naive_open {
+            return;
+        }
+        tab_socket.naive_confirmed += 1;
+        let subscribed = tab_socket.naive_confirmed >= CHANNELS;
+        self.observe_socket(v, tab, subscribed);
+    }
+
+    /// Closed (or refused): reopened at once.
+    fn naive_closed(&mut self, v: u32, tab: u8, socket: u32) {
+        let Some(tab_socket) = self.visitors[v as usize].tabs[tab as usize].socket.as_deref_mut() else { return };
+        if tab_socket.naive_socket != socket {
+            return;
+        }
+        if tab_socket.server.is_some_and(|(id, _)| id == socket) {
+            tab_socket.server = None;
+        }
+        tab_socket.naive_open = false;
+        tab_socket.naive_confirmed = 0;
+        self.observe_socket(v, tab, false);
+        self.naive_connect(v, tab);
     }
 }
