@@ -44,8 +44,8 @@ impl Policy {
     }
 
     /// Whether the policy has a row in `scenario`. The router scenarios compare this SDK as it
-    /// ships, with the core's real-time machine (`core::realtime::Realtime`, feature `realtime`,
-    /// not yet in the package) beside its lifecycle, with the naive real-time client; the naive client runs nowhere else (its tokens are the naive
+    /// ships, with the core's real-time machine (`core::realtime::Realtime`, the machine the
+    /// package runs) beside its lifecycle, with the naive real-time client; the naive client runs nowhere else (its tokens are the naive
     /// policy's, whose rows those are). The SDK's variants differ in their auth backoff, which
     /// the real-time machine uses too: they are not run with sockets.
     pub fn runs_in(&self, scenario: &Scenario) -> bool {
