@@ -1,5 +1,5 @@
 import type { ReactElement, ReactNode } from "react";
-import type { Session, Visitor, VisitorError, VisitorOptions } from "./index.js";
+import type { Change, Session, Visitor, VisitorError, VisitorOptions } from "./index.js";
 
 /** Where the secret and the session are kept now (`visitor.storageKind`). */
 export type VisitorStorageKind = "local" | "session" | "memory";
@@ -66,3 +66,12 @@ export interface VisitorProviderProps {
 
 /** Makes one visitor for `options` (as `useVisitor(options)` does) for every `useVisitor()` below. */
 export declare function VisitorProvider(props: VisitorProviderProps): ReactElement;
+
+/**
+ * Listens to one of giosg's real-time channels (`visitor.subscribe(channel, listener)`) of the
+ * nearest `<VisitorProvider>`'s visitor, or of `visitor` (the `visitor` a `useVisitor(options)`
+ * returned). Subscribed once the visitor is made and `channel` is given (`null` or `undefined`
+ * wait, for a channel built from `visitorId` before there is one); unsubscribed when either
+ * changes and on unmount. The newest `listener` is called, without subscribing again.
+ */
+export declare function useChannel(channel: string | null | undefined, listener: (change: Change) => void, visitor?: Visitor | null): void;

@@ -22,7 +22,13 @@
 // - The component re-renders on the visitor's `session`, `identitychange`, `error` and `storage`
 //   events, through `useSyncExternalStore` over `visitor.session` (one object until the session
 //   changes).
-import { createContext, createElement, useContext, useEffect, useState, useSyncExternalStore } from "react";
+//
+// `useChannel(channel, listener, visitor?)` listens to a real-time channel of the provider's
+// visitor (or of `visitor`, a hook's own): subscribed once the visitor is made and `channel` is a
+// string (`null` waits: a channel built from `visitorId` before there is one), unsubscribed when
+// the channel or the visitor changes and on unmount (the last channel closes the socket). The
+// newest `listener` is called, without subscribing again when it changes.
+import { createContext, createElement, useContext, useEffect, useRef, useState, useSyncExternalStore } from "react";
 import { STARTING, VisitorStore, keyOf } from "./visitor-store.js";
 
 /** The subscription of a component that reads its provider's visitor: nothing to follow. */
@@ -70,4 +76,22 @@ export function VisitorProvider({ options, children }) {
   }
   const state = useOwnVisitor(options);
   return createElement(VisitorContext.Provider, { value: state }, children);
+}
+
+/**
+ * Listens to a real-time channel of the nearest `<VisitorProvider>`'s visitor, or of `visitor`;
+ * `listener` gets each `Change`. Nothing is subscribed while `channel` is `null` or `undefined`,
+ * or before the visitor is made.
+ */
+export function useChannel(channel, listener, visitor) {
+  const provided = useContext(VisitorContext);
+  const target = visitor !== undefined ? visitor : provided === null ? null : provided.visitor;
+  const latest = useRef(listener);
+  useEffect(() => {
+    latest.current = listener;
+  });
+  useEffect(() => {
+    if (target === null || channel === null || channel === undefined) return undefined;
+    return target.subscribe(channel, (change) => latest.current(change));
+  }, [target, channel]);
 }

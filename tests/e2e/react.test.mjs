@@ -469,6 +469,80 @@ test("in StrictMode: a changed storage option is setStorage() on the same visito
   }
 });
 
+// useChannel in StrictMode: the provider's visitor, a room's operators online heard live, the
+// channel given only once known (`null` before), and an unmount that ends the subscription.
+const CHANNEL_APP = `import { StrictMode, useState } from "react";
+import { createRoot } from "react-dom/client";
+import { VisitorProvider, useChannel, useVisitor } from "giosg-visitor/react";
+
+const params = new URLSearchParams(location.search);
+
+function Operators() {
+  const { status } = useVisitor();
+  const [names, setNames] = useState([]);
+  // The channel waits for the visitor's first session (null until then).
+  const channel = status === "authenticated" ? \`/api/v5/public/orgs/\${params.get("org")}/rooms/\${params.get("room")}/online_users\` : null;
+  useChannel(channel, (change) => {
+    if (change.action === "added") setNames((names) => [...names, change.resource.public_name]);
+  });
+  return <p id="operators" data-count={names.length}>{names.join(", ")}</p>;
+}
+
+function App() {
+  const [mounted, setMounted] = useState(true);
+  return (
+    <>
+      <button id="unmount" onClick={() => setMounted(false)}>unmount</button>
+      {mounted && (
+        <VisitorProvider options={{ organizationId: params.get("org"), apiBaseUrl: params.get("api"), storage: "memory" }}>
+          <Operators />
+        </VisitorProvider>
+      )}
+    </>
+  );
+}
+
+createRoot(document.getElementById("root")).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
+`;
+
+test("useChannel in StrictMode: a room's operators arrive live, each once; unmount closes the socket", async () => {
+  const org = newOrg();
+  const room = (await control(`/orgs/${org}/rooms`, { method: "POST", body: "{}" })).id;
+  const dist = build("channel-app", CHANNEL_APP, "development");
+  browser ??= await launch();
+  const context = await browser.newContext();
+  const page = await watchedPage(context);
+  const sockets = async () => (await control(`/orgs/${org}/stats`)).sockets;
+  try {
+    await page.goto(`${await localServer(dist)}/?${new URLSearchParams({ api: SERVER_URL, org, room })}`);
+    // Subscribed: one socket open, its channel confirmed.
+    for (let i = 0; ; i++) {
+      const now = await sockets();
+      if (now.open === 1 && now.confirmed >= 1) break;
+      assert.ok(i < 600, `not subscribed: ${JSON.stringify(now)}`);
+      await sleep(50);
+    }
+    for (const name of ["Ada", "Grace"]) {
+      await control(`/orgs/${org}/rooms/${room}/online_users`, { method: "POST", body: JSON.stringify({ public_name: name }) });
+    }
+    await page.locator('#operators[data-count="2"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator("#operators").textContent(), "Ada, Grace");
+    await page.click("#unmount");
+    for (let i = 0; (await sockets()).open !== 0; i++) {
+      assert.ok(i < 600, "the socket stayed open after unmount");
+      await sleep(50);
+    }
+    assert.equal((await authRequests(org)).count, 1);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await context.close();
+  }
+});
+
 // A module of an app that imports the binding, for the bundlers below.
 const BINDING_APP = `import { createElement } from "react";
 import { createRoot } from "react-dom/client";

@@ -1,7 +1,7 @@
 // Must type-check with `tsc --strict` against the shipped react.d.ts (and @types/react).
 import type { ReactElement } from "react";
 import type { Session, Visitor, VisitorError, VisitorErrorCode } from "giosg-visitor";
-import { VisitorProvider, useVisitor, type VisitorState, type VisitorStorageKind } from "giosg-visitor/react";
+import { VisitorProvider, useChannel, useVisitor, type VisitorState, type VisitorStorageKind } from "giosg-visitor/react";
 
 export function Badge({ organizationId }: { organizationId: string }): ReactElement {
   const state: VisitorState = useVisitor({ organizationId, storage: "memory", autoRenew: true });
@@ -30,7 +30,10 @@ export function Badge({ organizationId }: { organizationId: string }): ReactElem
 }
 
 function FromProvider(): ReactElement {
-  const { status } = useVisitor();
+  const { status, visitorId, visitor } = useVisitor();
+  // A channel known only once there is a visitor id; of the provider's visitor, or a given one.
+  useChannel(visitorId === null ? null : `/api/v5/public/visitors/${visitorId}/chats`, (change) => console.log(change.action, change.resourceId?.length));
+  useChannel("/api/v5/public/orgs/x/rooms/y/online_users", (change) => console.log(change.resource?.["public_name"]), visitor);
   return <span>{status}</span>;
 }
 
