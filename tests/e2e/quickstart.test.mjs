@@ -44,7 +44,7 @@ const API = "https://service.giosg.com";
 /** The quick starts each README must mark (those named react… are run by tests/e2e/react.test.mjs,
  * next… by tests/e2e/nextjs.test.mjs, vue… by tests/e2e/vue.test.mjs). */
 const EXPECTED = {
-  "README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "consent", "embed-html", "embed-app", "react", "react-provider", "react-consent", "next-layout", "next-page", "vue", "vue-consent", "rust", "leptos"],
+  "README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "consent", "realtime", "embed-html", "embed-app", "react", "react-provider", "react-consent", "next-layout", "next-page", "vue", "vue-consent", "rust", "leptos"],
   "packaging/README.md": ["install", "bundler", "vite-config", "bundler-html", "webpack-config", "webpack-html", "esm", "embed-files", "embed-html", "embed-app", "embed-ts", "typescript", "react", "consent"],
 };
 
@@ -265,6 +265,57 @@ for (const engine of engines) {
   test(`the bundler quick start, built by Vite 8 with no configuration, runs in ${engine.name} as one script and ${preloadedWasm(engine)}`, async () => {
     for (const dist of vite8Builds()) {
       await runQuickstart(engine, `${await localServer(dist)}/`, await localServer(), { fetchesRoom: true, scripts: 1, preloaded: true });
+    }
+  });
+}
+
+/** The organization the quick starts are written for. */
+const ORG = "e6a08f51-c250-4074-847b-58d444dbbeb1";
+
+/** How many `sub`s the server at `api` has confirmed for the quick starts' organization. */
+async function confirmedSubs(api) {
+  return (await (await fetch(`${api}/__control/orgs/${ORG}/stats`)).json()).sockets.confirmed;
+}
+
+/** The real-time quick start, built by Vite 8 with a page that names a room of `api` (the local
+ * server the proxy answers the API from), made once for every engine. */
+const realtimeBuild = once(async () => {
+  const api = await localServer();
+  const answer = await fetch(`${api}/__control/orgs/${ORG}/rooms`, { method: "POST", body: "{}" });
+  const room = (await answer.json()).id;
+  const html = `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>A chat</title></head>\n<body data-room="${room}"><script type="module" src="/main.js"></script></body>\n</html>\n`;
+  const dists = variants("realtime").map((main, i) => {
+    const dir = appFolder(`realtime-${i}`, { "index.html": html, "main.js": main });
+    execFileSync(process.execPath, [join(VITE[8], "bin/vite.js"), "build"], { cwd: dir, stdio: "pipe" });
+    return join(dir, "dist");
+  });
+  return { api, dists };
+});
+
+for (const engine of engines) {
+  test(`the real-time quick start starts a chat and prints the operator's message that arrives on the socket, in ${engine.name}`, async () => {
+    const { api, dists } = await realtimeBuild();
+    for (const dist of dists) {
+      const confirmedBefore = await confirmedSubs(api);
+      const context = await engine.newContext({ api });
+      try {
+        const page = await context.openPage(`${await localServer(dist)}/`);
+        const chat = await page.until("chat logged", () => page.errors.length > 0 || page.logs.find((l) => l.text.startsWith("chat "))?.text.slice(5));
+        assert.deepEqual(page.errors, []);
+        // Its messages channel subscribed (the server confirms two subs of this page's visitor):
+        // then the operator writes.
+        const answers = context.traffic.filter((t) => t.pathname.endsWith("/auth")).map((t) => JSON.parse(t.body));
+        assert.equal(answers.length, 1);
+        const started = context.traffic.filter((t) => t.method === "POST" && t.pathname.endsWith("/chats"));
+        assert.equal(started.length, 1);
+        assert.equal(JSON.parse(started[0].body).id, chat);
+        await page.until("the messages channel subscribed", async () => (await confirmedSubs(api)) >= confirmedBefore + 2);
+        await fetch(`${api}/__control/orgs/${ORG}/chats/${chat}/messages`, { method: "POST", body: JSON.stringify({ message: `Hello from ${engine.name}` }) });
+        await page.until("the operator's message printed", () => page.errors.length > 0 || page.logs.some((l) => l.text === `operator: Hello from ${engine.name}`));
+        assert.deepEqual(page.errors, []);
+      } finally {
+        await context.close();
+      }
     }
   });
 }
