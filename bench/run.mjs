@@ -244,6 +244,17 @@ async function memory(renewals, baseline) {
   return result;
 }
 
+async function notifications(count, baseline) {
+  const org = randomUUID();
+  const { id: room } = await control(BENCH_URL, `/orgs/${org}/rooms`, { method: "POST", body: "{}" });
+  const page = await browser.newPage();
+  await page.goto(`${BENCH_URL}/notifications.html?org=${org}&room=${room}&count=${count}${baseline ? "&baseline=1" : ""}`);
+  const result = await (await page.waitForFunction(() => window.result, null, { timeout: 300_000 })).jsonValue();
+  await page.close();
+  if (result.heard !== count) throw new Error(`notifications: ${result.heard} of ${count} heard`);
+  return result;
+}
+
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const ms = (n) => `${n.toFixed(0)} ms`;
 const out = [];
@@ -295,6 +306,18 @@ out.push(row("wasm linear memory", m, "wasm"));
 if (m.start.heap !== null) {
   out.push(row("JS heap (used)", m, "heap"));
   out.push(row("JS heap, baseline: the same requests by plain fetch()", b, "heap"));
+}
+}
+if (ONLY.includes("memory")) {
+const n = await notifications(10000, false);
+const b = await notifications(10000, true);
+out.push("", `### Memory over real-time notifications (after 1,000 warm-up notifications: ${n.count / 2}, then ${n.count / 2} more, each heard by the channel's listener; after a full GC)`, "");
+out.push("| | start | after 5,000 | after 10,000 | growth in the second 5,000 |", "|---|---:|---:|---:|---:|");
+const row = (name, r, key) => `| ${name} | ${kb(r.start[key])} | ${kb(r.middle[key])} | ${kb(r.end[key])} | ${kb(r.end[key] - r.middle[key])} |`;
+out.push(row("wasm linear memory", n, "wasm"));
+if (n.start.heap !== null) {
+  out.push(row("JS heap (used)", n, "heap"));
+  out.push(row("JS heap, baseline: the same frames on a plain WebSocket, JSON.parse", b, "heap"));
 }
 }
 await browser.close();
