@@ -14,7 +14,13 @@
 // - a token the SDK still reports valid is one the server takes;
 // - the identity is kept unless forgotten or reset (an `identitychange` the SDK announced);
 // - after the last move to `memory`, none of the SDK's keys is left in localStorage or
-//   sessionStorage.
+//   sessionStorage;
+// - real-time channels (drawn from a PRNG of their own, so that the rest of a seed's episode is
+//   what it was before they came): subscriptions made and ended at random, sockets dropped,
+//   garbage frames, socket faults, a page `WebSocket` that throws or whose `send` throws. Every
+//   change a listener heard is a well-formed one of its own channel, none came after its
+//   unsubscribe; once the page and the server are put back, a new subscription of the main
+//   visitor hears a notification; after every visitor stopped, no socket of the episode is open.
 // An episode is one function of its seed: the same seed composes the same page, faults and calls
 // (what the browser and the machine's timing then do is theirs). Every episode runs in a frame of
 // its own (its own globals to replace, its own copy of the SDK), which is removed after.
@@ -242,6 +248,79 @@ export async function chaosEpisode(server, seed) {
   }
   page.fetch = pageFetch;
 
+  // Real-time: its own PRNG, the page's WebSocket misbehaving, the server's socket faults.
+  const rt = prng(seed ^ 0x5bd1e995);
+  const channel = `/api/v5/public/orgs/${org}/rooms/${room}/online_users`;
+  const subscriptions = [];
+  const originalWebSocket = page.WebSocket;
+  const originalSend = page.WebSocket.prototype.send;
+  restore.push(() => {
+    page.WebSocket = originalWebSocket;
+    page.WebSocket.prototype.send = originalSend;
+  });
+  if (rt.chance(0.25)) {
+    const how = rt.pick(["throwingConstructor", "throwingSend"]);
+    let left = 1 + rt.int(3);
+    if (how === "throwingConstructor") {
+      page.WebSocket = function (url, protocols) {
+        if (left-- > 0) throw new page.Error("the page's WebSocket broke");
+        return new originalWebSocket(url, protocols);
+      };
+      page.WebSocket.prototype = originalWebSocket.prototype;
+    } else {
+      page.WebSocket.prototype.send = function (data) {
+        if (left-- > 0) throw new page.Error("the page's send broke");
+        return originalSend.call(this, data);
+      };
+    }
+    note(`WebSocket ${how}`);
+  }
+  const socketFault = rt.chance(0.3) ? rt.pick([{ refuse_next: 1 }, { refuse_next: 2 }, { silent: true }, { end_at_expiry: true }]) : null;
+  if (socketFault) {
+    await control(server, "PUT", `/orgs/${org}/realtime`, JSON.stringify(socketFault));
+    note(`socket ${JSON.stringify(socketFault)}`);
+  }
+  // A subscription of `target`, recording what its listener hears (and, at random, throwing).
+  const subscribe = (target, throws) => {
+    const record = { channel, heard: [], offAt: null, off: null };
+    try {
+      record.off = target.subscribe(channel, (change) => {
+        record.heard.push(change);
+        if (throws) throw new page.Error("a listener's bug");
+      });
+      subscriptions.push(record);
+    } catch (error) {
+      if (!(error instanceof sdk.VisitorError && error.code === "stopped")) fail(`subscribe() threw ${describe(error)}`);
+    }
+  };
+  const realtimeStep = async (target) => {
+    const what = rt.pick(["subscribe", "subscribe", "unsubscribe", "drop", "garbage", "invalid"]);
+    note(`realtime ${what}`);
+    if (what === "subscribe") subscribe(target, rt.chance(0.3));
+    if (what === "unsubscribe") {
+      const live = subscriptions.filter((record) => record.offAt === null);
+      if (live.length) {
+        const record = rt.pick(live);
+        record.off();
+        record.offAt = record.heard.length;
+        record.off();
+      }
+    }
+    if (what === "drop") await control(server, "POST", `/orgs/${org}/realtime/drop`, rt.chance(0.5) ? JSON.stringify({ code: 1012 }) : "");
+    if (what === "garbage") {
+      const frames = ["not json", "[", "{}", `["changed",["/api/v5/public/elsewhere",{"action":"added","resourceId":"x"}]]`, `["changed",["${channel}",{"action":"exploded"}]]`, `["__qr__",[[]],{"query":1,"fail":true}]`];
+      await control(server, "POST", `/orgs/${org}/realtime/frames`, JSON.stringify({ frames }));
+    }
+    if (what === "invalid") {
+      try {
+        target.subscribe("chats", () => {});
+        fail("subscribe() took something that is not a channel");
+      } catch (error) {
+        if (!(error instanceof sdk.VisitorError && ["invalid_channel", "stopped"].includes(error.code))) fail(`subscribe("chats") threw ${describe(error)}`);
+      }
+    }
+  };
+
   const visitors = [];
   const state = { forgot: false, identityChanged: false, degraded: false };
   const neighbourOrg = crypto.randomUUID();
@@ -423,6 +502,7 @@ export async function chaosEpisode(server, seed) {
         if (!(error instanceof sdk.VisitorError)) fail(`the constructor with a throwing getter threw ${describe(error)}`);
       }
     }
+    if (rt.chance(0.4)) await realtimeStep(target);
     if (rng.chance(0.4)) await pause(rng.int(400));
   }
 
@@ -442,6 +522,7 @@ export async function chaosEpisode(server, seed) {
   // With the server's faults gone: a token the SDK reports valid is one the server takes (the
   // page's clock still moved). Read before and after the request: valid after a 401 is wrong.
   await control(server, "DELETE", `/orgs/${org}/faults`);
+  await control(server, "DELETE", `/orgs/${org}/realtime`);
   if (lifetime !== 1800 && main) {
     // Long enough for a token to expire, were its renewal put off: the check holds at any time.
     await pause(lifetime * 500 + rng.int(lifetime * 750));
@@ -500,6 +581,36 @@ export async function chaosEpisode(server, seed) {
     if (now !== null && now !== identity) fail(`the identity changed from ${identity} to ${now} without forget() or identitychange`);
   }
 
+  // Real-time: what each listener heard is a well-formed change of its channel, and nothing
+  // after its unsubscribe; a new subscription of the main visitor hears the room's news.
+  for (const record of subscriptions) {
+    for (const change of record.heard) {
+      if (change.channel !== record.channel || !["added", "changed", "removed"].includes(change.action) || !(change.resourceId === null || typeof change.resourceId === "string")) fail(`a listener heard ${describe(JSON.stringify(change))}`);
+    }
+  }
+  let mainStopped = true;
+  try {
+    void main?.visitorId;
+    mainStopped = !main;
+  } catch {
+    // Stopped.
+  }
+  if (!mainStopped) {
+    const fresh = { channel, heard: [], offAt: null, off: null };
+    fresh.off = main.subscribe(channel, (change) => fresh.heard.push(change));
+    subscriptions.push(fresh);
+    // A notification sent before the subscription is confirmed reaches nobody (the wire has no
+    // history): an operator comes online every second until the listener hears one, for 60 s.
+    const posted = [];
+    const heardOne = () => fresh.heard.some((change) => posted.includes(change.resourceId));
+    for (const deadline = performance.now() + 60000; !heardOne() && performance.now() < deadline; ) {
+      posted.push((await control(server, "POST", `/orgs/${org}/rooms/${room}/online_users`, "{}")).id);
+      for (const wait = performance.now() + 1000; !heardOne() && performance.now() < wait; ) await pause(50);
+    }
+    if (!heardOne()) fail("a new subscription of the main visitor did not hear the room's news within 60 s of the page and the server being put back");
+  }
+  phase("realtime checked");
+
   // Consent: a storage that no visitor of the episode is in at the end (each was moved out, or
   // never there) holds none of the SDK's keys; a stopped visitor may leave its own, and one that
   // degraded to memory (its storage threw) did not choose to leave.
@@ -530,6 +641,15 @@ export async function chaosEpisode(server, seed) {
   if (stats.foreign_requests) fail(`${stats.foreign_requests} request(s) reached the other origin a redirect pointed to`);
 
   for (const visitor of visitors.concat([neighbour])) visitor.stop();
+  for (const record of subscriptions) {
+    if (record.offAt !== null && record.heard.length !== record.offAt) fail(`a listener heard ${record.heard.length - record.offAt} change(s) after its unsubscribe`);
+  }
+  let open = null;
+  for (const deadline = performance.now() + 10000; ; await pause(50)) {
+    open = (await control(server, "GET", `/orgs/${org}/stats`)).sockets.open;
+    if (open === 0 || performance.now() > deadline) break;
+  }
+  if (open !== 0) fail(`${open} socket(s) still open 10 s after every visitor stopped`);
   // The lock manager lets go of a lock a task after the SDK settles its callback's promise (and a
   // lock asked for before stop() may be granted after it, to be let go at once): a lock still
   // held after 10 s is one nothing will release.
