@@ -42,31 +42,40 @@ export function setUpChat(visitor, log) {
   /**
    * A collection kept live by id: subscribed to `channel` (the path of its list endpoint), then
    * fetched from that path, page by page. `render(items)` after every change; `refetch()` after a
-   * resync; `stop()` unsubscribes.
+   * resync (what is heard while it runs is applied again on its result); `stop()` unsubscribes.
    */
   function liveList(channel, render) {
     let items = new Map();
-    const show = () => render([...items.values()]);
-    const stop = visitor.subscribe(channel, ({ action, resourceId, resource }) => {
+    const fetches = new Set();
+    function apply({ action, resourceId, resource }, via) {
       if (action === "removed") items.delete(resourceId);
-      else items.set(resourceId, { via: "socket", ...items.get(resourceId), ...resource });
-      show();
-    });
+      else items.set(resourceId, { via, ...items.get(resourceId), ...resource });
+    }
+    /** A change: from the socket, or an item known otherwise (the answer to a POST). */
+    function hear(change, via = "socket") {
+      for (const heard of fetches) heard.push([change, via]);
+      apply(change, via);
+      render([...items.values()]);
+    }
+    const stop = visitor.subscribe(channel, hear);
     async function refetch() {
+      const heard = [];
+      fetches.add(heard);
       const fetched = new Map();
-      for (let url = channel; url; ) {
-        const page = await api(url);
-        for (const item of page.results) fetched.set(item.id, { via: "http", ...items.get(item.id), ...item });
-        url = page.next;
+      try {
+        for (let url = channel; url; ) {
+          const page = await api(url);
+          for (const item of page.results) fetched.set(item.id, { via: "http", ...items.get(item.id), ...item });
+          url = page.next;
+        }
+      } finally {
+        fetches.delete(heard);
       }
       items = fetched;
-      show();
+      for (const [change, via] of heard) apply(change, via);
+      render([...items.values()]);
     }
-    /** An item known from elsewhere (the answer to a POST), unless the socket brought it already. */
-    function add(item, via) {
-      if (!items.has(item.id)) items.set(item.id, { via, ...item });
-      show();
-    }
+    const add = (item, via) => hear({ action: "added", resourceId: item.id, resource: item }, via);
     return { refetch, add, stop, get size() { return items.size; } };
   }
 
