@@ -2,7 +2,8 @@
 // join a room, start a chat, send a message, the operator's reply arriving on the socket, an
 // operator coming online in the room's online_users channel, and the socket dropped by the server:
 // the SDK reopens it, subscribes again and emits `resync`, which the timeline shows beside the
-// token's sessions. Saves test-results/chat-<engine>.png.
+// token's sessions; and a message the socket missed while it was down, fetched again on resync.
+// Saves test-results/chat-<engine>.png.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { SERVER_URL, newOrg, control } from "./browser.mjs";
@@ -28,14 +29,19 @@ function timeline(page) {
   );
 }
 
+/** The demo open on a fresh organization, authenticated: `{ page, org, visitorId }`. */
+async function openDemo(context) {
+  const org = newOrg();
+  const page = await context.openPage(`${SERVER_URL}/?org=${org}`);
+  await page.waitFor("#status to be ok", () => document.querySelector('#status[data-state="ok"]') !== null);
+  return { page, org, visitorId: await page.text("#visitor-id") };
+}
+
 for (const engine of engines) {
   test(`the demo's chat: join, chat, the operator's reply and an operator online on the socket, a dropped socket resynced, in ${engine.name}`, async () => {
-    const org = newOrg();
     const context = await engine.newContext();
     try {
-      const page = await context.openPage(`${SERVER_URL}/?org=${org}`);
-      await page.waitFor("#status to be ok", () => document.querySelector('#status[data-state="ok"]') !== null);
-      const visitorId = await page.text("#visitor-id");
+      const { page, org, visitorId } = await openDemo(context);
 
       // Joined: the room's one operator, fetched over HTTP; the socket open with that channel.
       await press(page, "#join");
@@ -89,6 +95,33 @@ for (const engine of engines) {
       assert.equal((await control(`/orgs/${org}/stats`)).auth_requests, 1);
 
       await page.screenshot(`test-results/chat-${engine.name.toLowerCase()}.png`);
+      await page.sync();
+      assert.deepEqual(page.errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test(`the demo's chat fetches again, on resync, a message its socket missed, in ${engine.name}`, async () => {
+    const context = await engine.newContext();
+    try {
+      const { page, org } = await openDemo(context);
+      await press(page, "#join");
+      await press(page, "#start-chat");
+      await shown(page, "#socket-state", "open, 2 channels");
+      // The server stops answering and drops the socket: the SDK's new socket gets no answer to
+      // its subscriptions, so the operator's message now reaches no socket.
+      await control(`/orgs/${org}/realtime`, { method: "PUT", body: JSON.stringify({ silent: true }) });
+      await press(page, "#drop-socket");
+      const stats = () => control(`/orgs/${org}/stats`).then((s) => s.sockets);
+      await page.until("both subscriptions held unanswered on the new socket", async () => (await stats()).unanswered >= 2);
+      const chatId = await page.text("#chat-id");
+      await control(`/orgs/${org}/chats/${chatId}/messages`, { method: "POST", body: JSON.stringify({ message: "Sent while you were away" }) });
+      await control(`/orgs/${org}/realtime`, { method: "PUT", body: JSON.stringify({ silent: false }) });
+      // The SDK replaces the socket that does not answer (after requestTimeoutMs, 10 s), the
+      // channels are subscribed again, resync: the page fetches the chat's messages again.
+      await shown(page, '#log li[data-kind="resync"]');
+      await shown(page, '#messages li[data-sender="operator"][data-via="http"]', "Sent while you were away");
       await page.sync();
       assert.deepEqual(page.errors, []);
     } finally {
