@@ -80,7 +80,7 @@ export function setUpChat(visitor, log) {
   }
 
   function renderOperators(list) {
-    $("operators").replaceChildren(...list.map((o) => item("li", o.public_name, { id: o.id })));
+    $("operators").replaceChildren(...list.map((o) => element("li", o.public_name, { id: o.id })));
     $("operator-count").textContent = String(list.length);
   }
 
@@ -88,8 +88,8 @@ export function setUpChat(visitor, log) {
     list.sort((a, b) => a.created_at.localeCompare(b.created_at));
     $("messages").replaceChildren(...list.map((m) => {
       const visitorWrote = m.sender_type === "visitor";
-      const entry = item("li", "", { id: m.id, sender: visitorWrote ? "visitor" : "operator", via: m.via });
-      entry.append(item("b", visitorWrote ? "You" : "Operator"), item("span", m.message), item("small", VIA[m.via]));
+      const entry = element("li", "", { id: m.id, sender: visitorWrote ? "visitor" : "operator", via: m.via });
+      entry.append(element("b", visitorWrote ? "You" : "Operator"), element("span", m.message), element("small", VIA[m.via]));
       return entry;
     }));
     $("messages").lastElementChild?.scrollIntoView({ block: "nearest" });
@@ -116,9 +116,8 @@ export function setUpChat(visitor, log) {
     await messages.refetch();
     $("chat-id").textContent = chat.id;
     log("chat", "chat started", `in ${room.display_name}`);
-    enable("message", "operator-reply");
-    $("send").querySelector("button").disabled = false;
-    $("message").focus();
+    enable("message", "send-message", "operator-reply");
+        $("message").focus();
   }
 
   async function send(text) {
@@ -136,8 +135,7 @@ export function setUpChat(visitor, log) {
     renderMessages([]);
     $("room-id").textContent = "not joined";
     $("chat-id").textContent = "not started";
-    for (const id of ["start-chat", "operator-online", "drop-socket", "operator-reply", "message"]) $(id).disabled = true;
-    $("send").querySelector("button").disabled = true;
+    for (const id of ["start-chat", "operator-online", "drop-socket", "operator-reply", "message", "send-message"]) $(id).disabled = true;
     enable("join");
   }
 
@@ -199,11 +197,13 @@ export function setUpChat(visitor, log) {
   reset();
 }
 
+/** Enables the controls of these ids. */
 function enable(...ids) {
   for (const id of ids) $(id).disabled = false;
 }
 
-function item(tag, text, data = {}) {
+/** A new element with `text` and `data` attributes. */
+function element(tag, text, data = {}) {
   const node = document.createElement(tag);
   node.textContent = text;
   Object.assign(node.dataset, data);

@@ -58,7 +58,7 @@ for (const engine of engines) {
       assert.match(chatId, /^[0-9a-f-]{36}$/);
       await page.waitFor("#message to be enabled", () => !document.querySelector("#message").disabled);
       await page.evaluate(() => { document.querySelector("#message").value = "Where is my order?"; });
-      await press(page, "#send button");
+      await press(page, "#send-message");
       await shown(page, '#messages li[data-sender="visitor"]', "Where is my order?");
       assert.ok((await requests()).includes(`POST /api/v5/public/visitors/${visitorId}/chats/${chatId}/messages 201`));
 
