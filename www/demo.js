@@ -2,7 +2,9 @@
 // that serves this page, with its lifecycle shown as it happens.
 //   ?org=<uuid>       the organization (default: giosg's documentation example)
 //   ?lifetime=<s>     sets the organization's token lifetime on the local server first
+// The chat card (a room, a chat, an operator, all live on the socket) is chat.js.
 import { ready, Visitor } from "/pkg/index.js";
+import { setUpChat } from "./chat.js";
 
 const DEMO_ORG = "e6a08f51-c250-4074-847b-58d444dbbeb1";
 const params = new URLSearchParams(location.search);
@@ -10,10 +12,11 @@ const organizationId = params.get("org") ?? DEMO_ORG;
 const control = `/__control/orgs/${organizationId}`;
 const $ = (id) => document.getElementById(id);
 
-function log(kind, title, text, source) {
+/** A line on the timeline; `data` goes into its data- attributes (`{ source }` of a session). */
+function log(kind, title, text, data = {}) {
   const item = document.createElement("li");
   item.dataset.kind = kind;
-  if (source) item.dataset.source = source;
+  Object.assign(item.dataset, data);
   const time = document.createElement("time");
   time.textContent = new Date().toLocaleTimeString();
   const what = document.createElement("b");
@@ -111,7 +114,7 @@ visitor.on("session", ({ session, source }) => {
   show(session, source);
   setStatus("ok", "authenticated");
   const how = { network: "from the server", cache: "from storage, no request", tab: "renewed by another tab" }[source];
-  log("session", `session (${source})`, `visitor ${session.visitorId}, ${how}, valid ${session.expiresIn} s`, source);
+  log("session", `session (${source})`, `visitor ${session.visitorId}, ${how}, valid ${session.expiresIn} s`, { source });
 });
 visitor.on("identitychange", ({ previousVisitorId, visitorId }) => {
   if (!visitorId) show(null);
@@ -141,7 +144,7 @@ $("lifetime").addEventListener("change", async (event) => {
   await setLifetime(event.target.value);
   log("control", "lifetime", `tokens now last ${event.target.value} s (from the next renewal)`);
 });
-for (const button of document.querySelectorAll("button.fault")) {
+for (const button of document.querySelectorAll("#server button.fault")) {
   button.addEventListener("click", async () => {
     await fetch(`${control}/faults`, { method: "POST", body: button.dataset.fault });
     log("control", "fault injected", button.textContent);
@@ -153,7 +156,8 @@ $("clear-faults").addEventListener("click", async () => {
   log("control", "faults cleared", "the server answers normally again");
   refreshServer();
 });
-for (const control of document.querySelectorAll("button, #consent")) control.disabled = false;
+for (const control of document.querySelectorAll("#identity button, #server button, #consent")) control.disabled = false;
+setUpChat(visitor, log);
 setInterval(tick, 250);
 setInterval(showStorage, 500);
 showStorage();

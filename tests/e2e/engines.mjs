@@ -9,6 +9,7 @@
 //   await page.until(what, condition, ms)               a condition (of node's state) becomes true
 //   await page.waitFor(what, fn, arg, ms)               fn(arg) in the page becomes true
 //   await page.click(selector); page.reload(); page.close()
+//   await page.screenshot(path)                         a PNG of the page (Chromium: all of it; WebDriver: the window)
 //   context.traffic / context.requests                  what the proxy saw (tests/e2e/proxy.mjs)
 //   await context.close()
 //
@@ -49,7 +50,8 @@
 //
 // A WebDriver engine has one context (one WebDriver session) at a time.
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import net from "node:net";
 import { homedir } from "node:os";
 import selenium from "selenium-webdriver";
@@ -243,6 +245,11 @@ class ChromiumPage extends Page {
     return this.page.click(selector);
   }
 
+  async screenshot(path) {
+    mkdirSync(dirname(path), { recursive: true });
+    await this.page.screenshot({ path, fullPage: true });
+  }
+
   async reload() {
     await this.page.reload();
   }
@@ -426,6 +433,12 @@ class WebDriverPage extends Page {
 
   click(selector) {
     return this.on(async (driver) => driver.findElement(By.css(selector)).click());
+  }
+
+  async screenshot(path) {
+    const png = await this.on((driver) => driver.takeScreenshot());
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, Buffer.from(png, "base64"));
   }
 
   async reload() {
