@@ -92,6 +92,33 @@ fn online_users(env: &Env, room: &str) -> String {
     format!("/api/v5/public/orgs/{}/rooms/{room}/online_users", env.org)
 }
 
+/// A visitor of `env` (made with `extra` options) with the `online_users` channel of a new room
+/// subscribed, and its `realtime` events captured since before it subscribed.
+struct Subscribed {
+    env: Env,
+    room: String,
+    visitor: Visitor,
+    events: Captured,
+    online: Heard,
+}
+
+impl Subscribed {
+    async fn on(env: Env, extra: &[(&str, JsValue)]) -> Self {
+        let room = env.room().await;
+        let visitor = env.visitor(extra);
+        let events = capture(&visitor, "realtime");
+        let online = listen(&visitor, &online_users(&env, &room));
+        reported(&events, "open", 1).await;
+        Subscribed { env, room, visitor, events, online }
+    }
+}
+
+/// An operator comes online in `room`; waits until `listener` has heard `count` changes in all.
+async fn room_news_heard(env: &Env, room: &str, listener: &Heard, count: usize) {
+    operator_online(env, room, None).await;
+    heard(listener, count).await;
+}
+
 #[wasm_bindgen_test]
 async fn a_notification_reaches_its_listener_in_both_resource_id_spellings() {
     let env = Env::new();
@@ -151,12 +178,7 @@ async fn no_socket_before_subscribe_one_for_many_channels_and_the_last_unsubscri
 
 #[wasm_bindgen_test]
 async fn stop_closes_the_socket_and_subscribe_afterwards_throws_stopped() {
-    let env = Env::new();
-    let room = env.room().await;
-    let visitor = env.visitor(&[]);
-    let events = capture(&visitor, "realtime");
-    let _listener = listen(&visitor, &online_users(&env, &room));
-    reported(&events, "open", 1).await;
+    let Subscribed { env, room, visitor, .. } = Subscribed::on(Env::new(), &[]).await;
     visitor.stop();
     wait_until(DEADLINE_MS, || async { socket_count(&env, "open").await == 0 }).await;
     let refused = visitor.subscribe(online_users(&env, &room).into(), Function::new_no_args("").into()).unwrap_err();
@@ -211,8 +233,7 @@ async fn a_dropped_socket_reopens_every_channel_is_subscribed_again_and_resync_c
     let states: Vec<String> = events.all().iter().map(|d| get_str(d, "state")).collect();
     assert!(states.windows(3).any(|w| w == ["closed", "connecting", "open"]), "{states:?}");
 
-    operator_online(&env, &room, None).await;
-    heard(&online, 1).await;
+    room_news_heard(&env, &room, &online, 1).await;
     assert_eq!(resyncs.len(), 1);
     visitor.stop();
 }
@@ -251,8 +272,7 @@ async fn a_refused_channel_is_renewed_once_and_refused_twice_it_ends_with_channe
     assert_eq!(env.auth_requests().await, 3);
     // The first channel lives on; the refused one hears nothing.
     operator_online(&env, &other_room, None).await;
-    operator_online(&env, &room, None).await;
-    heard(&online, 1).await;
+    room_news_heard(&env, &room, &online, 1).await;
     assert_eq!(refused.count(), 0);
     visitor.stop();
 }
@@ -270,8 +290,7 @@ async fn a_silent_router_is_replaced_within_the_request_timeout() {
     assert!(socket_count(&env, "unanswered").await >= 1);
     realtime_settings(&env, r#"{"silent": false}"#).await;
     reported(&events, "open", 1).await;
-    operator_online(&env, &room, None).await;
-    heard(&online, 1).await;
+    room_news_heard(&env, &room, &online, 1).await;
     visitor.stop();
 }
 
@@ -310,49 +329,33 @@ async fn renewals_through_three_token_lifetimes_keep_one_socket_and_lose_no_noti
 async fn a_server_that_ends_subscriptions_at_token_expiry_is_answered_by_a_reconnect_with_the_fresh_token() {
     let env = Env::new();
     env.set_lifetime(3).await;
-    let room = env.room().await;
     realtime_settings(&env, r#"{"end_at_expiry": true}"#).await;
-    let visitor = env.visitor(&[]);
-    let events = capture(&visitor, "realtime");
-    let online = listen(&visitor, &online_users(&env, &room));
-    reported(&events, "open", 1).await;
+    let Subscribed { env, room, visitor, events, online } = Subscribed::on(env, &[]).await;
     wait_until(DEADLINE_MS, || async { socket_count(&env, "closed_at_expiry").await >= 1 }).await;
     wait_until(DEADLINE_MS, || async { socket_count(&env, "opened").await >= 2 && socket_count(&env, "open").await == 1 }).await;
     reported(&events, "open", 1).await;
     // The new socket's `sub` carried a token the server took, so it notifies on it.
     let confirmed = socket_count(&env, "confirmed").await;
     assert!(confirmed >= 2, "{confirmed}");
-    operator_online(&env, &room, None).await;
-    heard(&online, 1).await;
+    room_news_heard(&env, &room, &online, 1).await;
     visitor.stop();
 }
 
 #[wasm_bindgen_test]
 async fn a_new_session_with_another_socket_url_moves_the_socket() {
-    let env = Env::new();
-    let room = env.room().await;
-    let visitor = env.visitor(&[]);
-    let events = capture(&visitor, "realtime");
-    let online = listen(&visitor, &online_users(&env, &room));
-    reported(&events, "open", 1).await;
+    let Subscribed { env, room, visitor, events, online } = Subscribed::on(Env::new(), &[]).await;
     realtime_settings(&env, r#"{"socket_url": "/004/1/router"}"#).await;
     let session = settle(visitor.authenticate(obj(&[("force", JsValue::TRUE)]))).await.unwrap();
     assert!(get_str(&session, "socketUrl").contains("/004/1/router"));
     wait_until(DEADLINE_MS, || async { socket_count(&env, "opened").await == 2 && socket_count(&env, "open").await == 1 }).await;
     reported(&events, "open", 1).await;
-    operator_online(&env, &room, None).await;
-    heard(&online, 1).await;
+    room_news_heard(&env, &room, &online, 1).await;
     visitor.stop();
 }
 
 #[wasm_bindgen_test]
 async fn online_visibilitychange_and_pageshow_probe_an_open_socket() {
-    let env = Env::new();
-    let room = env.room().await;
-    let visitor = env.visitor(&[]);
-    let events = capture(&visitor, "realtime");
-    let online = listen(&visitor, &online_users(&env, &room));
-    reported(&events, "open", 1).await;
+    let Subscribed { env, room, visitor, online, .. } = Subscribed::on(Env::new(), &[]).await;
     // Each resume sends one probe `sub` on the open socket, which the server answers.
     for (name, on_document) in [("online", false), ("visibilitychange", true), ("pageshow", false)] {
         let (subs, confirmed) = (socket_count(&env, "subs").await, socket_count(&env, "confirmed").await);
@@ -361,19 +364,13 @@ async fn online_visibilitychange_and_pageshow_probe_an_open_socket() {
         assert_eq!(socket_count(&env, "subs").await, subs + 1, "{name}");
     }
     assert_eq!(socket_count(&env, "opened").await, 1);
-    operator_online(&env, &room, None).await;
-    heard(&online, 1).await;
+    room_news_heard(&env, &room, &online, 1).await;
     visitor.stop();
 }
 
 #[wasm_bindgen_test]
 async fn forget_ends_every_subscription_and_closes_the_socket() {
-    let env = Env::new();
-    let room = env.room().await;
-    let visitor = env.visitor(&[]);
-    let events = capture(&visitor, "realtime");
-    let online = listen(&visitor, &online_users(&env, &room));
-    reported(&events, "open", 1).await;
+    let Subscribed { env, room, visitor, events, online } = Subscribed::on(Env::new(), &[]).await;
     settle(visitor.forget()).await.unwrap();
     reported(&events, "closed", 0).await;
     wait_until(DEADLINE_MS, || async { socket_count(&env, "open").await == 0 }).await;
@@ -466,8 +463,7 @@ async fn a_page_websocket_that_throws_or_is_wrapped_keeps_the_visitor_working() 
     let _wrapped = ReplacedWebSocket::with(&counted);
     reported(&events, "open", 1).await;
     assert!(get(&js_sys::global(), "__sockets").as_f64().unwrap() >= 1.0);
-    operator_online(&env, &room, None).await;
-    heard(&online, 1).await;
+    room_news_heard(&env, &room, &online, 1).await;
     visitor.stop();
 }
 
@@ -494,19 +490,13 @@ async fn a_page_websocket_whose_send_throws_is_a_lost_socket_not_a_broken_visito
     assert_eq!(socket_count(&env, "subs").await, 0);
     Reflect::set(&proto, &"send".into(), &send).unwrap();
     reported(&events, "open", 1).await;
-    operator_online(&env, &room, None).await;
-    heard(&online, 1).await;
+    room_news_heard(&env, &room, &online, 1).await;
     visitor.stop();
 }
 
 #[wasm_bindgen_test]
 async fn a_reset_identity_subscribes_every_channel_again_with_its_own_token() {
-    let env = Env::new();
-    let room = env.room().await;
-    let visitor = env.visitor(&[]);
-    let events = capture(&visitor, "realtime");
-    let online = listen(&visitor, &online_users(&env, &room));
-    reported(&events, "open", 1).await;
+    let Subscribed { env, room, visitor, events, online } = Subscribed::on(Env::new(), &[]).await;
     let before = visitor.visitor_id().as_string().unwrap();
     // The server no longer knows the stored secret: the next renewal resets the identity.
     local_storage().set_item(&env.secret_key(), r#"{"v":1,"secret":"a112586d51354fcbbcb9d55daee36e76"}"#).unwrap();
@@ -515,7 +505,6 @@ async fn a_reset_identity_subscribes_every_channel_again_with_its_own_token() {
     // The old visitor's socket goes; a new one subscribes the channel with the new token.
     wait_until(DEADLINE_MS, || async { socket_count(&env, "opened").await == 2 && socket_count(&env, "open").await == 1 && socket_count(&env, "confirmed").await == 2 }).await;
     reported(&events, "open", 1).await;
-    operator_online(&env, &room, None).await;
-    heard(&online, 1).await;
+    room_news_heard(&env, &room, &online, 1).await;
     visitor.stop();
 }
