@@ -30,7 +30,7 @@
 use core::marker::PhantomData;
 use std::rc::Rc;
 
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use super::clock::Clock;
@@ -243,7 +243,7 @@ pub fn check_channel(channel: &str) -> Result<(), Error> {
 /// The WebSocket URL of a `socket_url`: `https` → `wss`, `http` → `ws`, without a fragment (which
 /// a WebSocket URL may not have). The rest is opaque (the local server adds `?org=`).
 pub fn socket_address(socket_url: &str) -> String {
-    let url = socket_url.split('#').next().unwrap_or_default();
+    let url = socket_url.find('#').map_or(socket_url, |at| &socket_url[..at]);
     match split_scheme(url) {
         Some(("https", rest)) => format!("wss://{rest}"),
         Some((_, rest)) => format!("ws://{rest}"),
@@ -750,7 +750,7 @@ impl Realtime {
     }
 
     /// A `changed` notification for `channel`: delivered when the channel is subscribed.
-    fn notified<H: Host>(&mut self, channel: String, body: ChangeBody<H::Resource>, host: &mut H) {
+    fn notified<H: Host>(&mut self, channel: String, body: Members<H::Resource>, host: &mut H) {
         let Some(wanted) = self.channels.iter().find(|c| c.path == channel && matches!(c.sub, Sub::Confirmed)) else { return };
         let Some(action) = body.action.as_str().and_then(Action::parse) else { return };
         let resource_id = id_text(&body.resource_id_documented).or_else(|| id_text(&body.resource_id));
@@ -906,11 +906,14 @@ impl Realtime {
     }
 }
 
-/// A resource id as the page is given it: a string, or an integer written out.
+/// A resource id as the page is given it: a string, or an integer written out (by the float's
+/// `Display`, which writes a whole number without a fraction or an exponent, and is in the
+/// `.wasm` already: an integer's would add its own).
 fn id_text(field: &Field) -> Option<String> {
     match field {
         Field::String(_) => field.as_str().map(str::to_owned),
-        Field::Number(_) => field.as_integer().map(|n| n.to_string()),
+        // `+ 0.0`: -0 is written 0.
+        Field::Number(n) => field.as_integer().map(|_| (n + 0.0).to_string()),
         _ => None,
     }
 }
@@ -931,24 +934,20 @@ enum Incoming<R> {
     /// `["__qr__", [[]], {"query": <id>, "fail"?: true}]`.
     Answer { query: Field, fail: bool },
     /// `["changed", ["<channel>", {...}]]`.
-    Changed { channel: String, body: ChangeBody<R> },
+    Changed { channel: String, body: Members<R> },
     /// An array of another message.
     Other,
 }
 
-/// `{"query": <id>, "fail": true}`; other members are ignored.
-struct AnswerOptions {
+/// The members of a message's object that the machine reads: `{"query": <id>, "fail": true}` of
+/// a `__qr__`'s options, `{"action", "resourceId" | "resource_id", "resource"}` of a `changed`'s
+/// body. Other members (`channel`, in the current docs' spelling of a body) are ignored. One type,
+/// read by one visitor, for both: each visitor is compiled once per kind of map access the
+/// browser's deserializer has.
+struct Members<R> {
     query: Field,
-    fail: Fail,
-}
-
-/// `"fail"`: refused only when it is `true`.
-#[derive(Default)]
-struct Fail(bool);
-
-/// The body of a `changed`: `{"action", "resourceId" | "resource_id", "resource"}`; other members
-/// (`channel`, in the current docs' spelling) are ignored.
-struct ChangeBody<R> {
+    /// Refused only when it is `true`.
+    fail: Field,
     action: Field,
     resource_id_documented: Field,
     resource_id: Field,
@@ -958,68 +957,40 @@ struct ChangeBody<R> {
 /// The arguments of a `changed`: the channel and the body.
 #[derive(Deserialize)]
 #[serde(bound = "R: Deserialize<'de>")]
-struct ChangedArgs<R>(String, ChangeBody<R>);
+struct ChangedArgs<R>(String, Members<R>);
 
-// The two objects are read by hand from a JSON object only (serde's derive would read a struct
-// from an array too, by position: `[2]` would be `{"query": 2}`), member by member, each member's
-// name read as a `Field` (one type for every name); a member named twice counts as the last one,
-// as `JSON.parse` keeps it.
-
-impl<'de> Deserialize<'de> for AnswerOptions {
+// Read by hand from a JSON object only (serde's derive would read a struct from an array too, by
+// position: `[2]` would be `{"query": 2}`), member by member, each member's name read as a `Field`
+// (one type for every name); a member named twice counts as the last one, as `JSON.parse` keeps it.
+impl<'de, R: Deserialize<'de>> Deserialize<'de> for Members<R> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(AnswerOptionsVisitor)
+        deserializer.deserialize_map(MembersVisitor(PhantomData))
     }
 }
 
-struct AnswerOptionsVisitor;
+struct MembersVisitor<R>(PhantomData<R>);
 
-impl<'de> Visitor<'de> for AnswerOptionsVisitor {
-    type Value = AnswerOptions;
+impl<'de, R: Deserialize<'de>> Visitor<'de> for MembersVisitor<R> {
+    type Value = Members<R>;
 
     fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
         f.write_str("an object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnswerOptions, A::Error> {
-        let mut options = AnswerOptions { query: Field::Absent, fail: Fail(false) };
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<R>, A::Error> {
+        let mut members = Members { query: Field::Absent, fail: Field::Absent, action: Field::Absent, resource_id_documented: Field::Absent, resource_id: Field::Absent, resource: None };
         while let Some(name) = map.next_key::<Field>()? {
             match name.as_str() {
-                Some("query") => options.query = map.next_value()?,
-                Some("fail") => options.fail = map.next_value()?,
+                Some("query") => members.query = map.next_value()?,
+                Some("fail") => members.fail = map.next_value()?,
+                Some("action") => members.action = map.next_value()?,
+                Some("resourceId") => members.resource_id_documented = map.next_value()?,
+                Some("resource_id") => members.resource_id = map.next_value()?,
+                Some("resource") => members.resource = map.next_value()?,
                 _ => drop(map.next_value::<IgnoredAny>()?),
             }
         }
-        Ok(options)
-    }
-}
-
-impl<'de, R: Deserialize<'de>> Deserialize<'de> for ChangeBody<R> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(ChangeBodyVisitor(PhantomData))
-    }
-}
-
-struct ChangeBodyVisitor<R>(PhantomData<R>);
-
-impl<'de, R: Deserialize<'de>> Visitor<'de> for ChangeBodyVisitor<R> {
-    type Value = ChangeBody<R>;
-
-    fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ChangeBody<R>, A::Error> {
-        let mut body = ChangeBody { action: Field::Absent, resource_id_documented: Field::Absent, resource_id: Field::Absent, resource: None };
-        while let Some(name) = map.next_key::<Field>()? {
-            match name.as_str() {
-                Some("action") => body.action = map.next_value()?,
-                Some("resourceId") => body.resource_id_documented = map.next_value()?,
-                Some("resource_id") => body.resource_id = map.next_value()?,
-                Some("resource") => body.resource = map.next_value()?,
-                _ => drop(map.next_value::<IgnoredAny>()?),
-            }
-        }
-        Ok(body)
+        Ok(members)
     }
 }
 
@@ -1043,8 +1014,8 @@ impl<'de, R: Deserialize<'de>> Visitor<'de> for IncomingVisitor<R> {
         let incoming = match name.as_str() {
             Some("__qr__") => {
                 let _results: Option<IgnoredAny> = seq.next_element()?;
-                match seq.next_element::<AnswerOptions>()? {
-                    Some(options) => Incoming::Answer { query: options.query, fail: options.fail.0 },
+                match seq.next_element::<Members<R>>()? {
+                    Some(options) => Incoming::Answer { query: options.query, fail: options.fail == Field::Bool(true) },
                     None => Incoming::Other,
                 }
             }
@@ -1056,64 +1027,6 @@ impl<'de, R: Deserialize<'de>> Visitor<'de> for IncomingVisitor<R> {
         };
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(incoming)
-    }
-}
-
-impl<'de> Deserialize<'de> for Fail {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(FailVisitor)
-    }
-}
-
-struct FailVisitor;
-
-impl<'de> Visitor<'de> for FailVisitor {
-    type Value = Fail;
-
-    fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Fail, E> {
-        Ok(Fail(value))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Fail, E> {
-        Ok(Fail(false))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Fail, E> {
-        Ok(Fail(false))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Fail, D::Error> {
-        Fail::deserialize(deserializer)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Fail, E> {
-        Ok(Fail(false))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Fail, E> {
-        Ok(Fail(false))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Fail, E> {
-        Ok(Fail(false))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Fail, E> {
-        Ok(Fail(false))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Fail, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Fail(false))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fail, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Fail(false))
     }
 }
 

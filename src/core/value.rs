@@ -13,7 +13,7 @@ pub enum Field {
     #[default]
     Absent,
     Null,
-    Bool,
+    Bool(bool),
     Number(f64),
     String(String),
     Array,
@@ -26,7 +26,7 @@ impl Field {
         match self {
             Field::Absent => "absent",
             Field::Null => "null",
-            Field::Bool => "a boolean",
+            Field::Bool(_) => "a boolean",
             Field::Number(_) => "a number",
             // Lone surrogates reach Rust as U+FFFD; none of the SDK's fields holds one.
             Field::String(s) if !is_valid_unicode(s) => "a string that is not valid Unicode",
@@ -88,8 +88,8 @@ impl<'de> Visitor<'de> for FieldVisitor {
         Field::deserialize(deserializer)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Field, E> {
-        Ok(Field::Bool)
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Field, E> {
+        Ok(Field::Bool(value))
     }
 
     fn visit_i64<E: de::Error>(self, n: i64) -> Result<Field, E> {
