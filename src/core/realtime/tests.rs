@@ -1186,3 +1186,329 @@ fn nothing_printed_holds_a_token() {
         assert!(!text.contains("eyJ"), "{text}");
     }
 }
+
+mod chaos {
+    //! Seeded episodes of everything that can happen to the machine at once: the page subscribing
+    //! and unsubscribing (and trying what is not a channel), sockets that open, fail, hang or
+    //! close, `sub`s answered, refused or never, notifications of any channel and garbage, sessions
+    //! granted, refused, renewed, moved, of another visitor, the identity gone, `forget()`, page
+    //! resumes, time passing and the page's clock moved, `stop()`. After each input the machine's
+    //! effects are checked against what a page and a server can see:
+    //! - a change reaches only listeners subscribed to its channel (and not unsubscribed or
+    //!   released since), for a channel the machine has confirmed;
+    //! - a `sub` goes only on a socket that opened and was not closed, with a token of a session
+    //!   it was told, valid for the renewal lead at that moment;
+    //! - at most one socket is opening or open; none when no channel is wanted;
+    //! - after `stop()`, nothing at all.
+    //!
+    //! `CHAOS_SEED=<seed>` replays one episode: `cargo test -p giosg-visitor --lib realtime::tests::chaos`.
+
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    const CHANNELS: [&str; 3] = [CHATS, ROOM, MESSAGES];
+    const EPISODES: u64 = 300;
+    const STEPS: usize = 300;
+
+    /// What the test knows of the world the machine lives in.
+    struct World {
+        fake: Fake,
+        rt: Realtime,
+        rng: StdRng,
+        /// The page's listeners, and their channels.
+        listeners: BTreeMap<u32, &'static str>,
+        next_listener: u32,
+        /// Sockets asked for and not closed by either side: opened (true) or not yet (false).
+        sockets: BTreeMap<u32, bool>,
+        /// `sub`s out and not answered: query → (socket, channel).
+        subs_out: BTreeMap<u64, (u32, String)>,
+        /// Tokens of the sessions the machine was told, with their expiry and lifetime.
+        tokens: BTreeMap<String, (f64, u32)>,
+        sessions: u32,
+        visitor: u32,
+        url: &'static str,
+        asked: bool,
+        stopped: bool,
+        trace: Vec<String>,
+    }
+
+    impl World {
+        fn new(seed: u64) -> Self {
+            World {
+                fake: Fake::new(),
+                rt: machine(),
+                rng: StdRng::seed_from_u64(seed),
+                listeners: BTreeMap::new(),
+                next_listener: 0,
+                sockets: BTreeMap::new(),
+                subs_out: BTreeMap::new(),
+                tokens: BTreeMap::new(),
+                sessions: 0,
+                visitor: 1,
+                url: URL,
+                asked: false,
+                stopped: false,
+                trace: Vec::new(),
+            }
+        }
+
+        /// A new session of the current visitor: a fresh token, of a random lifetime.
+        fn session(&mut self) -> Credentials {
+            self.sessions += 1;
+            let token = format!("t{}", self.sessions);
+            let lifetime = *[4u32, 60, 1800].get(self.rng.random_range(0..3)).unwrap_or(&1800);
+            let credentials = creds(&self.fake, &format!("v{}", self.visitor), &token, self.url, lifetime);
+            self.tokens.insert(token, (credentials.expires_at_ms, lifetime));
+            credentials
+        }
+
+        fn step(&mut self) {
+            let roll = self.rng.random_range(0..100);
+            let now_open: Vec<u32> = self.sockets.iter().filter(|(_, open)| **open).map(|(id, _)| *id).collect();
+            let pending: Vec<u32> = self.sockets.iter().filter(|(_, open)| !**open).map(|(id, _)| *id).collect();
+            match roll {
+                0..=11 => {
+                    let channel = CHANNELS[self.rng.random_range(0..CHANNELS.len())];
+                    self.next_listener += 1;
+                    let listener = self.next_listener;
+                    self.trace.push(format!("subscribe {listener} {channel}"));
+                    if self.rt.subscribe(listener, channel, &mut self.fake).is_ok() {
+                        self.listeners.insert(listener, channel);
+                    }
+                }
+                12..=13 => {
+                    self.trace.push("subscribe what is not a channel".into());
+                    assert!(self.rt.subscribe(999_999, "chats/", &mut self.fake).is_err());
+                }
+                14..=19 => {
+                    let Some(&listener) = self.listeners.keys().nth(self.rng.random_range(0..self.listeners.len().max(1))) else { return };
+                    self.trace.push(format!("unsubscribe {listener}"));
+                    self.listeners.remove(&listener);
+                    self.rt.unsubscribe(listener, &mut self.fake);
+                }
+                20..=31 if !pending.is_empty() => {
+                    let socket = pending[self.rng.random_range(0..pending.len())];
+                    if self.rng.random_bool(0.8) {
+                        self.trace.push(format!("socket {socket} opens"));
+                        self.sockets.insert(socket, true);
+                        self.rt.opened(SocketId(socket), &mut self.fake);
+                    } else {
+                        self.trace.push(format!("socket {socket} fails"));
+                        self.sockets.remove(&socket);
+                        self.rt.closed(SocketId(socket), &mut self.fake);
+                    }
+                }
+                32..=51 if !self.subs_out.is_empty() => {
+                    let at = self.rng.random_range(0..self.subs_out.len());
+                    let Some((query, socket)) = self.subs_out.iter().nth(at).map(|(q, (s, _))| (*q, *s)) else { return };
+                    self.subs_out.remove(&query);
+                    let frame = if self.rng.random_bool(0.8) { qr(query) } else { refused(query) };
+                    self.trace.push(format!("socket {socket}: {frame}"));
+                    self.rt.received(SocketId(socket), &frame, &mut self.fake);
+                }
+                52..=63 if !now_open.is_empty() => {
+                    let socket = now_open[self.rng.random_range(0..now_open.len())];
+                    // Mostly a channel some listener wants: the others' are ignored.
+                    let wanted: Vec<&'static str> = self.listeners.values().copied().collect();
+                    let channel = if !wanted.is_empty() && self.rng.random_bool(0.8) { wanted[self.rng.random_range(0..wanted.len())] } else { CHANNELS[self.rng.random_range(0..CHANNELS.len())] };
+                    let frame = match self.rng.random_range(0..6) {
+                        0 => "not json".to_owned(),
+                        1 => json!(["changed", [channel, {"action": "exploded"}]]).to_string(),
+                        2 => changed(channel, json!({"action": "removed", "resource_id": 7})),
+                        _ => added(channel, "r1"),
+                    };
+                    self.trace.push(format!("socket {socket}: {frame}"));
+                    self.rt.received(SocketId(socket), &frame, &mut self.fake);
+                }
+                64..=65 if !now_open.is_empty() => {
+                    let socket = now_open[self.rng.random_range(0..now_open.len())];
+                    self.trace.push(format!("socket {socket} closed by the server"));
+                    self.sockets.remove(&socket);
+                    self.subs_out.retain(|_, (s, _)| *s != socket);
+                    self.rt.closed(SocketId(socket), &mut self.fake);
+                }
+                66..=73 if self.asked => {
+                    self.asked = false;
+                    if self.rng.random_bool(0.85) {
+                        let credentials = self.session();
+                        self.trace.push(format!("granted {}", credentials.token.expose()));
+                        self.rt.granted(Ok(credentials), &mut self.fake);
+                    } else {
+                        self.trace.push("granted: network".into());
+                        self.rt.granted(Err(error::network()), &mut self.fake);
+                    }
+                }
+                74..=76 => {
+                    match self.rng.random_range(0..4) {
+                        0 => self.url = if self.url == URL { OTHER_URL } else { URL },
+                        1 => self.visitor += 1,
+                        _ => {}
+                    }
+                    let credentials = self.session();
+                    self.trace.push(format!("session {} of {} at {}", credentials.token.expose(), credentials.visitor_id, credentials.socket_url));
+                    self.rt.session(credentials, &mut self.fake);
+                }
+                77 => {
+                    self.trace.push("identity gone".into());
+                    self.rt.identity_gone(&mut self.fake);
+                }
+                78 => {
+                    self.trace.push("forget".into());
+                    self.rt.forget(&mut self.fake);
+                }
+                79..=81 => {
+                    self.trace.push("resumed".into());
+                    self.rt.resumed(&mut self.fake);
+                }
+                82..=89 if self.fake.timer.is_some() => {
+                    self.trace.push("the timer fires".into());
+                    self.fake.fire(&mut self.rt);
+                }
+                90..=94 => {
+                    let ms = [10.0, 500.0, 500.0, 5_000.0, 5_000.0, 70_000.0][self.rng.random_range(0..6)];
+                    self.trace.push(format!("{ms} ms pass"));
+                    self.fake.pass(ms);
+                }
+                95..=96 => {
+                    let jump = [-3_600_000.0, 3_600_000.0][self.rng.random_range(0..2)];
+                    self.trace.push(format!("the page's clock moves {jump} ms"));
+                    self.fake.now += jump;
+                }
+                97 if self.rng.random_bool(0.1) => {
+                    self.trace.push("stop".into());
+                    self.rt.stop(&mut self.fake);
+                    self.check_stop();
+                    self.stopped = true;
+                    return;
+                }
+                _ => return,
+            }
+            self.check();
+        }
+
+        fn fail(&self, what: String) -> ! {
+            let last: Vec<&String> = self.trace.iter().rev().take(25).collect();
+            panic!("{what}\nlast steps, newest first:\n  {}", last.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n  "));
+        }
+
+        /// The effects of the input just handled, against what the world knows.
+        fn check(&mut self) {
+            let now = self.rt.now(&self.fake);
+            for did in self.fake.take() {
+                if self.stopped {
+                    self.fail(format!("{did:?} after stop()"));
+                }
+                match &did {
+                    Did::Open(socket, _) => {
+                        self.sockets.insert(*socket, false);
+                    }
+                    Did::Close(socket) => {
+                        self.sockets.remove(socket);
+                        self.subs_out.retain(|_, (s, _)| s != socket);
+                    }
+                    Did::Sub { socket, channel, token, query } => {
+                        if self.sockets.get(socket) != Some(&true) {
+                            self.fail(format!("a sub on socket {socket}, which is not open"));
+                        }
+                        match self.tokens.get(token) {
+                            Some(&(expires_at, lifetime)) => {
+                                let left = expires_at - now;
+                                if left < lead_ms(lifetime, 60_000.0) {
+                                    self.fail(format!("a sub with {token}, {left} ms left of its {lifetime} s"));
+                                }
+                            }
+                            None => self.fail(format!("a sub with a token never told: {token}")),
+                        }
+                        self.subs_out.insert(*query, (*socket, channel.clone()));
+                    }
+                    Did::Ask { .. } => self.asked = true,
+                    Did::Deliver(listeners, change) => {
+                        let channel = change.split(' ').next().unwrap_or_default();
+                        if !self.rt.is_subscribed(channel) {
+                            self.fail(format!("a change of {channel}, which is not subscribed"));
+                        }
+                        for listener in listeners {
+                            if self.listeners.get(listener) != Some(&channel) {
+                                self.fail(format!("listener {listener} got a change of {channel}: {:?}", self.listeners.get(listener)));
+                            }
+                        }
+                    }
+                    Did::Release(released) => {
+                        for listener in released {
+                            self.listeners.remove(listener);
+                        }
+                    }
+                    Did::Emit(_) => {}
+                }
+                self.trace.push(format!("  → {did:?}"));
+            }
+            if self.sockets.len() > 1 {
+                self.fail(format!("{} sockets at once: {:?}", self.sockets.len(), self.sockets));
+            }
+            let wanted: BTreeSet<&str> = self.listeners.values().copied().collect();
+            if wanted.is_empty() && !self.sockets.is_empty() {
+                self.fail(format!("socket {:?} with no channel wanted", self.sockets));
+            }
+        }
+
+        fn check_stop(&mut self) {
+            for did in self.fake.take() {
+                match did {
+                    Did::Close(socket) => {
+                        self.sockets.remove(&socket);
+                    }
+                    Did::Release(released) => {
+                        for listener in released {
+                            self.listeners.remove(&listener);
+                        }
+                    }
+                    other => self.fail(format!("{other:?} from stop()")),
+                }
+            }
+            if !self.sockets.is_empty() || !self.listeners.is_empty() {
+                self.fail(format!("after stop(): sockets {:?}, listeners {:?}", self.sockets, self.listeners));
+            }
+            if self.fake.timer.is_some() {
+                self.fail("the timer is still armed after stop()".into());
+            }
+        }
+    }
+
+    fn episode(seed: u64) {
+        let mut world = World::new(seed);
+        for _ in 0..STEPS {
+            world.step();
+        }
+        // Stopped or not, a stop ends everything; after it, every input does nothing.
+        if !world.stopped {
+            world.rt.stop(&mut world.fake);
+            world.check_stop();
+            world.stopped = true;
+        }
+        world.rt.subscribe(1, CHATS, &mut world.fake).expect_err("stopped");
+        world.rt.opened(SocketId(1), &mut world.fake);
+        world.rt.resumed(&mut world.fake);
+        world.rt.tick(&mut world.fake);
+        world.check();
+    }
+
+    #[test]
+    fn chaos_episodes_keep_every_invariant() {
+        let replay = std::env::var("CHAOS_SEED").ok().and_then(|s| s.parse::<u64>().ok());
+        let seeds: Vec<u64> = match replay {
+            Some(seed) => vec![seed],
+            None => (0..EPISODES).map(|n| n.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect(),
+        };
+        for seed in seeds {
+            let outcome = std::panic::catch_unwind(|| episode(seed));
+            if let Err(panic) = outcome {
+                let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+                panic!("real-time chaos seed {seed}: {message}\nreplay: CHAOS_SEED={seed} cargo test -p giosg-visitor --lib realtime::tests::chaos");
+            }
+        }
+    }
+}
