@@ -255,6 +255,8 @@ async function notifications(count, baseline) {
   return result;
 }
 
+/** A memory table's row: start, middle, end, and the growth over the second half. */
+const memoryRow = (name, r, key) => `| ${name} | ${kb(r.start[key])} | ${kb(r.middle[key])} | ${kb(r.end[key])} | ${kb(r.end[key] - r.middle[key])} |`;
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const ms = (n) => `${n.toFixed(0)} ms`;
 const out = [];
@@ -301,11 +303,10 @@ const m = await memory(1000, false);
 const b = await memory(1000, true);
 out.push(`### Memory (after 200 warm-up renewals: ${m.renewals} renewals, then ${m.renewals} more; after a full GC)`, "");
 out.push("| | start | after 1,000 | after 2,000 | growth in the second 1,000 |", "|---|---:|---:|---:|---:|");
-const row = (name, r, key) => `| ${name} | ${kb(r.start[key])} | ${kb(r.middle[key])} | ${kb(r.end[key])} | ${kb(r.end[key] - r.middle[key])} |`;
-out.push(row("wasm linear memory", m, "wasm"));
+out.push(memoryRow("wasm linear memory", m, "wasm"));
 if (m.start.heap !== null) {
-  out.push(row("JS heap (used)", m, "heap"));
-  out.push(row("JS heap, baseline: the same requests by plain fetch()", b, "heap"));
+  out.push(memoryRow("JS heap (used)", m, "heap"));
+  out.push(memoryRow("JS heap, baseline: the same requests by plain fetch()", b, "heap"));
 }
 }
 if (ONLY.includes("memory")) {
@@ -313,11 +314,10 @@ const n = await notifications(10000, false);
 const b = await notifications(10000, true);
 out.push("", `### Memory over real-time notifications (after 1,000 warm-up notifications: ${n.count / 2}, then ${n.count / 2} more, each heard by the channel's listener; after a full GC)`, "");
 out.push("| | start | after 5,000 | after 10,000 | growth in the second 5,000 |", "|---|---:|---:|---:|---:|");
-const row = (name, r, key) => `| ${name} | ${kb(r.start[key])} | ${kb(r.middle[key])} | ${kb(r.end[key])} | ${kb(r.end[key] - r.middle[key])} |`;
-out.push(row("wasm linear memory", n, "wasm"));
+out.push(memoryRow("wasm linear memory", n, "wasm"));
 if (n.start.heap !== null) {
-  out.push(row("JS heap (used)", n, "heap"));
-  out.push(row("JS heap, baseline: the same frames on a plain WebSocket, JSON.parse", b, "heap"));
+  out.push(memoryRow("JS heap (used)", n, "heap"));
+  out.push(memoryRow("JS heap, baseline: the same frames on a plain WebSocket, JSON.parse", b, "heap"));
 }
 }
 await browser.close();
