@@ -103,10 +103,16 @@ pub fn subscribe(browser: &Rc<Browser>, name: EventName, listener: Function, sna
         };
         call_reporting(&listener, &detail);
     }));
+    unsubscriber(browser, move |browser| browser.unsubscribe(id))
+}
+
+/// The function `on()` and `subscribe()` return: `off` on the visitor while it lives (it does not
+/// keep it alive), harmless after.
+pub fn unsubscriber(browser: &Rc<Browser>, off: impl Fn(&Browser) + 'static) -> JsValue {
     let browser = Rc::downgrade(browser);
     Closure::<dyn FnMut()>::new(move || {
         if let Some(browser) = browser.upgrade() {
-            browser.unsubscribe(id);
+            off(&browser);
         }
     })
     .into_js_value()

@@ -159,13 +159,7 @@ impl Visitor {
             .browser()
             .subscribe_channel(&channel, Rc::new(move |change| events::call_reporting(&listener, &super::objects::change(change))))
             .map_err(|e| to_js(&e))?;
-        let browser = Rc::downgrade(self.browser());
-        Ok(Closure::<dyn FnMut()>::new(move || {
-            if let Some(browser) = browser.upgrade() {
-                browser.unsubscribe_channel(id);
-            }
-        })
-        .into_js_value())
+        Ok(events::unsubscriber(self.browser(), move |browser| browser.unsubscribe_channel(id)))
     }
 
     /// Erases the secret and the session from storage and memory and stops the timers; the next
