@@ -62,21 +62,18 @@ async fn realtime_settings(env: &Env, settings: &str) {
 /// Waits until the `realtime` events captured say the socket is `state` with `channels`
 /// subscribed.
 async fn reported(events: &Captured, state: &str, channels: u32) {
-    let details = events.details.clone();
-    let state = state.to_owned();
-    wait_until(DEADLINE_MS, || {
-        let last = details.borrow().last().cloned();
-        let holds = last.is_some_and(|d| get(&d, "state").as_string().as_deref() == Some(state.as_str()) && get(&d, "channels").as_f64() == Some(f64::from(channels)));
-        async move { holds }
-    })
-    .await;
+    recorded(&events.details, |details| details.last().is_some_and(|d| get(d, "state").as_string().as_deref() == Some(state) && get(d, "channels").as_f64() == Some(f64::from(channels)))).await;
 }
 
 async fn heard(listener: &Heard, count: usize) {
-    let changes = listener.changes.clone();
+    recorded(&listener.changes, |changes| changes.len() >= count).await;
+}
+
+/// Waits until what `list` recorded (events' details, a listener's changes) satisfies `holds`.
+async fn recorded(list: &Rc<RefCell<Vec<JsValue>>>, holds: impl Fn(&[JsValue]) -> bool) {
     wait_until(DEADLINE_MS, || {
-        let holds = changes.borrow().len() >= count;
-        async move { holds }
+        let now = holds(&list.borrow());
+        async move { now }
     })
     .await;
 }
@@ -215,12 +212,7 @@ async fn a_dropped_socket_reopens_every_channel_is_subscribed_again_and_resync_c
 
     let dropped_at = js_sys::Date::now();
     control("POST", &format!("/orgs/{}/realtime/drop", env.org), None).await;
-    let details = resyncs.details.clone();
-    wait_until(DEADLINE_MS, || {
-        let holds = !details.borrow().is_empty();
-        async move { holds }
-    })
-    .await;
+    recorded(&resyncs.details, |details| !details.is_empty()).await;
     reported(&events, "open", 2).await;
     let resync = resyncs.all()[0].clone();
     assert_eq!(get(&resync, "channels").as_f64(), Some(2.0));
@@ -259,12 +251,7 @@ async fn a_refused_channel_is_renewed_once_and_refused_twice_it_ends_with_channe
     let other_room = env.room().await;
     let refused_channel = online_users(&env, &other_room);
     let refused = listen(&visitor, &refused_channel);
-    let details = errors.details.clone();
-    wait_until(DEADLINE_MS, || {
-        let holds = !details.borrow().is_empty();
-        async move { holds }
-    })
-    .await;
+    recorded(&errors.details, |details| !details.is_empty()).await;
     let error = errors.all()[0].clone();
     assert_eq!(code(&error), "channel_refused");
     assert_eq!(get_str(&error, "channel"), refused_channel);
@@ -311,12 +298,7 @@ async fn renewals_through_three_token_lifetimes_keep_one_socket_and_lose_no_noti
         sent += 1;
         heard(&online, sent).await;
         let seen = sessions.len();
-        let details = sessions.details.clone();
-        wait_until(DEADLINE_MS, || {
-            let holds = details.borrow().len() > seen;
-            async move { holds }
-        })
-        .await;
+        recorded(&sessions.details, |details| details.len() > seen).await;
     }
     operator_online(&env, &room, None).await;
     heard(&online, sent + 1).await;
@@ -449,12 +431,7 @@ async fn a_page_websocket_that_throws_or_is_wrapped_keeps_the_visitor_working() 
     // A constructor that throws: the socket counts as closed, and is tried again after the backoff.
     let throwing = ReplacedWebSocket::with(&Function::new_no_args("throw new Error('no sockets here')").into());
     let online = listen(&visitor, &online_users(&env, &room));
-    let details = events.details.clone();
-    wait_until(DEADLINE_MS, || {
-        let holds = details.borrow().iter().any(|d| get(d, "state").as_string().as_deref() == Some("closed"));
-        async move { holds }
-    })
-    .await;
+    recorded(&events.details, |details| details.iter().any(|d| get(d, "state").as_string().as_deref() == Some("closed"))).await;
     // The visitor still answers.
     authenticate(&visitor).await;
     drop(throwing);
@@ -480,11 +457,8 @@ async fn a_page_websocket_whose_send_throws_is_a_lost_socket_not_a_broken_visito
     let online = listen(&visitor, &online_users(&env, &room));
     // The socket opens, the `sub` cannot be sent: the socket is let go, and tried again.
     wait_until(DEADLINE_MS, || async { socket_count(&env, "opened").await >= 1 }).await;
-    let details = events.details.clone();
-    wait_until(DEADLINE_MS, || {
-        let holds = details.borrow().iter().filter(|d| get(d, "state").as_string().as_deref() == Some("closed")).count() >= 1
-            && details.borrow().iter().any(|d| get(d, "state").as_string().as_deref() == Some("connecting"));
-        async move { holds }
+    recorded(&events.details, |details| {
+        details.iter().filter(|d| get(d, "state").as_string().as_deref() == Some("closed")).count() >= 1 && details.iter().any(|d| get(d, "state").as_string().as_deref() == Some("connecting"))
     })
     .await;
     assert_eq!(socket_count(&env, "subs").await, 0);
